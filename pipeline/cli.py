@@ -1,14 +1,194 @@
-"""The `fsot` command line: one subcommand per room of the pipeline (placeholder group, filled in below)."""
+"""The `fsot` command line. One subcommand per room of the pipeline; `fsot run` chains them.
+
+Heavy libraries (matplotlib, scipy) are imported inside the commands that need them, so
+`fsot --help` and `fsot ingest` start quickly.
+"""
 
 from __future__ import annotations
 
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+
 import click
+from rich.console import Console
+
+console = Console(stderr=True, highlight=False)
+
+CONFIG_OPTION = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="The fsot.toml to use (default: the project's own). Paths inside it are relative to its folder.",
+)
 
 
-@click.group()
+class FsotError(click.ClickException):
+    """A one-line error for the analyst; exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        console.print(f"[bold red]error:[/] {self.format_message()}")
+
+
+def _load(config_path):
+    from pipeline.config import ConfigError, load_config
+
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        raise FsotError(str(exc)) from exc
+
+
+def _step(config, command: str, work):
+    """Run one step with a log and a run manifest; turn known failures into one-line errors."""
+    from pipeline.ingest.csv_file import SourceFileError
+    from pipeline.ingest.landing import LandingError
+    from pipeline.models import ModelError
+    from pipeline.run_record import log, start_log, write_run_manifest
+
+    started = datetime.now(timezone.utc)
+    log_path = start_log(config, command)
+    try:
+        steps = work()
+    except (SourceFileError, LandingError, ModelError, FileNotFoundError, ValueError) as exc:
+        log.error("%s", exc)
+        raise FsotError(f"{exc}\n(log: {log_path})") from exc
+    write_run_manifest(config, command, started, steps, log_path)
+    return steps
+
+
+def _ingest(config) -> dict:
+    from pipeline.ingest.landing import land_source
+    from pipeline.run_record import log
+
+    landed = []
+    with console.status("Landing source files in data/raw/ …"):
+        for source in config.sources:
+            added = land_source(config, source)
+            for record in added:
+                log.info("landed %s (%s bytes, sha256 %s)", record.path, record.bytes, record.sha256)
+                landed.append(record.path)
+            console.print(f"  {source.id}: {len(added)} new file(s) landed, {len(source.files) - len(added)} already there")
+    return {"ingest": {"landed": landed}}
+
+
+def _build(config) -> dict:
+    from rich.progress import Progress
+
+    from pipeline.config import SQL_DIR
+    from pipeline.models import discover
+    from pipeline.run_record import log
+    from pipeline.warehouse.build import build_warehouse
+
+    total = len(discover(SQL_DIR)) + 1
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("Building the warehouse", total=total)
+
+        def advance(name: str) -> None:
+            log.info("built %s", name)
+            bar.update(task, advance=1, description=f"Built {name}")
+
+        summary = build_warehouse(config, progress=advance)
+    for table, rows in summary["raw_rows"].items():
+        log.info("%s: %s rows", table, rows)
+    marts = [m for m in summary["models"] if m["model"].startswith("marts.")]
+    console.print(f"  warehouse {summary['warehouse']} built in {summary['seconds']} s: "
+                  + ", ".join(f"{m['model']} {m['rows']} rows" for m in marts))
+    return {"build": summary}
+
+
+def _report(config, run_date: date | None) -> dict:
+    from pipeline.report.site import write_report
+
+    with console.status("Drawing charts …") as status:
+        index = write_report(config, run_date, progress=lambda name: status.update(f"Drew {name}"))
+    console.print(f"  report: {index}")
+    return {"report": {"index": str(index)}}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="fsot")
 def cli() -> None:
-    """fsot: measure the gaps between Stockton-on-Tees' most and least deprived wards."""
+    """fsot measures the gaps between Stockton-on-Tees' most and least deprived wards.
+
+    \b
+    Typical use:
+      fsot run                 everything, on the sources named in fsot.toml
+      fsot ingest              copy source files into data/raw/ with provenance
+      fsot build               load them into the warehouse and compute the gap tables
+      fsot report              draw the charts and write the report page
+      fsot method NAME IN OUT  one statistical method on a CSV (for checking figures)
+    """
+
+
+@cli.command()
+@CONFIG_OPTION
+def ingest(config_path):
+    """Land every source file named in fsot.toml in data/raw/<source>/<release>/, unchanged.
+
+    Each newly landed file gets a provenance record in data/raw/manifest.json (publisher, release,
+    licence, retrieval time, sha256). Landing the same file again does nothing; a file that differs
+    from what was landed under the same release is refused: give the new data a new release.
+    """
+    config = _load(config_path)
+    _step(config, "ingest", lambda: _ingest(config))
+
+
+@cli.command()
+@CONFIG_OPTION
+def build(config_path):
+    """Load the landed files into the DuckDB warehouse and compute the gap tables.
+
+    Builds data/processed/fsot.duckdb from scratch: raw tables, then the SQL models in sql/
+    (staging, intermediate, marts) in dependency order, then the checks in sql/tests/. The old
+    warehouse is replaced only when everything passed.
+    """
+    config = _load(config_path)
+    _step(config, "build", lambda: _build(config))
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--date", "run_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date for the report folder reports/<date>/ (default: today).")
+def report(config_path, run_date):
+    """Draw baseline and trend charts for every indicator and write reports/<date>/index.html."""
+    config = _load(config_path)
+    _step(config, "report", lambda: _report(config, run_date.date() if run_date else None))
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--date", "run_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date for the report folder reports/<date>/ (default: today).")
+def run(config_path, run_date):
+    """Ingest, build and report in one go, and say where the report is."""
+    config = _load(config_path)
+
+    def everything() -> dict:
+        steps = _ingest(config)
+        steps.update(_build(config))
+        steps.update(_report(config, run_date.date() if run_date else None))
+        return steps
+
+    steps = _step(config, "run", everything)
+    click.echo(f"Report written to {steps['report']['index']}")
+
+
+def _register_optional_commands() -> None:
+    try:
+        from pipeline.method_command import method
+    except ImportError:  # the methods package is added by its own change
+        return
+    cli.add_command(method)
+
+
+_register_optional_commands()
 
 
 def main() -> None:
-    cli()
+    cli(prog_name="fsot")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

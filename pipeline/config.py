@@ -1,0 +1,172 @@
+"""Read and check `fsot.toml`, the single place for everything a council analyst may change.
+
+Paths in the file are relative to the folder that holds the file (the project root for the default
+`fsot.toml`), never to the working directory.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = PACKAGE_ROOT / "fsot.toml"
+SQL_DIR = PACKAGE_ROOT / "sql"
+
+THEMES = ("health", "employment", "housing", "deprivation")
+POLARITIES = ("higher-is-better", "lower-is-better")
+
+
+class ConfigError(ValueError):
+    """fsot.toml is missing a setting or has one that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    format: str
+    files: tuple[str, ...]
+    publisher: str
+    release: str
+    licence: str
+    title: str = ""
+    demonstration: bool = False
+    next_release: str = ""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: str
+    short_name: str
+    theme: str
+    unit: str
+    polarity: str
+    source: str
+    baseline_period: str
+    sexes: tuple[str, ...] = ("Persons",)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.polarity == "higher-is-better"
+
+
+@dataclass(frozen=True)
+class TargetArea:
+    name: str
+    wards: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    root: Path
+    programme: str
+    la_code: str
+    la_name: str
+    baseline_year: int
+    target_year: int
+    local_quantiles: int
+    national_quantiles: int
+    raw_dir: Path
+    processed_dir: Path
+    reports_dir: Path
+    logs_dir: Path
+    sources: tuple[Source, ...]
+    indicators: tuple[Indicator, ...]
+    target_areas: tuple[TargetArea, ...] = field(default_factory=tuple)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.processed_dir / "fsot.duckdb"
+
+    @property
+    def raw_manifest_path(self) -> Path:
+        return self.raw_dir / "manifest.json"
+
+    def source(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise ConfigError(f"{self.path}: no [[sources]] entry has id = {source_id!r}")
+
+
+def _require(table: dict, key: str, where: str, path: Path):
+    if key not in table:
+        raise ConfigError(f"{path}: {where} needs a '{key}' setting; add it and run again")
+    return table[key]
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Load fsot.toml (default: the project's own) and check it; raise ConfigError naming the setting."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    if not path.is_file():
+        raise ConfigError(f"{path}: configuration file not found; pass --config PATH to an fsot.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the line named and run again") from exc
+    root = path.resolve().parent
+
+    la = _require(data, "local_authority", "the file", path)
+    framework = _require(data, "framework", "the file", path)
+    paths = data.get("paths", {})
+
+    sources = []
+    for i, s in enumerate(_require(data, "sources", "the file", path), start=1):
+        where = f"[[sources]] entry {i}"
+        files = s.get("files") or [_require(s, "file", where, path)]
+        sources.append(Source(
+            id=_require(s, "id", where, path), format=_require(s, "format", where, path),
+            files=tuple(files), publisher=_require(s, "publisher", where, path),
+            release=str(_require(s, "release", where, path)), licence=_require(s, "licence", where, path),
+            title=s.get("title", ""), demonstration=bool(s.get("demonstration", False)),
+            next_release=str(s.get("next_release", "")),
+        ))
+    source_ids = {s.id for s in sources}
+    if len(source_ids) != len(sources):
+        raise ConfigError(f"{path}: two [[sources]] entries share an id; ids must be unique")
+
+    indicators = []
+    for i, ind in enumerate(_require(data, "indicators", "the file", path), start=1):
+        where = f"[[indicators]] entry {i} ({ind.get('name', '?')})"
+        theme, polarity = _require(ind, "theme", where, path), _require(ind, "polarity", where, path)
+        if theme not in THEMES:
+            raise ConfigError(f"{path}: {where}: theme {theme!r} is not one of {', '.join(THEMES)}")
+        if polarity not in POLARITIES:
+            raise ConfigError(f"{path}: {where}: polarity {polarity!r} is not one of {', '.join(POLARITIES)}")
+        source = _require(ind, "source", where, path)
+        if source not in source_ids:
+            raise ConfigError(f"{path}: {where}: source {source!r} is not the id of any [[sources]] entry")
+        indicators.append(Indicator(
+            id=str(_require(ind, "id", where, path)), name=_require(ind, "name", where, path),
+            short_name=ind.get("short_name", ind["name"]), theme=theme,
+            unit=_require(ind, "unit", where, path), polarity=polarity, source=source,
+            baseline_period=str(_require(ind, "baseline_period", where, path)),
+            sexes=tuple(ind.get("sexes", ["Persons"])),
+        ))
+    keys = [(ind.id, ind.source) for ind in indicators]
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"{path}: an indicator id is declared twice for the same source")
+
+    areas = tuple(
+        TargetArea(name=_require(a, "name", "[[target_areas]] entry", path),
+                   wards=tuple(_require(a, "wards", "[[target_areas]] entry", path)))
+        for a in data.get("target_areas", [])
+    )
+    return Config(
+        path=path.resolve(), root=root,
+        programme=data.get("programme", {}).get("name", "A Fairer Stockton-on-Tees"),
+        la_code=_require(la, "code", "[local_authority]", path),
+        la_name=_require(la, "name", "[local_authority]", path),
+        baseline_year=int(_require(framework, "baseline_year", "[framework]", path)),
+        target_year=int(framework.get("target_year", 2031)),
+        local_quantiles=int(framework.get("local_quantiles", 5)),
+        national_quantiles=int(framework.get("national_quantiles", 10)),
+        raw_dir=root / paths.get("raw", "data/raw"),
+        processed_dir=root / paths.get("processed", "data/processed"),
+        reports_dir=root / paths.get("reports", "reports"),
+        logs_dir=root / paths.get("logs", "logs"),
+        sources=tuple(sources), indicators=tuple(indicators), target_areas=areas,
+    )

@@ -1,0 +1,139 @@
+"""Land source files in data/raw/<source>/<release>/ unchanged, with a provenance record for each.
+
+data/raw/ is immutable after landing: landing the same bytes again is a no-op; different bytes at a
+path already landed are refused (a new release must be landed under its own release name).
+The manifest `data/raw/manifest.json` lists every landed file: source, publisher, release,
+licence, where it came from, when it was retrieved, its size and sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline.config import Config, Source
+
+
+class LandingError(RuntimeError):
+    """A file could not be landed, or a landed file has changed."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    source: str
+    format: str
+    title: str
+    publisher: str
+    release: str
+    licence: str
+    origin: str
+    path: str  # relative to the raw folder
+    retrieved_at: str
+    bytes: int
+    sha256: str
+    demonstration: bool
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "unspecified"
+
+
+def read_manifest(config: Config) -> list[dict]:
+    path = config.raw_manifest_path
+    if not path.is_file():
+        return []
+    return json.loads(path.read_text(encoding="utf-8"))["files"]
+
+
+def write_manifest(config: Config, records: list[dict]) -> None:
+    path = config.raw_manifest_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"files": records}, indent=2, sort_keys=True) + "\n"
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
+
+
+def landing_dir(config: Config, source: Source) -> Path:
+    return config.raw_dir / source.id / slug(source.release)
+
+
+def land_source(config: Config, source: Source, now: datetime | None = None) -> list[Provenance]:
+    """Copy the source's files into its landing folder and record provenance for newly landed ones.
+
+    Returns the records added (empty when every file was already landed with the same bytes)."""
+    records = read_manifest(config)
+    known = {r["path"]: r for r in records}
+    added: list[Provenance] = []
+    retrieved_at = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    target_dir = landing_dir(config, source)
+    for name in source.files:
+        origin = (config.root / name) if not Path(name).is_absolute() else Path(name)
+        if not origin.is_file():
+            raise LandingError(
+                f"{origin}: file not found for source {source.id!r}; check 'files' in {config.path.name}"
+            )
+        digest = sha256_of(origin)
+        target = target_dir / origin.name
+        relative = target.relative_to(config.raw_dir).as_posix()
+        if target.exists():
+            landed = known.get(relative, {}).get("sha256") or sha256_of(target)
+            if landed != digest:
+                raise LandingError(
+                    f"{target}: already landed with different contents (sha256 {landed[:12]}…, new {digest[:12]}…); "
+                    f"raw files are never overwritten: give source {source.id!r} a new 'release' and ingest again"
+                )
+            if relative in known:
+                continue
+        else:
+            target_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=target_dir, delete=False) as tmp:
+                pass
+            shutil.copyfile(origin, tmp.name)
+            os.replace(tmp.name, target)
+            os.chmod(target, 0o444)
+        record = Provenance(
+            source=source.id, format=source.format, title=source.title, publisher=source.publisher,
+            release=source.release, licence=source.licence, origin=str(name), path=relative,
+            retrieved_at=retrieved_at, bytes=target.stat().st_size, sha256=digest,
+            demonstration=source.demonstration,
+        )
+        records.append(asdict(record))
+        known[relative] = asdict(record)
+        added.append(record)
+    if added:
+        write_manifest(config, records)
+    return added
+
+
+def landed_files(config: Config, source: Source) -> list[Path]:
+    """The landed copies of the source's current release, checked against their recorded sha256."""
+    known = {r["path"]: r for r in read_manifest(config)}
+    paths = []
+    for name in source.files:
+        target = landing_dir(config, source) / Path(name).name
+        relative = target.relative_to(config.raw_dir).as_posix()
+        if relative not in known or not target.is_file():
+            raise LandingError(f"{target}: not landed yet for source {source.id!r}; run `fsot ingest` first")
+        if sha256_of(target) != known[relative]["sha256"]:
+            raise LandingError(
+                f"{target}: changed since it was landed (sha256 differs from data/raw/manifest.json); "
+                "raw files must not be edited: restore the original or land a new release"
+            )
+        paths.append(target)
+    return paths

@@ -1,0 +1,115 @@
+"""Run the SQL models in sql/<layer>/<model>.sql in dependency order, then the singular tests.
+
+Each model file is one SELECT. Staging models become views, intermediate and marts models tables,
+in the schema named after their layer. A model depends on every `<layer>.<model>` it names; the
+order is a topological sort of those references, ties broken by layer then name, so it is the same
+on every run. Singular tests (sql/tests/assert_*.sql) return offending rows; any row fails the build.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+import duckdb
+
+LAYERS = ("staging", "intermediate", "marts")
+REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+LINE_COMMENT = re.compile(r"--[^\n]*")
+
+
+class ModelError(RuntimeError):
+    """A model could not be built, or a singular test returned rows."""
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    depends_on: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def relation(self) -> str:
+        return f"{self.layer}.{self.name}"
+
+
+def _body(sql: str) -> str:
+    return LINE_COMMENT.sub("", sql)
+
+
+def discover(sql_dir: Path) -> dict[str, Model]:
+    models: dict[str, Model] = {}
+    for layer in LAYERS:
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            sql = path.read_text(encoding="utf-8")
+            deps = {f"{m.group(1).lower()}.{m.group(2).lower()}" for m in REFERENCE.finditer(_body(sql))}
+            model = Model(name=path.stem, layer=layer, path=path, sql=sql.strip().rstrip(";"),
+                          depends_on=frozenset(deps - {f"{layer}.{path.stem}"}))
+            if model.relation in models:
+                raise ModelError(f"{path}: a model named {model.relation} already exists")
+            models[model.relation] = model
+    return models
+
+
+def build_order(models: dict[str, Model]) -> list[Model]:
+    """Dependency order; raises ModelError naming an unknown reference, a backwards layer or a cycle."""
+    rank = {layer: n for n, layer in enumerate(LAYERS)}
+    graph: dict[str, set[str]] = {}
+    for relation in sorted(models, key=lambda r: (rank[models[r].layer], r)):
+        model = models[relation]
+        for dep in sorted(model.depends_on):
+            if dep not in models:
+                raise ModelError(f"{model.path}: refers to {dep}, which is not a model in sql/")
+            if rank[models[dep].layer] > rank[model.layer]:
+                raise ModelError(f"{model.path}: a {model.layer} model may not read the later layer {dep}")
+        graph[relation] = set(sorted(model.depends_on))
+    sorter = TopologicalSorter(graph)
+    try:
+        sorter.prepare()
+    except CycleError as exc:
+        raise ModelError(f"models refer to each other in a cycle: {' -> '.join(exc.args[1])}") from exc
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=lambda r: (rank[models[r].layer], r))
+        order.extend(ready)
+        sorter.done(*ready)
+    return [models[r] for r in order]
+
+
+def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, progress=None) -> list[dict]:
+    """Create every model in order; return one record per model (name, kind, rows, seconds)."""
+    records = []
+    for model in build_order(discover(sql_dir)):
+        kind = "view" if model.layer == "staging" else "table"
+        started = time.perf_counter()
+        try:
+            con.execute(f"create or replace {kind} {model.relation} as\n{model.sql}")
+        except duckdb.Error as exc:
+            raise ModelError(f"{model.path}: {exc}".splitlines()[0] + " (fix the SQL and run `fsot build` again)") from exc
+        rows = con.execute(f"select count(*) from {model.relation}").fetchone()[0]
+        records.append({"model": model.relation, "kind": kind, "rows": rows,
+                        "seconds": round(time.perf_counter() - started, 4), "file": model.path.name})
+        if progress:
+            progress(model.relation)
+    return records
+
+
+def run_tests(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[dict]:
+    """Run sql/tests/assert_*.sql; raise ModelError listing the offending rows of every failing test."""
+    results, failures = [], []
+    for path in sorted((sql_dir / "tests").glob("assert_*.sql")):
+        try:
+            frame = con.execute(path.read_text(encoding="utf-8").strip().rstrip(";")).df()
+        except duckdb.Error as exc:
+            raise ModelError(f"{path}: {exc}".splitlines()[0]) from exc
+        results.append({"test": path.stem, "offending_rows": len(frame)})
+        if len(frame):
+            failures.append(f"{path.name} returned {len(frame)} row(s):\n{frame.head(10).to_string(index=False)}")
+    if failures:
+        raise ModelError("singular tests failed; the warehouse was not replaced.\n" + "\n\n".join(failures))
+    return results

@@ -1,0 +1,1 @@
+"""Report room: charts, HTML and exports from the marts; computes no statistic."""

@@ -1,0 +1,86 @@
+"""Every run leaves a log (logs/<time>-<command>.log) and a manifest (data/processed/run_manifest.json):
+configuration, git revision, package versions, input checksums, model order, row counts, tests,
+timings — what an auditor needs to say how a figure was made."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import subprocess
+import tempfile
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.config import PACKAGE_ROOT, Config
+from pipeline.ingest.landing import read_manifest
+
+PACKAGES = ("pandas", "numpy", "scipy", "duckdb", "great-expectations", "matplotlib", "jinja2", "click")
+log = logging.getLogger("fsot")
+
+
+def start_log(config: Config, command: str) -> Path:
+    """Send the fsot logger to a new timestamped file under logs/ and return its path."""
+    config.logs_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    path = config.logs_dir / f"{stamp}-{command}.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    for old in list(log.handlers):
+        log.removeHandler(old)
+        old.close()
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    log.info("fsot %s %s with %s", __version__, command, config.path)
+    return path
+
+
+def git_revision() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PACKAGE_ROOT, capture_output=True, text=True,
+                             timeout=5, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PACKAGE_ROOT,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return out.stdout.strip() + ("+uncommitted" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version(), "fsot": __version__}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def write_run_manifest(config: Config, command: str, started: datetime, steps: dict, log_path: Path) -> Path:
+    config_bytes = config.path.read_bytes()
+    source_ids = {s.id for s in config.sources}
+    record = {
+        "command": command,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "log": str(log_path),
+        "config": {"path": str(config.path), "sha256": hashlib.sha256(config_bytes).hexdigest(),
+                   "text": config_bytes.decode("utf-8")},
+        "git_revision": git_revision(),
+        "versions": versions(),
+        "inputs": [r for r in read_manifest(config) if r["source"] in source_ids],
+        **steps,
+    }
+    path = config.processed_dir / "run_manifest.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as tmp:
+        json.dump(record, tmp, indent=2, default=str)
+        tmp.write("\n")
+    os.replace(tmp.name, path)
+    log.info("run manifest written to %s", path)
+    return path

@@ -1,0 +1,1 @@
+"""Load room: landed raw files → `raw.*` tables, fsot.toml → `config.*` tables, in DuckDB."""

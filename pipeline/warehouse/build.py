@@ -1,0 +1,60 @@
+"""`fsot build`: load the landed files and the configuration into a fresh DuckDB file, run every SQL
+model and singular test, and only then put the new file in place of the warehouse.
+
+A failure at any step leaves the previous warehouse untouched (the half-built file is removed).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from pipeline.config import SQL_DIR, Config
+from pipeline.models import run_models, run_tests
+from pipeline.warehouse.load import create_schemas, load_config, load_raw
+
+
+def connect(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a missing file gets a message saying which command makes it."""
+    if read_only and not path.is_file():
+        raise FileNotFoundError(f"{path}: no warehouse yet; run `fsot build` (or `fsot run`) first")
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
+                    progress: Callable[[str], None] | None = None) -> dict:
+    """Build the warehouse from scratch; return a summary (row counts, model order, tests, timings)."""
+    config.processed_dir.mkdir(parents=True, exist_ok=True)
+    target = config.warehouse_path
+    staging_file = target.with_name(target.name + ".building")
+    for leftover in (staging_file, staging_file.with_name(staging_file.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    started = time.perf_counter()
+    con = duckdb.connect(str(staging_file))
+    try:
+        con.execute("set threads = 2")
+        create_schemas(con)
+        raw_counts = load_raw(con, config)
+        if progress:
+            progress("loaded raw tables")
+        load_config(con, config)
+        models = run_models(con, sql_dir, progress=progress)
+        tests = run_tests(con, sql_dir)
+        con.execute("checkpoint")
+    except BaseException:
+        con.close()
+        staging_file.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(staging_file, target)
+    return {
+        "warehouse": str(target),
+        "raw_rows": raw_counts,
+        "models": models,
+        "tests": tests,
+        "seconds": round(time.perf_counter() - started, 3),
+    }

@@ -1,0 +1,71 @@
+"""Load landed files into `raw.*` (strings as delivered, plus `_source`, `_file`, `_line`) and the
+configuration into `config.*`, so that SQL models read nothing from Python but tables and variables.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.ingest import reader_for
+from pipeline.ingest.landing import landed_files
+
+SCHEMAS = ("raw", "config", "staging", "intermediate", "marts")
+
+
+def create_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    for schema in SCHEMAS:
+        con.execute(f"create schema if not exists {schema}")
+
+
+def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, int]:
+    """Read every configured source's landed files into raw.<table>; return rows loaded per table."""
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for source in config.sources:
+        reader = reader_for(source.format)
+        frame = reader.read(landed_files(config, source))
+        frame.insert(0, "_source", source.id)
+        frames.setdefault(reader.RAW_TABLE, []).append(frame)
+    counts = {}
+    for table, parts in frames.items():
+        frame = pd.concat(parts, ignore_index=True).astype({"_line": "int64"})
+        con.register("_incoming", frame)
+        con.execute(f"create or replace table raw.{table} as select * from _incoming")
+        con.unregister("_incoming")
+        counts[f"raw.{table}"] = len(frame)
+    return counts
+
+
+def load_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """Write fsot.toml's indicators and target areas to config.* and its settings to DuckDB variables."""
+    indicators = pd.DataFrame(
+        [{
+            "indicator_id": i.id, "indicator_name": i.name, "short_name": i.short_name, "theme": i.theme,
+            "unit": i.unit, "polarity": i.polarity, "source": i.source, "baseline_period": i.baseline_period,
+            # +1 when a higher value is better, -1 when lower is better: multiplying by it orients every gap
+            "polarity_sign": 1 if i.higher_is_better else -1,
+            "sort_order": n,
+        } for n, i in enumerate(config.indicators)]
+    )
+    sexes = pd.DataFrame([{"indicator_id": i.id, "sex": s} for i in config.indicators for s in i.sexes])
+    areas = pd.DataFrame(
+        [{"target_area": a.name, "ward_code": w} for a in config.target_areas for w in a.wards],
+        columns=["target_area", "ward_code"],
+    ).astype("str")
+    for name, frame in (("indicator", indicators), ("indicator_sex", sexes), ("target_area_ward", areas)):
+        con.register("_incoming", frame)
+        con.execute(f"create or replace table config.{name} as select * from _incoming")
+        con.unregister("_incoming")
+    set_variables(con, config)
+
+
+def set_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """Settings that models read with getvariable(); prepared parameters, never string formatting."""
+    for name, value in (
+        ("local_authority_code", config.la_code),
+        ("local_quantiles", config.local_quantiles),
+        ("national_quantiles", config.national_quantiles),
+        ("england_code", "E92000001"),
+    ):
+        con.execute(f"set variable {name} = ?", [value])

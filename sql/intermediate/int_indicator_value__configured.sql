@@ -1,0 +1,36 @@
+-- int_indicator_value__configured: the Fingertips values of the indicators and sexes that fsot.toml
+-- declares, area rows only (deprivation-category rows are left out), with each indicator's
+-- metadata: theme, unit, polarity (polarity_sign = +1 higher-is-better, −1 lower-is-better) and
+-- baseline period.
+select
+    cfg.indicator_id,
+    cfg.indicator_name,
+    cfg.short_name,
+    cfg.theme,
+    cfg.unit,
+    cfg.polarity,
+    cfg.polarity_sign,
+    cfg.sort_order as indicator_order,
+    cfg.baseline_period,
+    val.period = cfg.baseline_period as is_baseline,
+    val.sex,
+    val.period,
+    val.period_sort,
+    val.area_code,
+    val.area_name,
+    val.area_type,
+    val.value,
+    val.lower_ci,
+    val.upper_ci,
+    val."count",
+    val.denominator,
+    val.value_note,
+    val._source,
+    val._file,
+    val._line
+from staging.stg_fingertips__indicator_value as val
+inner join config.indicator as cfg
+    on cfg.indicator_id = val.indicator_id and cfg.source = val._source
+inner join config.indicator_sex as sexes
+    on sexes.indicator_id = cfg.indicator_id and sexes.sex = val.sex
+where not val.is_category_row

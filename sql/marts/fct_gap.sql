@@ -1,0 +1,107 @@
+-- fct_gap: the gap between the borough's deprived and affluent wards, per indicator × sex × period.
+--
+-- Orientation: s = polarity_sign (+1 higher-is-better, −1 lower-is-better, from fsot.toml), so that a
+-- positive gap always means "deprived wards are worse off".
+-- Range gap: best ward minus worst ward on the oriented scale,
+--     range_gap = s · (best_value − worst_value) ≥ 0,
+--     best = the ward with the highest s·value, worst = the lowest (ties: lower ward code first).
+-- Quintile means: population-weighted mean of the wards in a local deprivation quintile,
+--     mean_q = Σ_w P_w · v_w / Σ_w P_w   over wards w of quintile q with a published value,
+--     P_w = ward population (IoD denominators, int_ward_deprivation). Quintile 1 = most deprived.
+-- Absolute gap: s · (mean_least − mean_most)             (same unit as the indicator)
+-- Relative gap: mean_least / mean_most if higher-is-better, mean_most / mean_least if lower-is-better
+--     (a ratio; > 1 means deprived wards are worse off).
+-- Change since baseline: absolute_gap − absolute_gap at the indicator's baseline period (fsot.toml).
+-- Suppressed ward values (NULL) are left out of every mean, count and range; *_wards_with_value say
+-- how many wards each figure rests on. Confidence intervals for the gaps come with issue 3's methods.
+with ward as (
+    select
+        fwi.*,
+        cfg.polarity_sign,
+        fwi.value * cfg.polarity_sign as oriented_value
+    from marts.fct_ward_indicator as fwi
+    inner join config.indicator as cfg on cfg.indicator_id = fwi.indicator_id
+    where fwi.in_borough
+),
+
+per_period as (
+    select
+        indicator_id,
+        sex,
+        period,
+        min(period_sort) as period_sort,
+        bool_or(is_baseline) as is_baseline,
+        min(polarity_sign) as polarity_sign,
+        count(*) as wards,
+        count(value) as wards_with_value,
+        first(ward_code order by oriented_value desc, ward_code) filter (where value is not null) as best_ward_code,
+        first(ward_name order by oriented_value desc, ward_code) filter (where value is not null) as best_ward_name,
+        first(value order by oriented_value desc, ward_code) filter (where value is not null) as best_value,
+        first(ward_code order by oriented_value asc, ward_code) filter (where value is not null) as worst_ward_code,
+        first(ward_name order by oriented_value asc, ward_code) filter (where value is not null) as worst_ward_name,
+        first(value order by oriented_value asc, ward_code) filter (where value is not null) as worst_value,
+        count(value) filter (where local_quintile = 1) as most_deprived_wards_with_value,
+        sum(population * value) filter (where local_quintile = 1 and value is not null)
+            / sum(population) filter (where local_quintile = 1 and value is not null) as most_deprived_mean,
+        count(value) filter (where local_quintile = getvariable('local_quantiles')) as least_deprived_wards_with_value,
+        sum(population * value) filter (where local_quintile = getvariable('local_quantiles') and value is not null)
+            / sum(population) filter (where local_quintile = getvariable('local_quantiles') and value is not null)
+            as least_deprived_mean
+    from ward
+    group by indicator_id, sex, period
+),
+
+area_value as (
+    select indicator_id, sex, period, area_code, value
+    from intermediate.int_indicator_value__configured
+    where area_code in (getvariable('local_authority_code'), getvariable('england_code'))
+),
+
+gap as (
+    select
+        p.*,
+        p.polarity_sign * (p.best_value - p.worst_value) as range_gap,
+        p.polarity_sign * (p.least_deprived_mean - p.most_deprived_mean) as absolute_gap,
+        case when p.polarity_sign = 1 then p.least_deprived_mean / nullif(p.most_deprived_mean, 0)
+             else p.most_deprived_mean / nullif(p.least_deprived_mean, 0) end as relative_gap
+    from per_period as p
+)
+
+select
+    gap.indicator_id,
+    cfg.indicator_name,
+    cfg.theme,
+    cfg.unit,
+    cfg.polarity,
+    gap.sex,
+    gap.period,
+    gap.period_sort,
+    gap.is_baseline,
+    gap.wards,
+    gap.wards_with_value,
+    gap.best_ward_code,
+    gap.best_ward_name,
+    gap.best_value,
+    gap.worst_ward_code,
+    gap.worst_ward_name,
+    gap.worst_value,
+    gap.range_gap,
+    gap.most_deprived_wards_with_value,
+    gap.most_deprived_mean,
+    gap.least_deprived_wards_with_value,
+    gap.least_deprived_mean,
+    gap.absolute_gap,
+    gap.relative_gap,
+    gap.absolute_gap - max(gap.absolute_gap) filter (where gap.is_baseline)
+        over (partition by gap.indicator_id, gap.sex) as absolute_gap_change_since_baseline,
+    borough.value as borough_value,
+    england.value as england_value
+from gap
+inner join config.indicator as cfg on cfg.indicator_id = gap.indicator_id
+left join area_value as borough
+    on borough.indicator_id = gap.indicator_id and borough.sex = gap.sex and borough.period = gap.period
+    and borough.area_code = getvariable('local_authority_code')
+left join area_value as england
+    on england.indicator_id = gap.indicator_id and england.sex = gap.sex and england.period = gap.period
+    and england.area_code = getvariable('england_code')
+order by cfg.sort_order, gap.sex, gap.period_sort

@@ -1,0 +1,36 @@
+-- fct_ward_indicator: one row per ward × indicator × sex × period, tidy.
+-- Value and 95 % limits as published (NULL when suppressed; value_note says why), count and
+-- denominator, and the ward's deprivation: IMD score, national decile, local quintile
+-- (int_ward_deprivation). Rows for wards outside the borough are kept (in_borough = false) for
+-- national comparison.
+select
+    val.indicator_id,
+    val.indicator_name,
+    val.theme,
+    val.unit,
+    val.polarity,
+    val.sex,
+    val.period,
+    val.period_sort,
+    val.is_baseline,
+    ward.ward_code,
+    ward.ward_name,
+    ward.la_code,
+    ward.in_borough,
+    val.value,
+    val.lower_ci,
+    val.upper_ci,
+    val."count",
+    val.denominator,
+    val.value_note,
+    ward.population,
+    ward.imd_score,
+    ward.national_rank,
+    ward.national_decile,
+    ward.local_rank,
+    ward.local_quintile,
+    val._file as source_file,
+    val._line as source_line
+from intermediate.int_indicator_value__configured as val
+inner join intermediate.int_ward_deprivation as ward on ward.ward_code = val.area_code
+order by val.indicator_order, val.sex, val.period_sort, ward.local_rank, ward.ward_code

@@ -1,0 +1,49 @@
+-- stg_fingertips__indicator_value: OHID Fingertips export rows, typed.
+-- Source: raw.fingertips_indicator_value (every column of the "all data" CSV, strings as delivered).
+-- Empty cells are NULL: Fingertips leaves Value and its limits empty when a value is suppressed or
+-- missing, and says why in value_note; such a value is never read as 0.
+-- period_sort: the export's "Time period Sortable" (e.g. 20120000), or the first year in the
+-- period label × 10000 where that column is empty (local drops).
+-- is_category_row: rows that describe a deprivation category (e.g. "Most deprived decile") rather
+-- than an area.
+with source as (
+    select * from raw.fingertips_indicator_value
+),
+
+renamed as (
+    select
+        indicator_id,
+        nullif(indicator_name, '') as indicator_name,
+        area_code,
+        nullif(area_name, '') as area_name,
+        nullif(area_type, '') as area_type,
+        nullif(parent_code, '') as parent_code,
+        nullif(parent_name, '') as parent_name,
+        sex,
+        nullif(age, '') as age,
+        nullif(category_type, '') as category_type,
+        nullif(category, '') as category,
+        category_type <> '' as is_category_row,
+        time_period as period,
+        coalesce(
+            try_cast(nullif(time_period_sortable, '') as integer),
+            try_cast(regexp_extract(time_period, '(\d{4})', 1) as integer) * 10000
+        ) as period_sort,
+        nullif(time_period_range, '') as period_range,
+        try_cast(replace(value, ',', '') as double) as value,
+        try_cast(replace(lower_ci_95_limit, ',', '') as double) as lower_ci,
+        try_cast(replace(upper_ci_95_limit, ',', '') as double) as upper_ci,
+        try_cast(replace(lower_ci_998_limit, ',', '') as double) as lower_ci_998,
+        try_cast(replace(upper_ci_998_limit, ',', '') as double) as upper_ci_998,
+        try_cast(replace("count", ',', '') as double) as "count",
+        try_cast(replace(denominator, ',', '') as double) as denominator,
+        nullif(value_note, '') as value_note,
+        nullif(recent_trend, '') as recent_trend,
+        nullif(compared_to_england_value_or_percentiles, '') as compared_to_england,
+        _source,
+        _file,
+        _line
+    from source
+)
+
+select * from renamed
