@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 console = Console(stderr=True, highlight=False)
 
@@ -27,7 +28,7 @@ class FsotError(click.ClickException):
     exit_code = 2
 
     def show(self, file=None) -> None:
-        console.print(f"[bold red]error:[/] {self.format_message()}")
+        console.print(Text.assemble(("error: ", "bold red"), self.format_message()), soft_wrap=True)
 
 
 def _load(config_path):
@@ -53,7 +54,8 @@ def _step(config, command: str, work):
     except (SourceFileError, LandingError, ModelError, FileNotFoundError, ValueError) as exc:
         log.error("%s", exc)
         raise FsotError(f"{exc}\n(log: {log_path})") from exc
-    write_run_manifest(config, command, started, steps, log_path)
+    report_dir = Path(steps["report"]["index"]).parent if "report" in steps else None
+    write_run_manifest(config, command, started, steps, log_path, also_to=report_dir)
     return steps
 
 

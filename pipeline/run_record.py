@@ -61,7 +61,9 @@ def versions() -> dict[str, str]:
     return found
 
 
-def write_run_manifest(config: Config, command: str, started: datetime, steps: dict, log_path: Path) -> Path:
+def write_run_manifest(config: Config, command: str, started: datetime, steps: dict, log_path: Path,
+                       also_to: Path | None = None) -> Path:
+    """Write data/processed/run_manifest.json (and a copy into `also_to`, the report folder)."""
     config_bytes = config.path.read_bytes()
     source_ids = {s.id for s in config.sources}
     record = {
@@ -77,10 +79,13 @@ def write_run_manifest(config: Config, command: str, started: datetime, steps: d
         **steps,
     }
     path = config.processed_dir / "run_manifest.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as tmp:
-        json.dump(record, tmp, indent=2, default=str)
-        tmp.write("\n")
-    os.replace(tmp.name, path)
-    log.info("run manifest written to %s", path)
+    for target in (path, also_to / "run_manifest.json" if also_to else None):
+        if target is None:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, encoding="utf-8") as tmp:
+            json.dump(record, tmp, indent=2, default=str)
+            tmp.write("\n")
+        os.replace(tmp.name, target)
+        log.info("run manifest written to %s", target)
     return path

@@ -127,9 +127,6 @@ def write_report(config: Config, run_date: date | None = None, progress=None) ->
     )
     index = out_dir / "index.html"
     index.write_text(html, encoding="utf-8")
-    run_manifest = config.processed_dir / "run_manifest.json"
-    if run_manifest.is_file():
-        shutil.copyfile(run_manifest, out_dir / "run_manifest.json")
     (out_dir / "figures.json").write_text(json.dumps(
         [{"section": s["heading"], **f} for s in sections for f in s["figures"]], indent=2) + "\n", encoding="utf-8")
     return index

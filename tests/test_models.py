@@ -1,0 +1,183 @@
+"""The SQL models on the tiny project, whose every figure is worked out by hand below, and the
+runner's ordering and failure rules."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+import tiny_project
+from pipeline.config import SQL_DIR, load_config
+from pipeline.ingest.landing import land_source
+from pipeline.models import LAYERS, ModelError, build_order, discover, run_models, run_tests
+from pipeline.warehouse.build import build_warehouse
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny")
+    config = load_config(tiny_project.write(root))
+    for source in config.sources:
+        land_source(config, source)
+    build_warehouse(config)
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    yield con
+    con.close()
+
+
+def rows(con, sql):
+    frame = con.execute(sql).df()
+    return frame.to_dict("records")
+
+
+def test_ward_score_is_the_population_weighted_mean_of_its_lsoas(warehouse):
+    wards = {r["ward_name"]: r for r in rows(warehouse, "select * from intermediate.int_ward_deprivation")}
+    # B01: LSOAs (60, 1000 people) and (40, 3000): (60·1000 + 40·3000) / 4000 = 45
+    assert wards["B01"]["imd_score"] == pytest.approx(45.0)
+    assert wards["B01"]["population"] == 4000 and wards["B01"]["lsoa_count"] == 2
+    # B05: (20, 1500) and (24, 500): (30000 + 12000) / 2000 = 21
+    assert wards["B05"]["imd_score"] == pytest.approx(21.0)
+    # B09: (6, 1000) and (4, 1000) = 5
+    assert wards["B09"]["imd_score"] == pytest.approx(5.0)
+
+
+def test_national_rank_and_decile_follow_the_phe_quantile_rule(warehouse):
+    wards = {r["ward_name"]: r for r in rows(warehouse, "select * from intermediate.int_ward_deprivation")}
+    # 15 wards by score: O01 70, B02 50, B01 45, B03 32, B04 28, O02 26, B05 21, B06 18, O03 15, B07 12,
+    # B08 10, O04 8, B09 5, B10 3, O05 1.  decile = floor(11 − ceil((16 − rank) / 1.5)), 0 → 1.
+    expected = {"O01": (1, 1), "B02": (2, 1), "B01": (3, 2), "B03": (4, 3), "B04": (5, 3), "O02": (6, 4),
+                "B05": (7, 5), "B06": (8, 5), "O03": (9, 6), "B07": (10, 7), "B08": (11, 7), "O04": (12, 8),
+                "B09": (13, 9), "B10": (14, 9), "O05": (15, 10)}
+    assert {name: (w["national_rank"], w["national_decile"]) for name, w in wards.items()} == expected
+
+
+def test_local_quintiles_are_within_the_borough_most_deprived_first(warehouse):
+    wards = {r["ward_name"]: r for r in rows(warehouse, "select * from intermediate.int_ward_deprivation")}
+    # ten borough wards, two per quintile: q = floor(6 − ceil((11 − rank) / 2))
+    expected = {"B02": 1, "B01": 1, "B03": 2, "B04": 2, "B05": 3, "B06": 3, "B07": 4, "B08": 4, "B09": 5, "B10": 5}
+    assert {n: wards[n]["local_quintile"] for n in expected} == expected
+    assert all(wards[n]["in_borough"] for n in expected)
+    assert not wards["O01"]["in_borough"]
+
+
+def test_fct_ward_indicator_is_one_row_per_ward_indicator_sex_period(warehouse):
+    count, distinct = warehouse.execute(
+        "select count(*), count(distinct (indicator_id, sex, period, ward_code)) from marts.fct_ward_indicator"
+    ).fetchone()
+    assert count == distinct == 11 + 11 + 10  # LE two periods (10 borough + O01), unemployment 10
+    suppressed = rows(warehouse, "select * from marts.fct_ward_indicator where ward_name = 'B01' and period = '2016 - 20'")[0]
+    assert suppressed["value"] is None or suppressed["value"] != suppressed["value"]
+    assert suppressed["value_note"] == "Value suppressed for disclosure control due to small count"
+    assert suppressed["local_quintile"] == 1 and suppressed["national_decile"] == 2
+    outside = rows(warehouse, "select * from marts.fct_ward_indicator where ward_name = 'O01' and period = '2015 - 19'")[0]
+    assert not outside["in_borough"] and outside["value"] == 68
+
+
+def gap(con, indicator, period):
+    return rows(con, f"select * from marts.fct_gap where indicator_id = '{indicator}' and period = '{period}'")[0]
+
+
+def test_gap_higher_is_better(warehouse):
+    g = gap(warehouse, "93283", "2015 - 19")
+    # Q1 = B02 (70, 2000 people), B01 (72, 4000): (140000 + 288000) / 6000 = 71.3333
+    # Q5 = B09 (83, 2000), B10 (85, 2000): 84
+    assert g["most_deprived_mean"] == pytest.approx(428000 / 6000)
+    assert g["least_deprived_mean"] == pytest.approx(84.0)
+    assert g["absolute_gap"] == pytest.approx(84 - 428000 / 6000)          # +12.667: deprived worse off
+    assert g["relative_gap"] == pytest.approx(84 / (428000 / 6000))         # 1.178
+    assert (g["best_ward_name"], g["best_value"], g["worst_ward_name"], g["worst_value"]) == ("B10", 85, "B02", 70)
+    assert g["range_gap"] == pytest.approx(15)
+    assert g["is_baseline"] and g["absolute_gap_change_since_baseline"] == pytest.approx(0)
+    assert (g["borough_value"], g["england_value"]) == (77.5, 79.5)  # the category row is not England's value
+
+
+def test_gap_leaves_out_a_suppressed_ward_and_measures_change_since_baseline(warehouse):
+    g = gap(warehouse, "93283", "2016 - 20")
+    # B01 suppressed: Q1 = B02 alone = 69; Q5 = (84 + 85) / 2 = 84.5; gap 15.5
+    assert (g["wards"], g["wards_with_value"], g["most_deprived_wards_with_value"]) == (10, 9, 1)
+    assert g["absolute_gap"] == pytest.approx(15.5)
+    assert g["absolute_gap_change_since_baseline"] == pytest.approx(15.5 - (84 - 428000 / 6000))
+    assert g["range_gap"] == pytest.approx(85 - 69)
+
+
+def test_gap_lower_is_better_is_oriented_so_positive_means_deprived_worse_off(warehouse):
+    g = gap(warehouse, "93097", "2019/20")
+    # unemployment %: Q1 = (10·2000 + 8·4000) / 6000 = 8.6667; Q5 = (2 + 1) / 2 = 1.5
+    assert g["most_deprived_mean"] == pytest.approx(52000 / 6000)
+    assert g["least_deprived_mean"] == pytest.approx(1.5)
+    assert g["absolute_gap"] == pytest.approx(52000 / 6000 - 1.5)           # −1 · (1.5 − 8.667) = +7.167
+    assert g["relative_gap"] == pytest.approx((52000 / 6000) / 1.5)         # 5.78
+    assert (g["best_ward_name"], g["best_value"], g["worst_ward_name"], g["worst_value"]) == ("B10", 1, "B02", 10)
+    assert g["range_gap"] == pytest.approx(9)
+
+
+# --- the runner ---------------------------------------------------------------------------------
+
+def test_build_order_puts_every_model_after_what_it_reads():
+    models = discover(SQL_DIR)
+    order = [m.relation for m in build_order(models)]
+    assert sorted(order) == sorted(models)
+    for position, relation in enumerate(order):
+        assert models[relation].depends_on <= set(order[:position])
+    layers = [LAYERS.index(models[r].layer) for r in order]
+    assert layers == sorted(layers)
+
+
+def test_runner_builds_from_an_empty_database_in_that_order(tmp_path):
+    config = load_config(tiny_project.write(tmp_path))
+    for source in config.sources:
+        land_source(config, source)
+    summary = build_warehouse(config)
+    assert [m["model"] for m in summary["models"]] == [m.relation for m in build_order(discover(SQL_DIR))]
+    assert all(m["rows"] > 0 for m in summary["models"])
+
+
+def write_models(root, files):
+    for relative, sql in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(sql)
+    for layer in (*LAYERS, "tests"):
+        (root / layer).mkdir(exist_ok=True)
+    return root
+
+
+def test_runner_refuses_cycles_unknown_references_and_backward_layers(tmp_path):
+    cyclic = write_models(tmp_path / "a", {"marts/x.sql": "select * from marts.y", "marts/y.sql": "select * from marts.x"})
+    with pytest.raises(ModelError, match="cycle"):
+        build_order(discover(cyclic))
+    unknown = write_models(tmp_path / "b", {"marts/x.sql": "select * from intermediate.nowhere"})
+    with pytest.raises(ModelError, match="intermediate.nowhere, which is not a model"):
+        build_order(discover(unknown))
+    backwards = write_models(tmp_path / "c", {"staging/s.sql": "select * from marts.m", "marts/m.sql": "select 1 as a"})
+    with pytest.raises(ModelError, match="may not read the later layer marts.m"):
+        build_order(discover(backwards))
+
+
+def test_a_reference_in_a_comment_is_not_a_dependency(tmp_path):
+    root = write_models(tmp_path, {"marts/x.sql": "-- formerly read marts.gone\nselect 1 as a"})
+    assert build_order(discover(root))[0].depends_on == frozenset()
+
+
+def test_singular_test_rows_fail_the_build_and_are_shown(tmp_path):
+    root = write_models(tmp_path, {"marts/m.sql": "select 1 as a union all select -1",
+                                   "tests/assert_positive.sql": "select * from marts.m where a < 0"})
+    con = duckdb.connect()
+    for layer in LAYERS:
+        con.execute(f"create schema {layer}")
+    run_models(con, root)
+    with pytest.raises(ModelError, match=r"assert_positive.sql returned 1 row\(s\)"):
+        run_tests(con, root)
+
+
+def test_a_failed_build_leaves_the_previous_warehouse(tmp_path, monkeypatch):
+    config = load_config(tiny_project.write(tmp_path))
+    for source in config.sources:
+        land_source(config, source)
+    build_warehouse(config)
+    before = config.warehouse_path.read_bytes()
+    broken = write_models(tmp_path / "sql", {"marts/m.sql": "select * from no_such_table"})
+    with pytest.raises(ModelError, match="m.sql"):
+        build_warehouse(config, sql_dir=broken)
+    assert config.warehouse_path.read_bytes() == before
+    assert not config.warehouse_path.with_name("fsot.duckdb.building").exists()
