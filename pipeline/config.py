@@ -69,6 +69,8 @@ class Config:
     target_year: int
     local_quantiles: int
     national_quantiles: int
+    comparator_code: str
+    comparator_name: str
     raw_dir: Path
     processed_dir: Path
     reports_dir: Path
@@ -164,6 +166,8 @@ def load_config(path: Path | str | None = None) -> Config:
         target_year=int(framework.get("target_year", 2031)),
         local_quantiles=int(framework.get("local_quantiles", 5)),
         national_quantiles=int(framework.get("national_quantiles", 10)),
+        comparator_code=data.get("comparator", {}).get("code", "E92000001"),
+        comparator_name=data.get("comparator", {}).get("name", "England"),
         raw_dir=root / paths.get("raw", "data/raw"),
         processed_dir=root / paths.get("processed", "data/processed"),
         reports_dir=root / paths.get("reports", "reports"),

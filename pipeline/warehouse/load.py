@@ -66,6 +66,6 @@ def set_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         ("local_authority_code", config.la_code),
         ("local_quantiles", config.local_quantiles),
         ("national_quantiles", config.national_quantiles),
-        ("england_code", "E92000001"),
+        ("england_code", config.comparator_code),
     ):
         con.execute(f"set variable {name} = ?", [value])
