@@ -181,3 +181,13 @@ def test_a_failed_build_leaves_the_previous_warehouse(tmp_path, monkeypatch):
         build_warehouse(config, sql_dir=broken)
     assert config.warehouse_path.read_bytes() == before
     assert not config.warehouse_path.with_name("fsot.duckdb.building").exists()
+
+
+def test_a_target_area_naming_an_unknown_ward_fails_the_build(tmp_path):
+    config_path = tiny_project.write(tmp_path)
+    config_path.write_text(config_path.read_text() + '\n[[target_areas]]\nname = "North"\nwards = ["E05000001", "E05999999"]\n')
+    config = load_config(config_path)
+    for source in config.sources:
+        land_source(config, source)
+    with pytest.raises(ModelError, match=r"assert_target_area_wards_exist.sql returned 1 row\(s\)(.|\n)*E05999999"):
+        build_warehouse(config)

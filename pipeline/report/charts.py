@@ -22,6 +22,13 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.1f} {unit}".replace("% %", "%").strip()
 
 
+def _quintile_label(quintile, quantiles: int) -> str:
+    if pd.isna(quintile):
+        return "No quintile"
+    extra = " (most deprived)" if quintile == 1 else " (least deprived)" if quintile == quantiles else ""
+    return f"Quintile {int(quintile)}{extra}"
+
+
 def _save(fig, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=style.DPI, metadata={"Software": None})
@@ -44,7 +51,7 @@ def baseline_chart(wards: pd.DataFrame, gap: pd.Series, title: str, unit: str, p
         upper = (group["upper_ci"] - group["value"]).where(has & group["upper_ci"].notna(), 0)
         ax.errorbar(x[group.index[has]], group.loc[has, "value"], yerr=[lower[has], upper[has]], fmt="o",
                     color=colour, ecolor=colour, elinewidth=1.2, capsize=2.5, markersize=5,
-                    label=f"Quintile {int(quintile)}" if pd.notna(quintile) else "No quintile")
+                    label=_quintile_label(quintile, quantiles))
         for i in group.index[~has]:
             ax.annotate("suppressed", (x[i], 0), xycoords=("data", "axes fraction"), rotation=90,
                         fontsize=7, color="#666666", ha="center", va="bottom")
@@ -79,7 +86,7 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
     gaps = gaps.sort_values("period_sort").reset_index(drop=True)
     x = np.arange(len(gaps))
     fig, ax = plt.subplots(figsize=style.FIGSIZE)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.2)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.22)
     ax.plot(x, gaps["absolute_gap"], marker="o", color=style.GAP, linewidth=2,
             label="Gap: most vs least deprived fifth of wards")
     ax.plot(x, gaps["range_gap"], marker="s", color=style.RANGE, linewidth=1.2, linestyle=":",
@@ -97,7 +104,8 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
     ax.set_xticks(x, gaps["period"], fontsize=9)
     ax.set_ylabel(f"Gap ({unit}); above 0 = deprived wards worse off")
     ax.set_title(title, wrap=True)
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    ax.margins(y=0.15)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2)
     ax.grid(axis="y", color="#EEEEEE")
     style.footer(fig, sources, demonstration)
     _save(fig, path)
