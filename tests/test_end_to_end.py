@@ -72,7 +72,7 @@ def test_a_bad_source_file_stops_with_a_one_line_error_and_exit_code_2(tmp_path)
     (tmp_path / "inbox" / "fingertips_tiny.csv").write_text("Indicator ID,Value\n1,2\n")
     result = CliRunner().invoke(cli, ["run", "--config", str(config_path)])
     assert result.exit_code == 2
-    assert "fingertips_tiny.csv: line 1 (header) lacks column(s) 'Indicator Name'" in result.output
+    assert "fingertips_tiny.csv: line 1 (header): no row has the column(s) 'Indicator Name'" in result.output
 
 
 def test_a_broken_config_names_the_setting(tmp_path):

@@ -63,14 +63,14 @@ def test_ons_lookup_keeps_codes_names_and_vintages(tmp_path):
 def test_lookup_without_a_ward_column_names_what_is_missing(tmp_path):
     path = tmp_path / "not_a_lookup.csv"
     path.write_text("LSOA11CD,MSOA11CD\nE01000001,E02000001\n")
-    with pytest.raises(SourceFileError, match="no ward code column"):
+    with pytest.raises(SourceFileError, match="line 1 \\(header\\): no row has the LSOA code and ward code columns"):
         ward_lookup.read([path])
 
 
 def test_fingertips_keeps_suppressed_values_empty_with_their_notes():
     frame = fingertips.read([FIXTURES / "fingertips" / "fingertips_suppressed.csv"])
     assert len(frame) == 5
-    assert len(frame.columns) == 29  # the 27 published columns + _file + _line
+    assert len(frame.columns) == 30  # the 27 published columns + _file, _line, _fields
     suppressed = frame[frame["area_code"] == "E05900001"].iloc[0]
     assert suppressed["value"] == "" and suppressed["lower_ci_95_limit"] == ""
     assert suppressed["value_note"] == "Value suppressed for disclosure control due to small count"
@@ -96,10 +96,30 @@ def test_csv_reader_reports_physical_lines_and_reads_cp1252(tmp_path):
     assert table.frame.loc[0, "_line"] == 3
 
 
-def test_csv_reader_names_the_line_with_a_wrong_number_of_fields(tmp_path):
-    path = tmp_path / "broken.csv"
-    path.write_text("a,b\n1,2\n3,4,5\n")
-    with pytest.raises(SourceFileError, match=r"broken.csv: line 3 has 3 fields but the header has 2"):
+def test_csv_reader_keeps_a_ragged_row_with_its_field_count_for_quarantine(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b\n1,2\n3,4,5\n6,7,\n")
+    frame = read_csv_table(path).frame
+    assert list(frame["_line"]) == [2, 3, 4]
+    assert list(frame["_fields"]) == [2, 3, 2]  # a trailing empty cell is not an extra field
+    assert list(frame["a"]) == ["1", "3", "6"]
+
+
+def test_csv_reader_skips_preamble_footnotes_and_repeated_headers_and_says_so(tmp_path):
+    path = tmp_path / "ons_style.csv"
+    path.write_text("Table 1: wards\nSource: ONS\n\nLSOA11CD,WD19CD\nE01000001,E05000001\n"
+                    "LSOA11CD,WD19CD\nE01000002,E05000002\n\nNotes:,\n1. Provisional,\n")
+    table = read_csv_table(path, ["LSOA11CD", "WD19CD"])
+    assert table.header_line == 4
+    assert list(table.frame["_line"]) == [5, 7]
+    assert table.skipped == [(1, "preamble above the header"), (2, "preamble above the header"),
+                             (6, "repeated header"), (9, "footnote below the data"), (10, "footnote below the data")]
+
+
+def test_csv_reader_refuses_an_empty_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("\n\n")
+    with pytest.raises(SourceFileError, match="empty.csv: the file is empty"):
         read_csv_table(path)
 
 

@@ -1,15 +1,23 @@
 """Read a published CSV exactly as delivered: every cell a string, with the physical line it came from.
 
-Publishers ship UTF-8 with and without a byte-order mark, and older council systems cp1252; the
-reader tries those in that order and records which one worked. Blank lines are skipped (their line
-numbers are not reused), so an error can always name the line an analyst sees in a text editor.
+What people really send is taken as it is:
+- UTF-8 with or without a byte-order mark, else Windows-1252 (£, en dash); the encoding used is recorded;
+- title/preamble rows above the header (ONS style): the header is the first row holding the columns the
+  format requires; the lines above are reported as skipped, not read as data;
+- footnotes below the data (rows with text in the first cell only): reported as skipped;
+- the header repeated inside the file (files pasted together): reported as skipped;
+- blank lines anywhere: skipped; their line numbers are never reused;
+- a data row with too few or too many fields is kept, padded or cut to the header, with `_fields`
+  recording what it had, so that validation quarantines it with its line number instead of losing it.
+Values are never parsed here: thousands separators and suppression markers stay as delivered.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -26,11 +34,15 @@ class CsvTable:
     path: Path
     encoding: str
     header: list[str]
-    frame: pd.DataFrame  # original column names, all str, plus `_line` (1-based physical line)
+    header_line: int
+    frame: pd.DataFrame  # original column names, all str, plus `_line` and `_fields`
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why) of non-data lines
 
 
 def decode(path: Path) -> tuple[str, str]:
     data = path.read_bytes()
+    if not data.strip():
+        raise SourceFileError(f"{path}: the file is empty; land the complete download again")
     for encoding in ENCODINGS:
         try:
             return data.decode(encoding), encoding
@@ -39,48 +51,101 @@ def decode(path: Path) -> tuple[str, str]:
     raise SourceFileError(f"{path}: cannot be decoded as UTF-8 or Windows-1252; save it as UTF-8 CSV and land it again")
 
 
-def read_csv_table(path: Path) -> CsvTable:
+def _records(text: str):
+    """(start line, cells) for every record, blank ones included."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    previous_end = 0
+    try:
+        for record in reader:
+            yield previous_end + 1, record
+            previous_end = reader.line_num
+    except csv.Error as exc:
+        raise SourceFileError(f"line {previous_end + 1}: {exc}; check for an unclosed quote") from exc
+
+
+HeaderTest = Sequence[str] | Callable[[list[str]], bool]
+
+
+def is_header(cells: list[str], required: HeaderTest) -> bool:
+    """True when `cells` hold every required column name (or satisfy the format's own test)."""
+    if callable(required):
+        return required([str(c).strip() for c in cells])
+    names = {str(c).strip().lower() for c in cells}
+    return all(r.lower() in names for r in required)
+
+
+def table_from_rows(path: Path, encoding: str, rows: list[tuple[int, list[str]]],
+                    required: HeaderTest = ()) -> CsvTable:
+    """Find the header among `rows` ((line, cells), blanks included) and build the table."""
+    skipped: list[tuple[int, str]] = []
+    nonblank = [(line, cells) for line, cells in rows if any(str(c).strip() for c in cells)]
+    if not nonblank:
+        raise SourceFileError(f"{path}: the file has no rows; land the complete download again")
+    position = next((i for i, (_, cells) in enumerate(nonblank) if not required or is_header(cells, required)), None)
+    if position is None:
+        first_line, first = nonblank[0]
+        if callable(required):
+            wanted = getattr(required, "__doc__", None) or "the columns this format needs"
+        else:
+            missing = [r for r in required if r.lower() not in {str(c).strip().lower() for c in first}]
+            wanted = "column(s) " + ", ".join(repr(m) for m in missing)
+        raise SourceFileError(
+            f"{path}: line {first_line} (header): no row has the {wanted}; "
+            "check that this is the publisher's file for this source, unedited"
+        )
+    skipped += [(line, "preamble above the header") for line, _ in nonblank[:position]]
+    header_line, header_cells = nonblank[position]
+    header = [str(c).strip() for c in header_cells]
+    while header and not header[-1]:
+        header.pop()
+    body = nonblank[position + 1:]
+    # footnotes: the trailing block of rows with text in the first cell only
+    end = len(body)
+    while end and not any(str(c).strip() for c in body[end - 1][1][1:]) and len(header) > 1:
+        end -= 1
+    skipped += [(line, "footnote below the data") for line, _ in body[end:]]
+    data, lines, fields = [], [], []
+    lowered = [h.lower() for h in header]
+    for line, cells in body[:end]:
+        cells = [str(c) for c in cells]
+        if [c.strip().lower() for c in cells[: len(header)]] == lowered:
+            skipped.append((line, "repeated header"))
+            continue
+        width = len(cells)
+        while width > len(header) and not cells[width - 1].strip():
+            width -= 1  # trailing empty cells (a stray comma) are not extra fields
+        fields.append(width)
+        data.append((cells + [""] * len(header))[: len(header)])
+        lines.append(line)
+    frame = pd.DataFrame(data, columns=header, dtype="str") if data else pd.DataFrame(columns=header, dtype="str")
+    frame["_line"] = pd.Series(lines, dtype="int64")
+    frame["_fields"] = pd.Series(fields, dtype="int64")
+    return CsvTable(path=path, encoding=encoding, header=header, header_line=header_line, frame=frame,
+                    skipped=sorted(skipped))
+
+
+def read_csv_table(path: Path, required: HeaderTest = ()) -> CsvTable:
     """Read `path` into a DataFrame of strings; `_line` holds the line each record starts on."""
     text, encoding = decode(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    previous_end = 0
-    for record in reader:
-        start, previous_end = previous_end + 1, reader.line_num
-        if not any(cell.strip() for cell in record):
-            continue
-        if header is None:
-            header = [cell.strip() for cell in record]
-            continue
-        if len(record) != len(header):
-            raise SourceFileError(
-                f"{path}: line {start} has {len(record)} fields but the header has {len(header)}; "
-                "check for an unquoted comma or a truncated line"
-            )
-        rows.append(record)
-        lines.append(start)
-    if header is None:
-        raise SourceFileError(f"{path}: the file is empty; land the complete download again")
-    frame = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame(columns=header, dtype="str")
-    frame["_line"] = pd.Series(lines, dtype="int64")
-    return CsvTable(path=path, encoding=encoding, header=header, frame=frame)
+    try:
+        rows = list(_records(text))
+    except SourceFileError as exc:
+        raise SourceFileError(f"{path}: {exc}") from exc
+    return table_from_rows(path, encoding, rows, required)
 
 
 def find_column(table: CsvTable, *candidates: str, required: bool = True) -> str | None:
     """Return the first header matching one of the candidates (case-insensitive; a candidate ending in
-    '*' matches as a prefix, one starting with '*' as a substring)."""
+    '*' matches as a prefix)."""
     lowered = {name.lower(): name for name in table.header}
     for candidate in candidates:
         c = candidate.lower()
         for low, original in lowered.items():
-            if (c.startswith("*") and c.endswith("*") and c.strip("*") in low) or \
-               (c.endswith("*") and not c.startswith("*") and low.startswith(c[:-1])) or low == c:
+            if (c.endswith("*") and low.startswith(c[:-1])) or low == c:
                 return original
     if required:
         raise SourceFileError(
-            f"{table.path}: line 1 (header) has no column {candidates[0]!r}; "
+            f"{table.path}: line {table.header_line} (header) has no column {candidates[0].rstrip('*')!r}; "
             "check that this is the publisher's file for this source"
         )
     return None

@@ -30,7 +30,13 @@ COLUMNS = {
     "population": ("Total population: mid*", "total_population", "population"),
 }
 OUTPUT = ["lsoa_code", "lsoa_vintage", "lsoa_name", "la_code", "la_name",
-          "imd_score", "imd_rank", "imd_decile", "population", "_file", "_line"]
+          "imd_score", "imd_rank", "imd_decile", "population", "_file", "_line", "_fields"]
+
+
+def has_lsoa_code(cells: list[str]) -> bool:
+    """LSOA code column (e.g. 'LSOA code (2011)' or 'lsoa_code')"""
+    lowered = [c.lower() for c in cells]
+    return any(c.startswith("lsoa code") or c in COLUMNS["lsoa_code"] for c in lowered)
 
 
 def _lsoa_vintage(header: str) -> str:
@@ -41,7 +47,7 @@ def _lsoa_vintage(header: str) -> str:
 
 
 def _read_one(path: Path) -> pd.DataFrame:
-    table = read_csv_table(path)
+    table = read_csv_table(path, has_lsoa_code)
     code = find_column(table, *COLUMNS["lsoa_code"])
     out = pd.DataFrame({"lsoa_code": table.frame[code].str.strip()})
     out["lsoa_vintage"] = _lsoa_vintage(code)
@@ -53,6 +59,7 @@ def _read_one(path: Path) -> pd.DataFrame:
             out[name] = table.frame[column].str.strip()
     out["_file"] = path.name
     out["_line"] = table.frame["_line"]
+    out["_fields"] = table.frame["_fields"]
     duplicated = out["lsoa_code"].duplicated()
     if duplicated.any():
         row = out[duplicated].iloc[0]

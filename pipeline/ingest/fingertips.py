@@ -32,20 +32,18 @@ def snake(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-OUTPUT = [snake(c) for c in REQUIRED + OPTIONAL] + ["_file", "_line"]
+OUTPUT = [snake(c) for c in REQUIRED + OPTIONAL] + ["_file", "_line", "_fields"]
 
 
 def read(paths: list[Path]) -> pd.DataFrame:
     frames = []
     for path in paths:
-        table = read_csv_table(path)
+        try:
+            table = read_csv_table(path, REQUIRED)
+        except SourceFileError as exc:
+            raise SourceFileError(f"{exc}; export 'all data' for the indicator from Fingertips and land that file "
+                                  "unchanged") from exc
         lowered = {h.lower(): h for h in table.header}
-        missing = [c for c in REQUIRED if c.lower() not in lowered]
-        if missing:
-            raise SourceFileError(
-                f"{path}: line 1 (header) lacks column(s) {', '.join(repr(m) for m in missing)}; "
-                "export 'all data' for the indicator from Fingertips and land that file unchanged"
-            )
         out = pd.DataFrame(index=table.frame.index)
         for column in REQUIRED + OPTIONAL:
             original = lowered.get(column.lower())
@@ -53,5 +51,6 @@ def read(paths: list[Path]) -> pd.DataFrame:
                                   else pd.Series([""] * len(out), dtype="str"))
         out["_file"] = path.name
         out["_line"] = table.frame["_line"]
+        out["_fields"] = table.frame["_fields"]
         frames.append(out[OUTPUT])
     return pd.concat(frames, ignore_index=True)

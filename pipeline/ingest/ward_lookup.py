@@ -27,13 +27,19 @@ PATTERNS = {
     "la_name": r"(?:lad|ltla|lau?)(\d\d)(nm|_name)",
 }
 OUTPUT = ["lsoa_code", "lsoa_name", "lsoa_vintage", "ward_code", "ward_name", "ward_vintage",
-          "la_code", "la_name", "la_vintage", "_file", "_line"]
+          "la_code", "la_name", "la_vintage", "_file", "_line", "_fields"]
+
+
+def has_lsoa_and_ward(cells: list[str]) -> bool:
+    """LSOA code and ward code columns (e.g. LSOA11CD and WD19CD)"""
+    return any(re.fullmatch(PATTERNS["lsoa_code"], c, re.IGNORECASE) for c in cells) and \
+        any(re.fullmatch(PATTERNS["ward_code"], c, re.IGNORECASE) for c in cells)
 
 
 def read(paths: list[Path]) -> pd.DataFrame:
     frames = []
     for path in paths:
-        table = read_csv_table(path)
+        table = read_csv_table(path, has_lsoa_and_ward)
         out = pd.DataFrame(index=table.frame.index)
         vintages: dict[str, str] = {}
         for name, pattern in PATTERNS.items():
@@ -53,5 +59,6 @@ def read(paths: list[Path]) -> pd.DataFrame:
         out["la_vintage"] = f"20{vintages['la']}" if "la" in vintages else None
         out["_file"] = path.name
         out["_line"] = table.frame["_line"]
+        out["_fields"] = table.frame["_fields"]
         frames.append(out[OUTPUT])
     return pd.concat(frames, ignore_index=True)
