@@ -82,7 +82,7 @@ def _build(config) -> dict:
     from pipeline.run_record import log
     from pipeline.warehouse.build import build_warehouse
 
-    total = len(discover(SQL_DIR)) + 1
+    total = len(discover(SQL_DIR)) + 2
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("Building the warehouse", total=total)
 

@@ -78,6 +78,8 @@ class Config:
     sources: tuple[Source, ...]
     indicators: tuple[Indicator, ...]
     target_areas: tuple[TargetArea, ...] = field(default_factory=tuple)
+    suppression_markers: tuple[str, ...] = ("*", "x", "..", "c", "-", ":")
+    plausible_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def warehouse_path(self) -> Path:
@@ -157,8 +159,12 @@ def load_config(path: Path | str | None = None) -> Config:
                    wards=tuple(_require(a, "wards", "[[target_areas]] entry", path)))
         for a in data.get("target_areas", [])
     )
+    validation = data.get("validation", {})
+    ranges = {unit: (float(lo), float(hi)) for unit, (lo, hi) in validation.get("plausible_ranges", {}).items()}
     return Config(
         path=path.resolve(), root=root,
+        suppression_markers=tuple(validation.get("suppression_markers", Config.suppression_markers)),
+        plausible_ranges=ranges,
         programme=data.get("programme", {}).get("name", "A Fairer Stockton-on-Tees"),
         la_code=_require(la, "code", "[local_authority]", path),
         la_name=_require(la, "name", "[local_authority]", path),

@@ -70,7 +70,7 @@ def test_lookup_without_a_ward_column_names_what_is_missing(tmp_path):
 def test_fingertips_keeps_suppressed_values_empty_with_their_notes():
     frame = fingertips.read([FIXTURES / "fingertips" / "fingertips_suppressed.csv"])
     assert len(frame) == 5
-    assert len(frame.columns) == 30  # the 27 published columns + _file, _line, _fields
+    assert len(frame.columns) == 31  # the 27 published columns + _file, _line, _fields, _width
     suppressed = frame[frame["area_code"] == "E05900001"].iloc[0]
     assert suppressed["value"] == "" and suppressed["lower_ci_95_limit"] == ""
     assert suppressed["value_note"] == "Value suppressed for disclosure control due to small count"

@@ -30,7 +30,7 @@ COLUMNS = {
     "population": ("Total population: mid*", "total_population", "population"),
 }
 OUTPUT = ["lsoa_code", "lsoa_vintage", "lsoa_name", "la_code", "la_name",
-          "imd_score", "imd_rank", "imd_decile", "population", "_file", "_line", "_fields"]
+          "imd_score", "imd_rank", "imd_decile", "population", "_file", "_line", "_fields", "_width"]
 
 
 def has_lsoa_code(cells: list[str]) -> bool:
@@ -60,6 +60,7 @@ def _read_one(path: Path) -> pd.DataFrame:
     out["_file"] = path.name
     out["_line"] = table.frame["_line"]
     out["_fields"] = table.frame["_fields"]
+    out["_width"] = len(table.header)
     duplicated = out["lsoa_code"].duplicated()
     if duplicated.any():
         row = out[duplicated].iloc[0]

@@ -32,7 +32,7 @@ def snake(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-OUTPUT = [snake(c) for c in REQUIRED + OPTIONAL] + ["_file", "_line", "_fields"]
+OUTPUT = [snake(c) for c in REQUIRED + OPTIONAL] + ["_file", "_line", "_fields", "_width"]
 
 
 def read(paths: list[Path]) -> pd.DataFrame:
@@ -52,5 +52,6 @@ def read(paths: list[Path]) -> pd.DataFrame:
         out["_file"] = path.name
         out["_line"] = table.frame["_line"]
         out["_fields"] = table.frame["_fields"]
+        out["_width"] = len(table.header)
         frames.append(out[OUTPUT])
     return pd.concat(frames, ignore_index=True)

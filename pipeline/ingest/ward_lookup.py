@@ -27,7 +27,7 @@ PATTERNS = {
     "la_name": r"(?:lad|ltla|lau?)(\d\d)(nm|_name)",
 }
 OUTPUT = ["lsoa_code", "lsoa_name", "lsoa_vintage", "ward_code", "ward_name", "ward_vintage",
-          "la_code", "la_name", "la_vintage", "_file", "_line", "_fields"]
+          "la_code", "la_name", "la_vintage", "_file", "_line", "_fields", "_width"]
 
 
 def has_lsoa_and_ward(cells: list[str]) -> bool:
@@ -60,5 +60,6 @@ def read(paths: list[Path]) -> pd.DataFrame:
         out["_file"] = path.name
         out["_line"] = table.frame["_line"]
         out["_fields"] = table.frame["_fields"]
+        out["_width"] = len(table.header)
         frames.append(out[OUTPUT])
     return pd.concat(frames, ignore_index=True)

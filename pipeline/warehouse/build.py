@@ -14,8 +14,18 @@ from pathlib import Path
 import duckdb
 
 from pipeline.config import SQL_DIR, Config
+from pipeline.ingest.csv_file import SourceFileError
 from pipeline.models import run_models, run_tests
 from pipeline.warehouse.load import create_schemas, load_config, load_raw
+
+
+class SourceErrors(SourceFileError):
+    """One or more sources could not be read; every other source was still read and validated."""
+
+    def __init__(self, errors: list[str], validation: dict):
+        super().__init__("\n".join(errors) + "\nThe warehouse was not replaced; fix the file(s) named and run again.")
+        self.errors = errors
+        self.validation = validation
 
 
 def connect(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
@@ -38,9 +48,16 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
     try:
         con.execute("set threads = 2")
         create_schemas(con)
-        raw_counts = load_raw(con, config)
+        raw_counts, errors = load_raw(con, config)
         if progress:
             progress("loaded raw tables")
+        from pipeline.validate.run import validate_raw  # Great Expectations is slow to import: only here
+
+        validation = validate_raw(con, config)
+        if progress:
+            progress("validated raw tables")
+        if errors:
+            raise SourceErrors(errors, validation)
         load_config(con, config)
         models = run_models(con, sql_dir, progress=progress)
         tests = run_tests(con, sql_dir)
@@ -54,6 +71,7 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
     return {
         "warehouse": str(target),
         "raw_rows": raw_counts,
+        "validation": validation,
         "models": models,
         "tests": tests,
         "seconds": round(time.perf_counter() - started, 3),

@@ -9,9 +9,10 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.ingest import reader_for
-from pipeline.ingest.landing import landed_files
+from pipeline.ingest.csv_file import SourceFileError
+from pipeline.ingest.landing import LandingError, landed_files
 
-SCHEMAS = ("raw", "config", "staging", "intermediate", "marts")
+SCHEMAS = ("raw", "quarantine", "config", "staging", "intermediate", "marts")
 
 
 def create_schemas(con: duckdb.DuckDBPyConnection) -> None:
@@ -19,12 +20,20 @@ def create_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create schema if not exists {schema}")
 
 
-def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, int]:
-    """Read every configured source's landed files into raw.<table>; return rows loaded per table."""
+def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, int], list[str]]:
+    """Read every configured source's landed files into raw.<table>.
+
+    A source whose file cannot be read (file-level failure) is left out and its one-line error
+    returned; the other sources still load. Returns (rows per raw table, errors)."""
     frames: dict[str, list[pd.DataFrame]] = {}
+    errors: list[str] = []
     for source in config.sources:
         reader = reader_for(source.format)
-        frame = reader.read(landed_files(config, source))
+        try:
+            frame = reader.read(landed_files(config, source))
+        except (SourceFileError, LandingError) as exc:
+            errors.append(f"source {source.id!r}: {exc}")
+            continue
         frame.insert(0, "_source", source.id)
         frames.setdefault(reader.RAW_TABLE, []).append(frame)
     counts = {}
@@ -34,7 +43,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, int]:
         con.execute(f"create or replace table raw.{table} as select * from _incoming")
         con.unregister("_incoming")
         counts[f"raw.{table}"] = len(frame)
-    return counts
+    return counts, errors
 
 
 def load_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
@@ -67,5 +76,6 @@ def set_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         ("local_quantiles", config.local_quantiles),
         ("national_quantiles", config.national_quantiles),
         ("england_code", config.comparator_code),
+        ("suppression_markers", list(config.suppression_markers)),
     ):
         con.execute(f"set variable {name} = ?", [value])

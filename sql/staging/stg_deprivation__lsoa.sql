@@ -8,6 +8,12 @@ with source as (
     select * from raw.imd_lsoa
 ),
 
+-- rows that failed a validation check wait in quarantine.imd_lsoa with the reason; they are left out here
+valid as (
+    select source.* from source
+    anti join quarantine.imd_lsoa as held using (_source, _file, _line)
+),
+
 renamed as (
     select
         lsoa_code,
@@ -22,7 +28,7 @@ renamed as (
         _source,
         _file,
         _line
-    from source
+    from valid
 )
 
 select * from renamed

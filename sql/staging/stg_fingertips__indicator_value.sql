@@ -1,13 +1,21 @@
 -- stg_fingertips__indicator_value: OHID Fingertips export rows, typed.
 -- Source: raw.fingertips_indicator_value (every column of the "all data" CSV, strings as delivered).
 -- Empty cells are NULL: Fingertips leaves Value and its limits empty when a value is suppressed or
--- missing, and says why in value_note; such a value is never read as 0.
+-- missing, and says why in value_note; such a value is never read as 0. A suppression marker in the
+-- Value cell (fsot.toml [validation] suppression_markers: *, x, .., c, -, :) is NULL too, and the
+-- note says which marker was found when the publisher gave none.
 -- period_sort: the export's "Time period Sortable" (e.g. 20120000), or the first year in the
 -- period label × 10000 where that column is empty (local drops).
 -- is_category_row: rows that describe a deprivation category (e.g. "Most deprived decile") rather
 -- than an area.
 with source as (
     select * from raw.fingertips_indicator_value
+),
+
+-- rows that failed a validation check wait in quarantine.fingertips_indicator_value with the reason; they are left out here
+valid as (
+    select source.* from source
+    anti join quarantine.fingertips_indicator_value as held using (_source, _file, _line)
 ),
 
 renamed as (
@@ -37,13 +45,17 @@ renamed as (
         try_cast(replace(upper_ci_998_limit, ',', '') as double) as upper_ci_998,
         try_cast(replace("count", ',', '') as double) as "count",
         try_cast(replace(denominator, ',', '') as double) as denominator,
-        nullif(value_note, '') as value_note,
+        coalesce(
+            nullif(value_note, ''),
+            case when list_contains(getvariable('suppression_markers'), trim(value))
+                then 'Suppressed in source (marker "' || trim(value) || '")' end
+        ) as value_note,
         nullif(recent_trend, '') as recent_trend,
         nullif(compared_to_england_value_or_percentiles, '') as compared_to_england,
         _source,
         _file,
         _line
-    from source
+    from valid
 )
 
 select * from renamed

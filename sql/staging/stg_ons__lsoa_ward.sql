@@ -7,6 +7,12 @@ with source as (
     select * from raw.lsoa_ward_lookup
 ),
 
+-- rows that failed a validation check wait in quarantine.lsoa_ward_lookup with the reason; they are left out here
+valid as (
+    select source.* from source
+    anti join quarantine.lsoa_ward_lookup as held using (_source, _file, _line)
+),
+
 renamed as (
     select
         lsoa_code,
@@ -21,7 +27,7 @@ renamed as (
         _source,
         _file,
         _line
-    from source
+    from valid
 )
 
 select * from renamed

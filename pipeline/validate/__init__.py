@@ -1,0 +1,1 @@
+"""Validate room: Great Expectations suites on every raw table; failing rows go to quarantine.*."""

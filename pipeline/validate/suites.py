@@ -1,0 +1,169 @@
+"""The expectation suites, one per source format, as code.
+
+Each suite is a list of checks. A row-level check's failing rows are quarantined (kept in
+quarantine.<table> with the check's name and reason, never dropped); a table-level check is reported.
+Checks run on a DataFrame of the raw table (strings as delivered) with parsed helper columns added by
+`prepare_*` (numbers with thousands separators removed; suppression markers and blanks as missing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.config import Config
+
+GSS_CODE = r"^[EWSNLMJK]\d{8}$"
+# Fingertips also publishes NHS organisations (GP practices A81001, sub-ICB 00L, ICB QHM, …)
+AREA_CODE = r"^(?:[EWSNLMJK]\d{8}|[A-Z]\d{5}|[A-Z0-9]{3,5})$"
+PERIOD = r"^\d{4}"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    reason: str              # what a failing row is told, and what to do
+    expectation: object      # a great_expectations Expectation
+    level: str = "row"       # "row": quarantine failing rows; "table": report only
+
+
+@dataclass
+class Prepared:
+    frame: pd.DataFrame
+    checks: list[Check] = field(default_factory=list)
+
+
+def number(series: pd.Series, markers: set[str]) -> tuple[pd.Series, pd.Series]:
+    """Parse published numbers: '29,199' → 29199; blank or a suppression marker → NaN.
+
+    Returns (numbers, is_text): is_text marks cells that are neither a number, blank nor a marker."""
+    text = series.fillna("").astype(str).str.strip()
+    cleaned = text.str.replace(",", "", regex=False)
+    parsed = pd.to_numeric(cleaned.where(~text.isin(markers) & (text != "")), errors="coerce")
+    is_text = (text != "") & ~text.isin(markers) & parsed.isna()
+    return parsed.astype("float64"), is_text
+
+
+def _gx():
+    from pipeline.validate.context import expectations
+    return expectations()
+
+
+def fields_check(gxe) -> Check:
+    return Check("fields_match_header", "the row has a different number of fields from the header; "
+                 "check for an unquoted comma in this line",
+                 gxe.ExpectColumnValuesToBeInSet(column="_fields_ok", value_set=[True]))
+
+
+def numeric_checks(gxe, frame: pd.DataFrame, columns: list[str], markers: set[str]) -> list[Check]:
+    checks = []
+    for column in columns:
+        frame[f"{column}_num"], frame[f"{column}_is_text"] = number(frame[column], markers)
+        checks.append(Check(f"{column}_is_a_number",
+                            f"'{column}' holds text that is not a number or a suppression marker; correct the cell",
+                            gxe.ExpectColumnValuesToBeInSet(column=f"{column}_is_text", value_set=[False])))
+    return checks
+
+
+def prepare_fingertips(frame: pd.DataFrame, config: Config, ward_codes: set[str]) -> Prepared:
+    gxe = _gx()
+    markers = set(config.suppression_markers)
+    frame = frame.copy()
+    frame["_fields_ok"] = frame["_fields"] == frame["_width"]
+    checks = [fields_check(gxe)]
+    checks += numeric_checks(gxe, frame, ["value", "lower_ci_95_limit", "upper_ci_95_limit", "count", "denominator"],
+                             markers)
+    units = {i.id: i.unit for i in config.indicators}
+    frame["_unit"] = frame["indicator_id"].map(units).fillna("")
+    proportions = frame["_unit"] == "%"
+    frame["_proportion_count"] = frame["count_num"].where(proportions)
+    checks += [
+        Check("indicator_id_present", "the row has no Indicator ID; it cannot be matched to an indicator",
+              gxe.ExpectColumnValuesToMatchRegex(column="indicator_id", regex=r"^\S+$")),
+        Check("area_code_valid", "Area Code is not a GSS or NHS organisation code; correct the code",
+              gxe.ExpectColumnValuesToMatchRegex(column="area_code", regex=AREA_CODE)),
+        Check("period_parses", "Time period does not start with a year (e.g. 2021/22, 2017 - 21); correct it",
+              gxe.ExpectColumnValuesToMatchRegex(column="time_period", regex=PERIOD)),
+        Check("ci_contains_value_lower", "the lower 95% limit is above the value; correct the limits",
+              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="value_num", column_B="lower_ci_95_limit_num",
+                                                          or_equal=True, ignore_row_if="either_value_is_missing")),
+        Check("ci_contains_value_upper", "the upper 95% limit is below the value; correct the limits",
+              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="upper_ci_95_limit_num", column_B="value_num",
+                                                          or_equal=True, ignore_row_if="either_value_is_missing")),
+        Check("count_within_denominator", "Count exceeds Denominator for a proportion; correct one of them",
+              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="denominator_num", column_B="_proportion_count",
+                                                          or_equal=True, ignore_row_if="either_value_is_missing")),
+        Check("no_duplicate_rows", "the same indicator, area, sex, age, category and period appears more than once",
+              gxe.ExpectCompoundColumnsToBeUnique(
+                  column_list=["_source", "indicator_id", "area_code", "sex", "age", "category_type", "category",
+                               "time_period"])),
+    ]
+    for unit, (low, high) in sorted(config.plausible_ranges.items()):
+        checks.append(Check(f"value_plausible_{re.sub(r'[^a-z0-9]+', '_', unit.lower()) or 'unit'}",
+                            f"the value is outside the plausible range {low}–{high} for unit '{unit}'; check the figure",
+                            gxe.ExpectColumnValuesToBeBetween(column="value_num", min_value=low, max_value=high,
+                                                              row_condition=f'_unit=={unit!r}',
+                                                              condition_parser="pandas")))
+    borough_ward = (frame["parent_code"] == config.la_code) & frame["area_type"].str.lower().str.startswith("ward")
+    frame["_borough_ward_code"] = frame["area_code"].where(borough_ward)
+    checks.append(Check("ward_in_lookup", "the ward code is not in the ward lookup (another boundary vintage?); "
+                        "use a lookup of the same ward vintage as this file",
+                        gxe.ExpectColumnValuesToBeInSet(column="_borough_ward_code", value_set=sorted(ward_codes))))
+    return Prepared(frame, checks)
+
+
+def prepare_deprivation(frame: pd.DataFrame, config: Config) -> Prepared:
+    gxe = _gx()
+    markers = set(config.suppression_markers)
+    frame = frame.copy()
+    frame["_fields_ok"] = frame["_fields"] == frame["_width"]
+    checks = [fields_check(gxe)]
+    checks += numeric_checks(gxe, frame, ["imd_score", "imd_rank", "imd_decile", "population"], markers)
+    checks += [
+        Check("lsoa_code_valid", "the LSOA code is not a GSS LSOA code (E01…/W01…); correct it",
+              gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$")),
+        Check("score_present", "the LSOA has no IMD score; the ward score would leave its population out",
+              gxe.ExpectColumnValuesToNotBeNull(column="imd_score_num")),
+        Check("score_in_range", "the IMD score is outside 0–100; check the figure",
+              gxe.ExpectColumnValuesToBeBetween(column="imd_score_num", min_value=0, max_value=100)),
+        Check("population_positive", "the population denominator is missing or not positive",
+              gxe.ExpectColumnValuesToBeBetween(column="population_num", min_value=1, max_value=None)),
+        Check("decile_in_range", "the IMD decile is not 1–10",
+              gxe.ExpectColumnValuesToBeBetween(column="imd_decile_num", min_value=1, max_value=10)),
+        Check("lsoa_unique", "the LSOA appears more than once",
+              gxe.ExpectColumnValuesToBeUnique(column="lsoa_code")),
+    ]
+    return Prepared(frame, checks)
+
+
+def prepare_lookup(frame: pd.DataFrame, config: Config) -> Prepared:
+    gxe = _gx()
+    frame = frame.copy()
+    frame["_fields_ok"] = frame["_fields"] == frame["_width"]
+    return Prepared(frame, [
+        fields_check(gxe),
+        Check("lsoa_code_valid", "the LSOA code is not a GSS LSOA code (E01…/W01…); correct it",
+              gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$")),
+        Check("ward_code_valid", "the ward code is not a GSS ward code (E05…/W05…); correct it",
+              gxe.ExpectColumnValuesToMatchRegex(column="ward_code", regex=r"^[EWSN]05\d{6}$")),
+        Check("la_code_valid", "the local authority code is not a GSS district/unitary code",
+              gxe.ExpectColumnValuesToMatchRegex(column="la_code", regex=r"^[EWSN]0[6-9]\d{6}$")),
+        Check("lsoa_unique", "the LSOA is placed in more than one ward",
+              gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "lsoa_code"])),
+    ])
+
+
+def completeness(frame: pd.DataFrame, config: Config, ward_codes_in_borough: set[str]) -> list[dict]:
+    """Borough wards with no row for a configured indicator, sex and period that other wards have."""
+    missing = []
+    rows = frame[frame["area_code"].isin(ward_codes_in_borough)]
+    for indicator in config.indicators:
+        for sex in indicator.sexes:
+            series = rows[(rows["indicator_id"] == indicator.id) & (rows["sex"] == sex)]
+            for period in sorted(series["time_period"].unique()):
+                present = set(series.loc[series["time_period"] == period, "area_code"])
+                for ward in sorted(ward_codes_in_borough - present):
+                    missing.append({"indicator_id": indicator.id, "sex": sex, "period": period, "ward_code": ward})
+    return missing
