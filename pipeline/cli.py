@@ -46,12 +46,13 @@ def _step(config, command: str, work):
     from pipeline.ingest.landing import LandingError
     from pipeline.models import ModelError
     from pipeline.run_record import log, start_log, write_run_manifest
+    from pipeline.warehouse.lock import LockTimeout
 
     started = datetime.now(timezone.utc)
     log_path = start_log(config, command)
     try:
         steps = work()
-    except (SourceFileError, LandingError, ModelError, FileNotFoundError, ValueError) as exc:
+    except (SourceFileError, LandingError, ModelError, LockTimeout, FileNotFoundError, ValueError) as exc:
         log.error("%s", exc)
         raise FsotError(f"{exc}\n(log: {log_path})") from exc
     report_dir = Path(steps["report"]["index"]).parent if "report" in steps else None
@@ -74,23 +75,56 @@ def _ingest(config) -> dict:
     return {"ingest": {"landed": landed}}
 
 
+def _show_validation(config, validation: dict, errors: list[str] | None = None) -> None:
+    from rich.table import Table
+
+    from pipeline.report.validation import write_validation_report
+    from pipeline.run_record import log
+
+    table = Table(title="Rows by file", title_justify="left", show_edge=False)
+    for column in ("file", "read", "loaded", "quarantined"):
+        table.add_column(column, justify="left" if column == "file" else "right")
+    for f in validation.get("files", []):
+        log.info("%s: read %s, loaded %s, quarantined %s", f["file"], f["rows_read"], f["rows_loaded"],
+                 f["rows_quarantined"])
+        table.add_row(f["file"], str(f["rows_read"]), str(f["rows_loaded"]), str(f["rows_quarantined"]))
+    console.print(table)
+    failing = [c for c in validation.get("checks", []) if not c["success"]]
+    for check in failing:
+        log.warning("check %s.%s failed for %s row(s): %s", check["table"], check["check"], check["rows_failed"],
+                    check["reason"])
+        console.print(f"  [yellow]quarantined[/] {check['rows_failed']} row(s) of {check['table']}: "
+                      f"{check['check']} ({check['reason']})", markup=True, highlight=False)
+    report = write_validation_report(config, validation, errors)
+    log.info("validation report %s", report)
+    console.print(f"  validation report: {report}")
+
+
 def _build(config) -> dict:
     from rich.progress import Progress
 
     from pipeline.config import SQL_DIR
     from pipeline.models import discover
     from pipeline.run_record import log
-    from pipeline.warehouse.build import build_warehouse
+    from pipeline.warehouse.build import SourceErrors, build_warehouse
+    from pipeline.warehouse.lock import warehouse_lock
 
     total = len(discover(SQL_DIR)) + 2
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("Building the warehouse", total=total)
+    with warehouse_lock(config, "build", notify=lambda text: console.print(text, markup=False)):
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("Building the warehouse", total=total)
 
-        def advance(name: str) -> None:
-            log.info("built %s", name)
-            bar.update(task, advance=1, description=f"Built {name}")
+            def advance(name: str) -> None:
+                log.info("built %s", name)
+                bar.update(task, advance=1, description=f"Built {name}")
 
-        summary = build_warehouse(config, progress=advance)
+            try:
+                summary = build_warehouse(config, progress=advance)
+            except SourceErrors as exc:
+                bar.stop()
+                _show_validation(config, exc.validation, exc.errors)
+                raise
+    _show_validation(config, summary["validation"])
     for table, rows in summary["raw_rows"].items():
         log.info("%s: %s rows", table, rows)
     marts = [m for m in summary["models"] if m["model"].startswith("marts.")]
