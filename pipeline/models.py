@@ -91,7 +91,7 @@ def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, progress=None) -> 
             con.execute(f"create or replace {kind} {model.relation} as\n{model.sql}")
         except duckdb.Error as exc:
             raise ModelError(f"{model.path}: {exc}".splitlines()[0] + " (fix the SQL and run `fsot build` again)") from exc
-        rows = con.execute(f"select count(*) from {model.relation}").fetchone()[0]
+        rows = con.execute(f"select count(*) from {model.relation}").fetchall()[0][0]
         records.append({"model": model.relation, "kind": kind, "rows": rows,
                         "seconds": round(time.perf_counter() - started, 4), "file": model.path.name})
         if progress:

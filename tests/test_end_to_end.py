@@ -95,7 +95,7 @@ def test_run_on_the_bundled_demonstration_data(tmp_path):
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
         borough_wards = con.execute(
-            "select count(*) from intermediate.int_ward_deprivation where in_borough").fetchone()[0]
+            "select count(*) from intermediate.int_ward_deprivation where in_borough").fetchall()[0][0]
         gaps = con.execute("select indicator_id, sex, count(*) from marts.fct_gap group by all order by all").fetchall()
     finally:
         con.close()

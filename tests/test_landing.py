@@ -31,7 +31,7 @@ def test_landing_copies_unchanged_and_records_provenance(config):
         "source": "fingertips", "format": "fingertips_csv", "title": "", "publisher": "OHID", "release": "2026-11",
         "licence": "Open Government Licence v3.0", "origin": "inbox/fingertips_tiny.csv",
         "path": "fingertips/2026-11/fingertips_tiny.csv", "retrieved_at": "2026-11-01T09:30:00+00:00",
-        "bytes": original.stat().st_size, "sha256": record.sha256, "demonstration": False,
+        "bytes": original.stat().st_size, "sha256": record.sha256, "demonstration": False, "indicator": "",
     }]
     assert landed_files(config, source) == [landed]
 

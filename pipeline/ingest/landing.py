@@ -39,6 +39,7 @@ class Provenance:
     bytes: int
     sha256: str
     demonstration: bool
+    indicator: str = ""  # for local drops: the indicator the file gives values of
 
 
 def sha256_of(path: Path) -> str:
@@ -119,6 +120,49 @@ def land_source(config: Config, source: Source, now: datetime | None = None) -> 
     if added:
         write_manifest(config, records)
     return added
+
+
+LOCAL_FORMAT = "local_drop"
+
+
+def land_local(config: Config, path: Path, indicator_id: str, now: datetime | None = None) -> tuple[Path, bool]:
+    """Land a council's own file for an indicator under data/raw/local/<indicator>/<sha256[:12]>/.
+
+    Returns (landed path, newly landed). The manifest record (format "local_drop") registers the drop:
+    every later build loads it."""
+    digest = sha256_of(path)
+    source = Source(id="local", format=LOCAL_FORMAT, files=(str(path),), publisher="local authority (local drop)",
+                    release=digest[:12], licence="see the supplier's terms", title=f"local values for {indicator_id}")
+    target = config.raw_dir / "local" / slug(indicator_id) / digest[:12] / path.name
+    relative = target.relative_to(config.raw_dir).as_posix()
+    records = read_manifest(config)
+    if any(r["path"] == relative for r in records):
+        return target, False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
+    os.chmod(target, 0o444)
+    record = Provenance(
+        source=source.id, format=source.format, title=source.title, publisher=source.publisher,
+        release=source.release, licence=source.licence, origin=str(path), path=relative,
+        retrieved_at=(now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        bytes=target.stat().st_size, sha256=digest, demonstration=False, indicator=indicator_id,
+    )
+    write_manifest(config, records + [asdict(record)])
+    return target, True
+
+
+def local_drops(config: Config) -> dict[str, list[Path]]:
+    """Landed local drops by indicator, each checked against its recorded sha256."""
+    drops: dict[str, list[Path]] = {}
+    for record in read_manifest(config):
+        if record["format"] != LOCAL_FORMAT:
+            continue
+        target = config.raw_dir / record["path"]
+        if not target.is_file() or sha256_of(target) != record["sha256"]:
+            raise LandingError(f"{target}: missing or changed since it was landed (sha256 differs from "
+                               "data/raw/manifest.json); restore the original or land the file again")
+        drops.setdefault(record["indicator"], []).append(target)
+    return drops
 
 
 def landed_files(config: Config, source: Source) -> list[Path]:

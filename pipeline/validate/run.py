@@ -19,7 +19,7 @@ SAMPLE_ROWS = 5
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                            [schema, table]).fetchone()[0])
+                            [schema, table]).fetchall()[0][0])
 
 
 def _borough_wards(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[set[str], set[str]]:
@@ -33,16 +33,38 @@ def validate_raw(con: duckdb.DuckDBPyConnection, config: Config) -> dict:
     """Validate every raw table; write quarantine.<table>; return results and per-file accounting."""
     con.execute("create schema if not exists quarantine")
     all_wards, borough_wards = _borough_wards(con, config)
+    return validate_tables(con, config, all_wards, borough_wards)
+
+
+def validate_frame(frame: pd.DataFrame, table: str, config: Config, ward_codes: set[str]) -> dict:
+    """Validate one raw frame in memory (no warehouse), e.g. a local drop before it is landed."""
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.register("_frame", frame)
+    con.execute(f"create table raw.{table} as select * from _frame")
+    con.execute("create schema quarantine")
+    result = validate_tables(con, config, ward_codes, set())
+    con.close()
+    return result
+
+
+def validate_tables(con: duckdb.DuckDBPyConnection, config: Config, all_wards: set[str],
+                    borough_wards: set[str]) -> dict:
     plans = {
         "imd_lsoa": lambda f: suites.prepare_deprivation(f, config),
         "lsoa_ward_lookup": lambda f: suites.prepare_lookup(f, config),
         "fingertips_indicator_value": lambda f: suites.prepare_fingertips(f, config, all_wards),
+        "local_indicator_value": lambda f: suites.prepare_local(f, config, all_wards),
     }
     checks_out, files, table_checks = [], [], []
     for table, prepare in plans.items():
         if not _table_exists(con, "raw", table):
             continue
         raw = con.execute(f"select * from raw.{table}").df()
+        if raw.empty:
+            con.execute(f"create or replace table quarantine.{table} as "
+                        f"select *, '' as _checks, '' as _reasons from raw.{table} limit 0")
+            continue
         prepared = prepare(raw)
         result = validate(prepared.frame, table, [c.expectation for c in prepared.checks])
         by_id = {r.expectation_config.id: r for r in result.results}

@@ -67,50 +67,81 @@ def numeric_checks(gxe, frame: pd.DataFrame, columns: list[str], markers: set[st
     return checks
 
 
-def prepare_fingertips(frame: pd.DataFrame, config: Config, ward_codes: set[str]) -> Prepared:
-    gxe = _gx()
+def indicator_value_checks(gxe, frame: pd.DataFrame, config: Config, columns: dict[str, str],
+                           key: list[str]) -> list[Check]:
+    """Checks shared by every source of indicator values (Fingertips exports and local drops).
+
+    `columns` names the frame's value, lower, upper, count, denominator, indicator, area and period
+    columns; `key` the columns that identify one published value."""
     markers = set(config.suppression_markers)
-    frame = frame.copy()
     frame["_fields_ok"] = frame["_fields"] == frame["_width"]
     checks = [fields_check(gxe)]
-    checks += numeric_checks(gxe, frame, ["value", "lower_ci_95_limit", "upper_ci_95_limit", "count", "denominator"],
-                             markers)
+    numeric = [columns[k] for k in ("value", "lower", "upper", "count", "denominator")]
+    checks += numeric_checks(gxe, frame, numeric, markers)
+    value, lower, upper = (f"{columns[k]}_num" for k in ("value", "lower", "upper"))
+    count, denominator = f"{columns['count']}_num", f"{columns['denominator']}_num"
     units = {i.id: i.unit for i in config.indicators}
-    frame["_unit"] = frame["indicator_id"].map(units).fillna("")
-    proportions = frame["_unit"] == "%"
-    frame["_proportion_count"] = frame["count_num"].where(proportions)
+    frame["_unit"] = frame[columns["indicator"]].map(units).fillna("")
+    frame["_proportion_count"] = frame[count].where(frame["_unit"] == "%")
     checks += [
-        Check("indicator_id_present", "the row has no Indicator ID; it cannot be matched to an indicator",
-              gxe.ExpectColumnValuesToMatchRegex(column="indicator_id", regex=r"^\S+$")),
-        Check("area_code_valid", "Area Code is not a GSS or NHS organisation code; correct the code",
-              gxe.ExpectColumnValuesToMatchRegex(column="area_code", regex=AREA_CODE)),
-        Check("period_parses", "Time period does not start with a year (e.g. 2021/22, 2017 - 21); correct it",
-              gxe.ExpectColumnValuesToMatchRegex(column="time_period", regex=PERIOD)),
+        Check("indicator_id_present", "the row has no indicator id; it cannot be matched to an indicator",
+              gxe.ExpectColumnValuesToMatchRegex(column=columns["indicator"], regex=r"^\S+$")),
+        Check("area_code_valid", "the area code is not a GSS or NHS organisation code; correct the code",
+              gxe.ExpectColumnValuesToMatchRegex(column=columns["area"], regex=AREA_CODE)),
+        Check("period_parses", "the period does not start with a year (e.g. 2021/22, 2017 - 21); correct it",
+              gxe.ExpectColumnValuesToMatchRegex(column=columns["period"], regex=PERIOD)),
         Check("ci_contains_value_lower", "the lower 95% limit is above the value; correct the limits",
-              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="value_num", column_B="lower_ci_95_limit_num",
-                                                          or_equal=True, ignore_row_if="either_value_is_missing")),
+              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=value, column_B=lower, or_equal=True,
+                                                          ignore_row_if="either_value_is_missing")),
         Check("ci_contains_value_upper", "the upper 95% limit is below the value; correct the limits",
-              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="upper_ci_95_limit_num", column_B="value_num",
+              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=upper, column_B=value, or_equal=True,
+                                                          ignore_row_if="either_value_is_missing")),
+        Check("count_within_denominator", "the count exceeds the denominator for a proportion; correct one of them",
+              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=denominator, column_B="_proportion_count",
                                                           or_equal=True, ignore_row_if="either_value_is_missing")),
-        Check("count_within_denominator", "Count exceeds Denominator for a proportion; correct one of them",
-              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="denominator_num", column_B="_proportion_count",
-                                                          or_equal=True, ignore_row_if="either_value_is_missing")),
-        Check("no_duplicate_rows", "the same indicator, area, sex, age, category and period appears more than once",
-              gxe.ExpectCompoundColumnsToBeUnique(
-                  column_list=["_source", "indicator_id", "area_code", "sex", "age", "category_type", "category",
-                               "time_period"])),
+        Check("no_duplicate_rows", "the same value (indicator, area, sex, period …) appears more than once",
+              gxe.ExpectCompoundColumnsToBeUnique(column_list=key)),
     ]
     for unit, (low, high) in sorted(config.plausible_ranges.items()):
         checks.append(Check(f"value_plausible_{re.sub(r'[^a-z0-9]+', '_', unit.lower()) or 'unit'}",
-                            f"the value is outside the plausible range {low}–{high} for unit '{unit}'; check the figure",
-                            gxe.ExpectColumnValuesToBeBetween(column="value_num", min_value=low, max_value=high,
-                                                              row_condition=f'_unit=={unit!r}',
+                            f"the value is outside the plausible range {low:g}–{high:g} for unit '{unit}'; "
+                            "check the figure",
+                            gxe.ExpectColumnValuesToBeBetween(column=value, min_value=low, max_value=high,
+                                                              row_condition=f"_unit=={unit!r}",
                                                               condition_parser="pandas")))
+    return checks
+
+
+def prepare_fingertips(frame: pd.DataFrame, config: Config, ward_codes: set[str]) -> Prepared:
+    gxe = _gx()
+    frame = frame.copy()
+    columns = {"value": "value", "lower": "lower_ci_95_limit", "upper": "upper_ci_95_limit", "count": "count",
+               "denominator": "denominator", "indicator": "indicator_id", "area": "area_code", "period": "time_period"}
+    checks = indicator_value_checks(gxe, frame, config, columns, [
+        "_source", "indicator_id", "area_code", "sex", "age", "category_type", "category", "time_period"])
     borough_ward = (frame["parent_code"] == config.la_code) & frame["area_type"].str.lower().str.startswith("ward")
     frame["_borough_ward_code"] = frame["area_code"].where(borough_ward)
     checks.append(Check("ward_in_lookup", "the ward code is not in the ward lookup (another boundary vintage?); "
                         "use a lookup of the same ward vintage as this file",
                         gxe.ExpectColumnValuesToBeInSet(column="_borough_ward_code", value_set=sorted(ward_codes))))
+    return Prepared(frame, checks)
+
+
+def prepare_local(frame: pd.DataFrame, config: Config, ward_codes: set[str]) -> Prepared:
+    gxe = _gx()
+    frame = frame.copy()
+    columns = {"value": "value", "lower": "lower_ci", "upper": "upper_ci", "count": "count",
+               "denominator": "denominator", "indicator": "indicator_id", "area": "area_code", "period": "period"}
+    checks = indicator_value_checks(gxe, frame, config, columns,
+                                    ["_source", "_file", "indicator_id", "area_code", "sex", "period"])
+    known = sorted(ward_codes | {config.la_code, config.comparator_code})
+    checks += [
+        Check("sex_known", "sex must be Male, Female or Persons",
+              gxe.ExpectColumnValuesToBeInSet(column="sex", value_set=["Male", "Female", "Persons"])),
+        Check("area_in_lookup", "the area code is not a ward of the lookup, the borough or England; "
+              "use codes of the same ward vintage as the lookup",
+              gxe.ExpectColumnValuesToBeInSet(column="area_code", value_set=known)),
+    ]
     return Prepared(frame, checks)
 
 

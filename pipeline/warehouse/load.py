@@ -8,9 +8,9 @@ import duckdb
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.ingest import reader_for
+from pipeline.ingest import local_drop, reader_for
 from pipeline.ingest.csv_file import SourceFileError
-from pipeline.ingest.landing import LandingError, landed_files
+from pipeline.ingest.landing import LandingError, landed_files, local_drops
 
 SCHEMAS = ("raw", "quarantine", "config", "staging", "intermediate", "marts")
 
@@ -36,6 +36,17 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
             continue
         frame.insert(0, "_source", source.id)
         frames.setdefault(reader.RAW_TABLE, []).append(frame)
+    declared = {i.id for i in config.indicators}
+    local = [pd.DataFrame(columns=["_source", *local_drop.OUTPUT]).astype({"_line": "int64"})]
+    try:
+        for indicator, paths in sorted(local_drops(config).items()):
+            if indicator in declared:  # a drop for an indicator no longer in fsot.toml is not loaded
+                part = local_drop.read(paths, indicator)
+                part.insert(0, "_source", "local")
+                local.append(part)
+    except (SourceFileError, LandingError) as exc:
+        errors.append(f"local drops: {exc}")
+    frames[local_drop.RAW_TABLE] = local
     counts = {}
     for table, parts in frames.items():
         frame = pd.concat(parts, ignore_index=True).astype({"_line": "int64"})

@@ -1,7 +1,29 @@
--- int_indicator_value__configured: the Fingertips values of the indicators and sexes that fsot.toml
--- declares, area rows only (deprivation-category rows are left out), with each indicator's
--- metadata: theme, unit, polarity (polarity_sign = +1 higher-is-better, −1 lower-is-better) and
--- baseline period.
+-- int_indicator_value__configured: the values of the indicators and sexes that fsot.toml declares,
+-- from their Fingertips source (area rows only; deprivation-category rows are left out) and from any
+-- local drops for them, with each indicator's metadata: theme, unit, polarity (polarity_sign = +1
+-- higher-is-better, −1 lower-is-better) and baseline period.
+with published as (
+    select
+        indicator_id, sex, period, period_sort, area_code, area_name, area_type, value, lower_ci, upper_ci,
+        "count", denominator, value_note, _source, _file, _line
+    from staging.stg_fingertips__indicator_value
+    where not is_category_row
+),
+
+local_drop as (
+    select
+        indicator_id, sex, period, period_sort, area_code,
+        cast(null as varchar) as area_name, 'local drop' as area_type, value, lower_ci, upper_ci,
+        "count", denominator, value_note, _source, _file, _line
+    from staging.stg_local__indicator_value
+),
+
+combined as (
+    select * from published
+    union all
+    select * from local_drop
+)
+
 select
     cfg.indicator_id,
     cfg.indicator_name,
@@ -28,9 +50,8 @@ select
     val._source,
     val._file,
     val._line
-from staging.stg_fingertips__indicator_value as val
+from combined as val
 inner join config.indicator as cfg
-    on cfg.indicator_id = val.indicator_id and cfg.source = val._source
+    on cfg.indicator_id = val.indicator_id and (cfg.source = val._source or val._source = 'local')
 inner join config.indicator_sex as sexes
     on sexes.indicator_id = cfg.indicator_id and sexes.sex = val.sex
-where not val.is_category_row

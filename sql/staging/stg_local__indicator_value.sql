@@ -1,0 +1,37 @@
+-- stg_local__indicator_value: a council's own ward values (`fsot ingest local`), typed.
+-- Source: raw.local_indicator_value (columns area_code, period, sex, value, lower_ci, upper_ci, count,
+-- denominator as delivered; other columns kept in `extra` as JSON). Empty cells and suppression
+-- markers (fsot.toml [validation] suppression_markers) are NULL, never 0; a marker leaves a note.
+-- period_sort: the first year in the period label × 10000, as for Fingertips' sortable periods.
+with source as (
+    select * from raw.local_indicator_value
+),
+
+-- rows that failed a validation check wait in quarantine.local_indicator_value with the reason
+valid as (
+    select source.* from source
+    anti join quarantine.local_indicator_value as held using (_source, _file, _line)
+),
+
+renamed as (
+    select
+        indicator_id,
+        area_code,
+        sex,
+        period,
+        try_cast(regexp_extract(period, '(\d{4})', 1) as integer) * 10000 as period_sort,
+        try_cast(replace(value, ',', '') as double) as value,
+        try_cast(replace(lower_ci, ',', '') as double) as lower_ci,
+        try_cast(replace(upper_ci, ',', '') as double) as upper_ci,
+        try_cast(replace("count", ',', '') as double) as "count",
+        try_cast(replace(denominator, ',', '') as double) as denominator,
+        case when list_contains(getvariable('suppression_markers'), trim(value))
+            then 'Suppressed in source (marker "' || trim(value) || '")' end as value_note,
+        extra,
+        _source,
+        _file,
+        _line
+    from valid
+)
+
+select * from renamed
