@@ -157,17 +157,93 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @CONFIG_OPTION
-def ingest(config_path):
+@click.pass_context
+def ingest(ctx, config_path):
     """Land every source file named in fsot.toml in data/raw/<source>/<release>/, unchanged.
 
     Each newly landed file gets a provenance record in data/raw/manifest.json (publisher, release,
     licence, retrieval time, sha256). Landing the same file again does nothing; a file that differs
     from what was landed under the same release is refused: give the new data a new release.
+
+    `fsot ingest local PATH --indicator ID` takes a council's own file of ward values instead.
     """
+    if ctx.invoked_subcommand is None:
+        config = _load(config_path)
+        _step(config, "ingest", lambda: _ingest(config))
+
+
+@ingest.command("local")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--indicator", "indicator_id", required=True,
+              help="Id of the indicator the file gives values for; it must be declared in fsot.toml.")
+@CONFIG_OPTION
+def ingest_local(path, indicator_id, config_path):
+    """Check and land a council's own CSV or XLSX of ward values for one indicator.
+
+    \b
+    Columns: area_code, period, sex (Male/Female/Persons), value, and optionally
+    lower_ci, upper_ci, count, denominator; any other column (area_name, note, ...)
+    is kept as it is. Rows failing a check are quarantined with the reason; the rest
+    load at the next `fsot build`. Prints a last line of JSON with rows_read,
+    rows_loaded and rows_quarantined. Exit code 0 when the file loaded (even with
+    quarantined rows), 2 when it could not be loaded at all.
+    """
+    import json
+
     config = _load(config_path)
-    _step(config, "ingest", lambda: _ingest(config))
+
+    def work() -> dict:
+        from pipeline.ingest import local_drop
+        from pipeline.ingest.landing import land_local, landed_files
+        from pipeline.ingest.ward_lookup import read as read_lookup
+        from pipeline.validate.run import validate_frame
+
+        from pipeline.config import LOCAL_SOURCE
+
+        declared = {i.id: i for i in config.indicators}
+        if indicator_id not in declared:
+            raise ValueError(f"indicator {indicator_id!r} is not declared in {config.path}; add an [[indicators]] "
+                             f"entry for it (id, name, theme, unit, polarity, source = \"{LOCAL_SOURCE}\", "
+                             "baseline_period) and run again")
+        if declared[indicator_id].source != LOCAL_SOURCE:
+            raise ValueError(f"indicator {indicator_id!r} takes its values from source "
+                             f"{declared[indicator_id].source!r} in {config.path}; council values need an indicator "
+                             f"of their own with source = \"{LOCAL_SOURCE}\"")
+        frame = local_drop.read([path], indicator_id)
+        frame.insert(0, "_source", "local")
+        wards: set[str] = set()
+        for source in config.sources:
+            if source.format == "ons_lsoa_ward_lookup":
+                try:
+                    wards |= set(read_lookup(landed_files(config, source))["ward_code"])
+                except Exception:  # lookup not landed yet: the ward check runs at the next build
+                    pass
+        result = validate_frame(frame, local_drop.RAW_TABLE, config, wards) if wards else \
+            validate_frame(frame, local_drop.RAW_TABLE, config, set(frame["area_code"]))
+        if frame.empty:
+            raise ValueError(f"{path}: has a header but no data rows; nothing was landed")
+        [accounting] = result["files"]
+        if accounting["rows_loaded"] == 0:
+            raise ValueError(f"{path}: no row passed the checks ({accounting['rows_quarantined']} quarantined); "
+                             "nothing was landed; correct the file and run again")
+        landed, new = land_local(config, path, indicator_id)
+        for check in result["checks"]:
+            if not check["success"]:
+                console.print(f"  quarantined {check['rows_failed']} row(s): {check['check']} ({check['reason']}); "
+                              f"lines {', '.join(str(s['_line']) for s in check['sample'])}", markup=False)
+        console.print(f"  {'landed' if new else 'already landed'}: {landed}", markup=False)
+        return {"ingest_local": {**accounting, "file": str(path), "landed": str(landed)}}
+
+    try:
+        steps = _step(config, "ingest-local", work)
+    except FsotError:
+        click.echo(json.dumps({"file": str(path), "rows_read": None, "rows_loaded": 0, "rows_quarantined": None}))
+        raise
+    summary = steps["ingest_local"]
+    click.echo(json.dumps({"file": summary["file"], "rows_read": summary["rows_read"],
+                           "rows_loaded": summary["rows_loaded"], "rows_quarantined": summary["rows_quarantined"]}))
 
 
 @cli.command()

@@ -15,6 +15,7 @@ DEFAULT_CONFIG = PACKAGE_ROOT / "fsot.toml"
 SQL_DIR = PACKAGE_ROOT / "sql"
 
 THEMES = ("health", "employment", "housing", "deprivation")
+LOCAL_SOURCE = "local"  # an indicator whose values come from `fsot ingest local` drops
 POLARITIES = ("higher-is-better", "lower-is-better")
 
 
@@ -141,8 +142,9 @@ def load_config(path: Path | str | None = None) -> Config:
         if polarity not in POLARITIES:
             raise ConfigError(f"{path}: {where}: polarity {polarity!r} is not one of {', '.join(POLARITIES)}")
         source = _require(ind, "source", where, path)
-        if source not in source_ids:
-            raise ConfigError(f"{path}: {where}: source {source!r} is not the id of any [[sources]] entry")
+        if source not in source_ids | {LOCAL_SOURCE}:
+            raise ConfigError(f"{path}: {where}: source {source!r} is not the id of any [[sources]] entry "
+                              f"(or {LOCAL_SOURCE!r} for values the council supplies with `fsot ingest local`)")
         indicators.append(Indicator(
             id=str(_require(ind, "id", where, path)), name=_require(ind, "name", where, path),
             short_name=ind.get("short_name", ind["name"]), theme=theme,

@@ -192,6 +192,15 @@ unit = "%"
 polarity = "lower-is-better"
 source = "fingertips"
 baseline_period = "2019/20"
+
+[[indicators]]
+id = "LOCAL-TA"
+name = "Households in temporary accommodation"
+theme = "housing"
+unit = "%"
+polarity = "lower-is-better"
+source = "local"
+baseline_period = "2021/22"
 """
 
 

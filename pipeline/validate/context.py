@@ -24,8 +24,9 @@ def expectations():
     return gx.expectations
 
 
-def validate(frame, suite_name: str, expectation_list: list):
-    """Validate a pandas DataFrame against the expectations; COMPLETE results (unexpected_index_list)."""
+def validate(frame, suite_name: str, expectation_list: list) -> list:
+    """Validate a pandas DataFrame against the expectations; return their COMPLETE results
+    (with unexpected_index_list) in the order given."""
     import great_expectations as gx
 
     ctx = context()
@@ -34,8 +35,10 @@ def validate(frame, suite_name: str, expectation_list: list):
     batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(name).get_batch(
         batch_parameters={"dataframe": frame})
     suite = gx.ExpectationSuite(name=name)
-    for expectation in expectation_list:
+    for position, expectation in enumerate(expectation_list):
+        expectation.meta = {**(expectation.meta or {}), "fsot_position": position}
         suite.add_expectation(expectation)
     result = batch.validate(suite, result_format="COMPLETE")
     ctx.data_sources.delete(name)
-    return result
+    by_position = {r.expectation_config.meta["fsot_position"]: r for r in result.results}
+    return [by_position[position] for position in range(len(expectation_list))]

@@ -66,11 +66,9 @@ def validate_tables(con: duckdb.DuckDBPyConnection, config: Config, all_wards: s
                         f"select *, '' as _checks, '' as _reasons from raw.{table} limit 0")
             continue
         prepared = prepare(raw)
-        result = validate(prepared.frame, table, [c.expectation for c in prepared.checks])
-        by_id = {r.expectation_config.id: r for r in result.results}
+        outcomes = validate(prepared.frame, table, [c.expectation for c in prepared.checks])
         failed_rows: dict[int, list[suites.Check]] = {}
-        for check in prepared.checks:
-            outcome = by_id[check.expectation.id]
+        for check, outcome in zip(prepared.checks, outcomes):
             rows = list(outcome.result.get("unexpected_index_list") or [])
             if outcome.exception_info and outcome.exception_info.get("raised_exception"):
                 raise RuntimeError(f"validation check {table}.{check.name} could not run: "

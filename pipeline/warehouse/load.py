@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipeline.config import Config
+from pipeline.config import LOCAL_SOURCE, Config
 from pipeline.ingest import local_drop, reader_for
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import LandingError, landed_files, local_drops
@@ -36,11 +36,11 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
             continue
         frame.insert(0, "_source", source.id)
         frames.setdefault(reader.RAW_TABLE, []).append(frame)
-    declared = {i.id for i in config.indicators}
+    declared = {i.id for i in config.indicators if i.source == LOCAL_SOURCE}
     local = [pd.DataFrame(columns=["_source", *local_drop.OUTPUT]).astype({"_line": "int64"})]
     try:
         for indicator, paths in sorted(local_drops(config).items()):
-            if indicator in declared:  # a drop for an indicator no longer in fsot.toml is not loaded
+            if indicator in declared:  # a drop for an indicator no longer declared as local is not loaded
                 part = local_drop.read(paths, indicator)
                 part.insert(0, "_source", "local")
                 local.append(part)

@@ -1,6 +1,6 @@
 -- int_indicator_value__configured: the values of the indicators and sexes that fsot.toml declares,
--- from their Fingertips source (area rows only; deprivation-category rows are left out) and from any
--- local drops for them, with each indicator's metadata: theme, unit, polarity (polarity_sign = +1
+-- from the one source each declares: its Fingertips source (area rows only; deprivation-category rows
+-- are left out) or, for source = "local", the council's local drops; with each indicator's metadata: theme, unit, polarity (polarity_sign = +1
 -- higher-is-better, −1 lower-is-better) and baseline period.
 with published as (
     select
@@ -52,6 +52,6 @@ select
     val._line
 from combined as val
 inner join config.indicator as cfg
-    on cfg.indicator_id = val.indicator_id and (cfg.source = val._source or val._source = 'local')
+    on cfg.indicator_id = val.indicator_id and cfg.source = val._source
 inner join config.indicator_sex as sexes
     on sexes.indicator_id = cfg.indicator_id and sexes.sex = val.sex
