@@ -148,6 +148,13 @@ target_year = 2031
 local_quantiles = 5
 national_quantiles = 10
 
+[validation]
+suppression_markers = ["*", "x", "..", "c", "-", ":"]
+
+[validation.plausible_ranges]
+"%" = [0, 100]
+"years" = [20, 110]
+
 [[sources]]
 id = "imd2019"
 format = "english_indices_of_deprivation"

@@ -53,14 +53,15 @@ def decode(path: Path) -> tuple[str, str]:
 
 def _records(text: str):
     """(start line, cells) for every record, blank ones included."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     previous_end = 0
     try:
         for record in reader:
             yield previous_end + 1, record
             previous_end = reader.line_num
     except csv.Error as exc:
-        raise SourceFileError(f"line {previous_end + 1}: {exc}; check for an unclosed quote") from exc
+        raise SourceFileError(f"line {previous_end + 1}: {exc}; check that line for a quote (\") that is never "
+                              "closed") from exc
 
 
 HeaderTest = Sequence[str] | Callable[[list[str]], bool]

@@ -1,0 +1,135 @@
+"""The corpus of awkward and bad files people really send (tests/fixtures/corpus/): each gives its
+documented outcome through `fsot ingest local`, and every row is accounted for:
+rows_read = rows_loaded + rows_quarantined."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+import tiny_project
+from pipeline.cli import cli
+from pipeline.config import load_config
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+
+# file, exit code, rows read, loaded, quarantined, what the output must say
+CASES = [
+    ("01_utf8_with_bom.csv", 0, 3, 3, 0, "landed"),
+    ("02_utf8_without_bom.csv", 0, 3, 3, 0, "landed"),
+    ("03_cp1252_pound_and_en_dash.csv", 0, 2, 2, 0, "landed"),
+    ("04_ons_preamble_and_footnotes.csv", 0, 3, 3, 0, "landed"),
+    ("05_thousands_separators.csv", 0, 2, 2, 0, "landed"),
+    ("06_suppression_markers.csv", 0, 6, 6, 0, "landed"),
+    ("07_trailing_blank_lines.csv", 0, 3, 3, 0, "landed"),
+    ("08_duplicated_header_rows.csv", 0, 3, 3, 0, "landed"),
+    ("09_text_in_numeric_column.csv", 0, 4, 3, 1, "value_is_a_number"),
+    ("10_ci_not_containing_value.csv", 0, 4, 3, 1, "ci_contains_value_lower"),
+    ("11_count_over_denominator.csv", 0, 4, 3, 1, "count_within_denominator"),
+    ("12_malformed_area_code.csv", 0, 4, 3, 1, "area_code_valid"),
+    ("13_ward_not_in_lookup.csv", 0, 4, 3, 1, "area_in_lookup"),
+    ("14_unknown_sex.csv", 0, 4, 3, 1, "sex_known"),
+    ("15_period_not_parsing.csv", 0, 4, 3, 1, "period_parses"),
+    ("16_duplicate_keys.csv", 0, 4, 2, 2, "no_duplicate_rows"),
+    ("17_implausible_percentage.csv", 0, 4, 3, 1, "value_plausible"),
+    ("18_ragged_row.csv", 0, 4, 3, 1, "fields_match_header"),
+    ("19_empty.csv", 2, None, 0, None, "19_empty.csv: the file is empty"),
+    ("20_header_only.csv", 2, None, 0, None, "has a header but no data rows"),
+    ("21_wrong_header.csv", 2, None, 0, None, "line 1 (header): no row has the column(s) 'area_code'"),
+    ("22_undecodable_bytes.csv", 2, None, 0, None, "cannot be decoded as UTF-8 or Windows-1252"),
+    ("23_unclosed_quote.csv", 2, None, 0, None, "line 2: unexpected end of data; check that line for a quote"),
+    ("24_every_row_bad.csv", 2, None, 0, None, "no row passed the checks (2 quarantined)"),
+    ("25_mixed_good_and_bad.csv", 0, 6, 3, 3, "count_within_denominator"),
+    ("26_xlsx_title_row_and_merged_header.xlsx", 0, 3, 3, 0, "landed"),
+    ("27_not_really_xlsx.xlsx", 2, None, 0, None, "cannot be opened as an Excel workbook"),
+    ("28_unsupported_format.json", 2, None, 0, None, "'.json' files are not read"),
+]
+
+
+@pytest.fixture()
+def project(tmp_path):
+    config_path = tiny_project.write(tmp_path)
+    result = CliRunner().invoke(cli, ["ingest", "--config", str(config_path)])
+    assert result.exit_code == 0, result.output
+    return config_path
+
+
+def ingest_local(config_path, path, indicator="LOCAL-TA"):
+    result = CliRunner().invoke(cli, ["ingest", "local", str(path), "--indicator", indicator,
+                                      "--config", str(config_path)])
+    last = [line for line in result.stdout.splitlines() if line.startswith("{")][-1]
+    return result, json.loads(last)
+
+
+def test_the_corpus_has_at_least_25_files():
+    assert len(list(CORPUS.iterdir())) >= 25
+    assert sorted(p.name for p in CORPUS.iterdir()) == sorted(c[0] for c in CASES)
+
+
+@pytest.mark.parametrize("name, exit_code, read, loaded, quarantined, says", CASES, ids=[c[0] for c in CASES])
+def test_each_file_gives_its_documented_outcome(project, name, exit_code, read, loaded, quarantined, says):
+    result, summary = ingest_local(project, CORPUS / name)
+    assert result.exit_code == exit_code, result.output
+    assert summary["file"] == str(CORPUS / name) or summary["file"].endswith(name)
+    assert (summary["rows_read"], summary["rows_loaded"], summary["rows_quarantined"]) == (read, loaded, quarantined)
+    if read is not None:
+        assert summary["rows_read"] == summary["rows_loaded"] + summary["rows_quarantined"]
+    assert says in " ".join(result.output.split()), result.output
+    if exit_code == 2:
+        errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and str(CORPUS) in errors[0] or "indicator" in errors[0]
+        landed = list((load_config(project).raw_dir / "local").rglob("*")) if (load_config(project).raw_dir / "local").exists() else []
+        assert not [p for p in landed if p.is_file()], "a file that could not be loaded must not be landed"
+
+
+def test_undeclared_and_published_indicators_are_refused(project):
+    result, _ = ingest_local(project, CORPUS / "01_utf8_with_bom.csv", indicator="NOPE")
+    assert result.exit_code == 2 and "indicator 'NOPE' is not declared" in result.output
+    result, _ = ingest_local(project, CORPUS / "01_utf8_with_bom.csv", indicator="93097")
+    assert result.exit_code == 2 and "takes its values from source 'fingertips'" in result.output
+
+
+def test_landed_drops_load_at_the_next_build_with_quarantine_and_notes(project):
+    for name in ("06_suppression_markers.csv", "25_mixed_good_and_bad.csv", "03_cp1252_pound_and_en_dash.csv"):
+        result, _ = ingest_local(project, CORPUS / name)
+        assert result.exit_code == 0
+    result = CliRunner().invoke(cli, ["build", "--config", str(project)])
+    # 06 and 25 give E05000001/2021/22/Persons twice: the build must refuse to guess which is right
+    assert result.exit_code == 2
+    assert "no_duplicate_rows" in result.output or "assert_ward_indicator_unique" in result.output
+
+
+def test_build_quarantines_bad_rows_of_local_drops_and_keeps_notes(project):
+    for name in ("06_suppression_markers.csv",):
+        assert ingest_local(project, CORPUS / name)[0].exit_code == 0
+    result = CliRunner().invoke(cli, ["build", "--config", str(project)])
+    assert result.exit_code == 0, result.output
+    config = load_config(project)
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    rows = con.execute("select ward_code, value, value_note from marts.fct_ward_indicator "
+                       "where indicator_id = 'LOCAL-TA' order by ward_code").fetchall()
+    con.close()
+    assert [r[1] for r in rows] == [None] * 6
+    assert rows[0][2] == 'Suppressed in source (marker "*")' and rows[2][2] == 'Suppressed in source (marker "..")'
+
+
+def test_a_source_file_that_cannot_be_read_stops_that_source_and_the_others_are_still_checked(tmp_path):
+    config_path = tiny_project.write(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", "--config", str(config_path)]).exit_code == 0
+    config = load_config(config_path)
+    assert runner.invoke(cli, ["build", "--config", str(config_path)]).exit_code == 0
+    before = config.warehouse_path.read_bytes()
+    landed = next((config.raw_dir / "fingertips").rglob("*.csv"))
+    landed.chmod(0o644)
+    landed.write_text("not,a,fingertips,file\n")
+    result = runner.invoke(cli, ["build", "--config", str(config_path)])
+    assert result.exit_code == 2
+    assert "changed since it was landed" in result.output  # raw files are immutable: caught first
+    assert config.warehouse_path.read_bytes() == before
+    report = sorted((config.reports_dir / "validation").glob("*.html"))[-1].read_text()
+    assert "File_7_tiny.csv" in report and "LSOA_to_Ward_tiny.csv" in report
