@@ -133,3 +133,19 @@ def test_a_source_file_that_cannot_be_read_stops_that_source_and_the_others_are_
     assert config.warehouse_path.read_bytes() == before
     report = sorted((config.reports_dir / "validation").glob("*.html"))[-1].read_text()
     assert "File_7_tiny.csv" in report and "LSOA_to_Ward_tiny.csv" in report
+
+
+def test_the_validation_report_lists_each_expectation_with_failures_and_examples(project):
+    assert ingest_local(project, CORPUS / "25_mixed_good_and_bad.csv")[0].exit_code == 0
+    result = CliRunner().invoke(cli, ["build", "--config", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "quarantined 1 row(s) of local_indicator_value: value_is_a_number" in " ".join(result.output.split())
+    config = load_config(project)
+    report = sorted((config.reports_dir / "validation").glob("*.html"))[-1].read_text()
+    assert report.count("<tr>") > 30  # every expectation of every source and staged model has a row
+    assert "value_is_a_number" in report and "FAIL" in report and "&#39;_line&#39;: &#39;4&#39;" in report
+    assert "staging.stg_deprivation__lsoa" in report
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    held = con.execute("select _line, _checks from quarantine.local_indicator_value order by _line").fetchall()
+    con.close()
+    assert held == [(4, "value_is_a_number"), (5, "ci_contains_value_upper"), (6, "count_within_denominator")]

@@ -97,12 +97,18 @@ def validate_tables(con: duckdb.DuckDBPyConnection, config: Config, all_wards: s
 
 
 def _sample_values(frame: pd.DataFrame, rows: list[int], check: suites.Check) -> list[dict]:
-    config = check.expectation.model_dump() if hasattr(check.expectation, "model_dump") else {}
-    columns = [c for c in (config.get("column"), config.get("column_A"), config.get("column_B")) if c]
-    columns += list(config.get("column_list") or [])
-    shown = [c for c in dict.fromkeys(columns) if c in frame.columns and not c.startswith("_")] or \
-        [c for c in dict.fromkeys(columns) if c in frame.columns]
-    return frame.iloc[rows][["_line", *shown]].astype(str).to_dict("records") if shown else []
+    """The offending rows' delivered values in the columns the check looks at (helper columns such as
+    value_num or value_is_text are shown as the raw column they were parsed from)."""
+    e = check.expectation
+    named = [getattr(e, a, None) for a in ("column", "column_A", "column_B")] + list(getattr(e, "column_list", None) or [])
+    base = []
+    for column in filter(None, named):
+        for suffix in ("_is_text", "_num"):
+            column = column.removesuffix(suffix)
+        column = {"_proportion_count": "count", "_borough_ward_code": "area_code", "_fields_ok": "_fields"}.get(column, column)
+        if column in frame.columns and column not in base:
+            base.append(column)
+    return frame.iloc[rows][["_line", *base]].astype(str).to_dict("records") if base else []
 
 
 def _accounting(raw: pd.DataFrame, quarantined: pd.DataFrame, table: str) -> list[dict]:

@@ -15,7 +15,7 @@ import duckdb
 
 from pipeline.config import SQL_DIR, Config
 from pipeline.ingest.csv_file import SourceFileError
-from pipeline.models import run_models, run_tests
+from pipeline.models import ModelError, run_models, run_tests
 from pipeline.warehouse.load import create_schemas, load_config, load_raw
 
 
@@ -60,6 +60,14 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
             raise SourceErrors(errors, validation)
         load_config(con, config)
         models = run_models(con, sql_dir, progress=progress)
+        if sql_dir == SQL_DIR:  # the staged-model suites describe this project's own staging models
+            from pipeline.validate.staged import validate_staged
+
+            validation["staged"] = validate_staged(con)
+            failed = [c for c in validation["staged"] if not c["success"]]
+            if failed:
+                raise ModelError("staged-model checks failed; the warehouse was not replaced: " + "; ".join(
+                    f"{c['table']}.{c['check']} ({c['rows_failed']} rows, e.g. {c['sample'][:2]})" for c in failed))
         tests = run_tests(con, sql_dir)
         con.execute("checkpoint")
     except BaseException:
