@@ -16,6 +16,10 @@ from rich.text import Text
 
 console = Console(stderr=True, highlight=False)
 
+DATE_OPTION = click.option(
+    "--date", "run_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    help="Date for the report folder reports/<date>/ (default: today).",
+)
 CONFIG_OPTION = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="The fsot.toml to use (default: the project's own). Paths inside it are relative to its folder.",
@@ -261,8 +265,7 @@ def build(config_path):
 
 @cli.command()
 @CONFIG_OPTION
-@click.option("--date", "run_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Date for the report folder reports/<date>/ (default: today).")
+@DATE_OPTION
 def report(config_path, run_date):
     """Draw baseline and trend charts for every indicator and write reports/<date>/index.html."""
     config = _load(config_path)
@@ -271,8 +274,7 @@ def report(config_path, run_date):
 
 @cli.command()
 @CONFIG_OPTION
-@click.option("--date", "run_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Date for the report folder reports/<date>/ (default: today).")
+@DATE_OPTION
 def run(config_path, run_date):
     """Ingest, build and report in one go, and say where the report is."""
     config = _load(config_path)

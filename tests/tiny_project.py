@@ -11,6 +11,8 @@ import csv
 import io
 from pathlib import Path
 
+from pipeline.demonstration_data import AREA_HEADERS, FILE7_DOMAINS, FINGERTIPS_HEADER, POPULATION_HEADERS
+
 BOROUGH = "E06000004"
 OTHER = "E06000099"
 
@@ -34,37 +36,11 @@ WARDS = [
 ]
 LA_NAMES = {BOROUGH: "Stockton-on-Tees", OTHER: "Otherton"}
 
-DOMAINS = [
-    ("Index of Multiple Deprivation (IMD)", "Score"), ("Income", "Score (rate)"), ("Employment", "Score (rate)"),
-    ("Education, Skills and Training", "Score"), ("Health Deprivation and Disability", "Score"), ("Crime", "Score"),
-    ("Barriers to Housing and Services", "Score"), ("Living Environment", "Score"),
-    ("Income Deprivation Affecting Children Index (IDACI)", "Score (rate)"),
-    ("Income Deprivation Affecting Older People (IDAOPI)", "Score (rate)"),
-    ("Children and Young People Sub-domain", "Score"), ("Adult Skills Sub-domain", "Score"),
-    ("Geographical Barriers Sub-domain", "Score"), ("Wider Barriers Sub-domain", "Score"),
-    ("Indoors Sub-domain", "Score"), ("Outdoors Sub-domain", "Score"),
-]
-POPULATION_HEADERS = [
-    "Total population: mid 2015 (excluding prisoners)",
-    "Dependent Children aged 0-15: mid 2015 (excluding prisoners)",
-    "Population aged 16-59: mid 2015 (excluding prisoners)",
-    "Older population aged 60 and over: mid 2015 (excluding prisoners)",
-    "Working age population 18-59/64: for use with Employment Deprivation Domain (excluding prisoners)",
-]
-FILE7_HEADER = ["LSOA code (2011)", "LSOA name (2011)", "Local Authority District code (2019)",
-                "Local Authority District name (2019)"]
-for _domain, _score in DOMAINS:
+FILE7_HEADER = list(AREA_HEADERS)
+for _domain, _score in FILE7_DOMAINS:
     FILE7_HEADER += [f"{_domain} {_score}", f"{_domain} Rank (where 1 is most deprived)",
                      f"{_domain} Decile (where 1 is most deprived 10% of LSOAs)"]
 FILE7_HEADER += POPULATION_HEADERS
-
-FINGERTIPS_HEADER = [
-    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name", "Area Type", "Sex",
-    "Age", "Category Type", "Category", "Time period", "Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit",
-    "Lower CI 99.8 limit", "Upper CI 99.8 limit", "Count", "Denominator", "Value note", "Recent Trend",
-    "Compared to England value or percentiles", "Column not used", "Time period Sortable", "New data",
-    "Compared to goal", "Time period range",
-]
 
 # Ward values by ward name: life expectancy (male, higher is better) and unemployment (%, lower is better)
 LE_BASELINE = {"B02": 70, "B01": 72, "B03": 75, "B04": 76, "B05": 78, "B06": 79, "B07": 80, "B08": 81,
@@ -94,7 +70,7 @@ def file7() -> bytes:
     rows = []
     for lsoa, _ward, _name, la, score, population in lsoas():
         cells = [lsoa, f"{LA_NAMES[la]} {lsoa[-3:]}A", la, LA_NAMES[la]]
-        for _ in DOMAINS:
+        for _ in FILE7_DOMAINS:
             cells += [f"{score:.3f}", rank[lsoa], min(10, 1 + (rank[lsoa] - 1) * 10 // 19)]
         cells += [population, population // 5, population // 2, population // 5, population // 2]
         rows.append(cells)

@@ -135,6 +135,16 @@ def read_csv_table(path: Path, required: HeaderTest = ()) -> CsvTable:
     return table_from_rows(path, encoding, rows, required)
 
 
+def with_line_columns(out: pd.DataFrame, table: CsvTable) -> pd.DataFrame:
+    """Add the columns that tie each row to its file: `_file`, `_line`, `_fields` (what the row had)
+    and `_width` (what the header has)."""
+    out["_file"] = table.path.name
+    out["_line"] = table.frame["_line"]
+    out["_fields"] = table.frame["_fields"]
+    out["_width"] = len(table.header)
+    return out
+
+
 def find_column(table: CsvTable, *candidates: str, required: bool = True) -> str | None:
     """Return the first header matching one of the candidates (case-insensitive; a candidate ending in
     '*' matches as a prefix)."""

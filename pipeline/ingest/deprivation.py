@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import SourceFileError, find_column, read_csv_table
+from pipeline.ingest.csv_file import SourceFileError, find_column, read_csv_table, with_line_columns
 
 RAW_TABLE = "imd_lsoa"
 TITLE = "English Indices of Deprivation, LSOA level"
@@ -57,10 +57,7 @@ def _read_one(path: Path) -> pd.DataFrame:
         column = find_column(table, *candidates, required=False)
         if column is not None:
             out[name] = table.frame[column].str.strip()
-    out["_file"] = path.name
-    out["_line"] = table.frame["_line"]
-    out["_fields"] = table.frame["_fields"]
-    out["_width"] = len(table.header)
+    with_line_columns(out, table)
     duplicated = out["lsoa_code"].duplicated()
     if duplicated.any():
         row = out[duplicated].iloc[0]

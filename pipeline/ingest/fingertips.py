@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import SourceFileError, read_csv_table
+from pipeline.ingest.csv_file import SourceFileError, read_csv_table, with_line_columns
 
 RAW_TABLE = "fingertips_indicator_value"
 TITLE = "OHID Fingertips indicator export"
@@ -49,9 +49,6 @@ def read(paths: list[Path]) -> pd.DataFrame:
             original = lowered.get(column.lower())
             out[snake(column)] = (table.frame[original].str.strip() if original
                                   else pd.Series([""] * len(out), dtype="str"))
-        out["_file"] = path.name
-        out["_line"] = table.frame["_line"]
-        out["_fields"] = table.frame["_fields"]
-        out["_width"] = len(table.header)
+        with_line_columns(out, table)
         frames.append(out[OUTPUT])
     return pd.concat(frames, ignore_index=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import SourceFileError, read_csv_table
+from pipeline.ingest.csv_file import SourceFileError, read_csv_table, with_line_columns
 from pipeline.ingest.spreadsheet import read_xlsx_table
 
 RAW_TABLE = "local_indicator_value"
@@ -45,9 +45,6 @@ def read(paths: list[Path], indicator_id: str) -> pd.DataFrame:
         extras = [h for h in table.header if h and h.lower() not in REQUIRED + OPTIONAL]
         out["extra"] = [json.dumps({h: row[h] for h in extras}, ensure_ascii=False, sort_keys=True)
                         for _, row in table.frame[extras].iterrows()] if extras else "{}"
-        out["_file"] = path.name
-        out["_line"] = table.frame["_line"]
-        out["_fields"] = table.frame["_fields"]
-        out["_width"] = len([h for h in table.header if h])
+        with_line_columns(out, table)
         frames.append(out[OUTPUT])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUTPUT)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import SourceFileError, read_csv_table
+from pipeline.ingest.csv_file import SourceFileError, read_csv_table, with_line_columns
 
 RAW_TABLE = "lsoa_ward_lookup"
 TITLE = "LSOA to electoral ward to local authority lookup"
@@ -57,9 +57,6 @@ def read(paths: list[Path]) -> pd.DataFrame:
         out["lsoa_vintage"] = f"20{vintages['lsoa']}"
         out["ward_vintage"] = f"WD{vintages['ward']}"
         out["la_vintage"] = f"20{vintages['la']}" if "la" in vintages else None
-        out["_file"] = path.name
-        out["_line"] = table.frame["_line"]
-        out["_fields"] = table.frame["_fields"]
-        out["_width"] = len(table.header)
+        with_line_columns(out, table)
         frames.append(out[OUTPUT])
     return pd.concat(frames, ignore_index=True)
