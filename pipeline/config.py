@@ -68,8 +68,6 @@ class Config:
     la_name: str
     baseline_year: int
     target_year: int
-    local_quantiles: int
-    national_quantiles: int
     comparator_code: str
     comparator_name: str
     raw_dir: Path
@@ -172,8 +170,6 @@ def load_config(path: Path | str | None = None) -> Config:
         la_name=_require(la, "name", "[local_authority]", path),
         baseline_year=int(_require(framework, "baseline_year", "[framework]", path)),
         target_year=int(framework.get("target_year", 2031)),
-        local_quantiles=int(framework.get("local_quantiles", 5)),
-        national_quantiles=int(framework.get("national_quantiles", 10)),
         comparator_code=data.get("comparator", {}).get("code", "E92000001"),
         comparator_name=data.get("comparator", {}).get("name", "England"),
         raw_dir=root / paths.get("raw", "data/raw"),

@@ -81,8 +81,18 @@ def build_order(models: dict[str, Model]) -> list[Model]:
     return [models[r] for r in order]
 
 
+def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
+    """Run sql/macros/*.sql: one `create or replace macro` per file, used by the models."""
+    for path in sorted((sql_dir / "macros").glob("*.sql")):
+        try:
+            con.execute(path.read_text(encoding="utf-8").strip().rstrip(";"))
+        except duckdb.Error as exc:
+            raise ModelError(f"{path}: {exc}".splitlines()[0]) from exc
+
+
 def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, progress=None) -> list[dict]:
-    """Create every model in order; return one record per model (name, kind, rows, seconds)."""
+    """Create the macros, then every model in order; return one record per model (name, kind, rows, seconds)."""
+    create_macros(con, sql_dir)
     records = []
     for model in build_order(discover(sql_dir)):
         kind = "view" if model.layer == "staging" else "table"

@@ -121,8 +121,6 @@ name = "Stockton-on-Tees"
 [framework]
 baseline_year = 2021
 target_year = 2031
-local_quantiles = 5
-national_quantiles = 10
 
 [validation]
 suppression_markers = ["*", "x", "..", "c", "-", ":"]

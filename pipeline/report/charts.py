@@ -36,7 +36,7 @@ def _save(fig, path: Path) -> None:
 
 
 def baseline_chart(wards: pd.DataFrame, gap: pd.Series, title: str, unit: str, path: Path,
-                   sources: str, demonstration: bool, quantiles: int) -> None:
+                   sources: str, demonstration: bool, quantiles: int = 5) -> None:
     """Borough wards ordered from most to least deprived: value with 95 % CI whiskers, coloured by
     local deprivation quintile; the borough value as a line; the most and least deprived quintiles'
     population-weighted means as bars over their wards."""

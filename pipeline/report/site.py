@@ -87,7 +87,7 @@ def write_report(config: Config, run_date: date | None = None, progress=None) ->
                          if pd.notna(gap) else f"{name}, {row['period']}: gap not available")
                 file = f"{label}_{slug}.png"
                 charts.baseline_chart(period_wards, row, title, indicator.unit, out_dir / file, footer,
-                                      demonstration, config.local_quantiles)
+                                      demonstration)
                 alt = (f"Dot chart of {len(period_wards)} wards' {name} in {row['period']}, ordered from most to "
                        f"least deprived, each with a 95% confidence interval. Best ward {row['best_ward_name']} "
                        f"{_num(row['best_value'], indicator.unit)}, worst {row['worst_ward_name']} "

@@ -84,8 +84,6 @@ def set_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     """Settings that models read with getvariable(); prepared parameters, never string formatting."""
     for name, value in (
         ("local_authority_code", config.la_code),
-        ("local_quantiles", config.local_quantiles),
-        ("national_quantiles", config.national_quantiles),
         ("england_code", config.comparator_code),
         ("suppression_markers", list(config.suppression_markers)),
     ):

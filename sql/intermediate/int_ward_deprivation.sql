@@ -7,11 +7,11 @@
 --     larger areas: population-weighted average of LSOA scores.)
 -- national_rank: 1 = the most deprived ward (highest score) among all wards in the data; with the
 --     national files loaded that is every ward in England. Ties share the lower rank (SQL rank()).
--- national_decile / local_quintile: the phe_quantile rule of PHEindicatormethods (OHID Fingertips
---     technical guidance), with the most deprived wards in quantile 1:
+-- national_decile, national_quintile, local_decile, local_quintile: the phe_quantile rule of
+--     PHEindicatormethods (macro phe_quantile in sql/macros), most deprived wards in quantile 1:
 --         q = floor((n_q + 1) − ceil(((N + 1) − rank) / (N / n_q))),  q = 0 → 1,
---     N = number of ranked wards; no quantile when N < n_q. n_q comes from fsot.toml
---     (national_quantiles, local_quantiles); local = within the ward's own local authority.
+--     N = number of ranked wards; no quantile when N < n_q. national = among all wards in the data,
+--     local = within the ward's own local authority (deciles: n_q = 10, quintiles: n_q = 5).
 -- The local authority is the lookup's, or the deprivation file's for codes-only lookups.
 with lsoa as (
     select
@@ -62,15 +62,11 @@ select
     imd_score,
     national_rank,
     national_wards,
-    case when national_wards >= getvariable('national_quantiles') then greatest(1, cast(floor(
-        (getvariable('national_quantiles') + 1)
-        - ceil((national_wards + 1 - national_rank) / (national_wards / getvariable('national_quantiles')))
-    ) as integer)) end as national_decile,
+    phe_quantile(national_rank, national_wards, 10) as national_decile,
+    phe_quantile(national_rank, national_wards, 5) as national_quintile,
     local_rank,
     local_wards,
-    case when local_wards >= getvariable('local_quantiles') then greatest(1, cast(floor(
-        (getvariable('local_quantiles') + 1)
-        - ceil((local_wards + 1 - local_rank) / (local_wards / getvariable('local_quantiles')))
-    ) as integer)) end as local_quintile
+    phe_quantile(local_rank, local_wards, 10) as local_decile,
+    phe_quantile(local_rank, local_wards, 5) as local_quintile
 from ranked
 order by ward_code

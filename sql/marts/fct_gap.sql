@@ -43,9 +43,9 @@ per_period as (
         count(value) filter (where local_quintile = 1) as most_deprived_wards_with_value,
         sum(population * value) filter (where local_quintile = 1 and value is not null)
             / sum(population) filter (where local_quintile = 1 and value is not null) as most_deprived_mean,
-        count(value) filter (where local_quintile = getvariable('local_quantiles')) as least_deprived_wards_with_value,
-        sum(population * value) filter (where local_quintile = getvariable('local_quantiles') and value is not null)
-            / sum(population) filter (where local_quintile = getvariable('local_quantiles') and value is not null)
+        count(value) filter (where local_quintile = 5) as least_deprived_wards_with_value,
+        sum(population * value) filter (where local_quintile = 5 and value is not null)
+            / sum(population) filter (where local_quintile = 5 and value is not null)
             as least_deprived_mean
     from ward
     group by indicator_id, sex, period
