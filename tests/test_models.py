@@ -192,3 +192,45 @@ def test_a_target_area_naming_an_unknown_ward_fails_the_build(tmp_path):
         land_source(config, source)
     with pytest.raises(ModelError, match=r"assert_target_area_wards_exist.sql returned 1 row\(s\)(.|\n)*E05999999"):
         build_warehouse(config)
+
+
+def test_group_standard_errors_come_from_the_wards_published_limits(warehouse):
+    rows = {r["deprivation_group"]: r for r in rows_of(warehouse, "93283", "2015 - 19", "local_quintile")}
+    se = 1 / 1.959963984540054  # tiny wards publish value ± 1
+    # Q1: B02 (2000 people) and B01 (4000): √(2000² + 4000²)·SE / 6000
+    assert rows[1]["standard_error"] == pytest.approx((2000**2 + 4000**2) ** 0.5 * se / 6000)
+    assert rows[1]["mean"] == pytest.approx(428000 / 6000) and rows[5]["mean"] == pytest.approx(84)
+
+
+def rows_of(con, indicator, period, grouping):
+    return rows(con, f"select * from intermediate.int_deprivation_group where indicator_id = '{indicator}' "
+                     f"and period = '{period}' and grouping = '{grouping}' order by deprivation_group")
+
+
+def measure(con, indicator, period, name, grouping="local_quintile"):
+    return rows(con, f"select * from marts.fct_gap_measure where indicator_id = '{indicator}' and period = '{period}' "
+                     f"and measure = '{name}' and grouping = '{grouping}'")[0]
+
+
+def test_absolute_gap_ci_combines_the_two_groups_standard_errors(warehouse):
+    se = 1 / 1.959963984540054
+    se_most, se_least = (2000**2 + 4000**2) ** 0.5 * se / 6000, (2 * 2000**2) ** 0.5 * se / 4000
+    half = 1.959963984540054 * (se_most**2 + se_least**2) ** 0.5
+    g = measure(warehouse, "93283", "2015 - 19", "absolute_gap")
+    gap = 84 - 428000 / 6000
+    assert (g["value"], g["lower_ci"], g["upper_ci"]) == pytest.approx((gap, gap - half, gap + half))
+    assert g["group_compared"] == "most deprived local quintile (1)" and g["wards_compared"] == 2
+
+
+def test_relative_gap_ci_is_symmetric_on_the_log_scale_and_oriented_by_polarity(warehouse):
+    g = measure(warehouse, "93097", "2019/20", "relative_gap")  # lower is better: most / least deprived
+    assert g["value"] == pytest.approx((52000 / 6000) / 1.5)
+    assert g["lower_ci"] * g["upper_ci"] == pytest.approx(g["value"] ** 2)
+    assert g["lower_ci"] < g["value"] < g["upper_ci"]
+
+
+def test_a_grouping_without_wards_at_one_end_gives_no_gap_and_says_why(warehouse):
+    # the tiny borough's wards reach national decile 9 at best: no ward in national decile 10
+    g = measure(warehouse, "93283", "2015 - 19", "absolute_gap", grouping="national_decile")
+    assert g["value"] is None or g["value"] != g["value"]
+    assert g["note"] == "no borough ward with a value in the least deprived group"
