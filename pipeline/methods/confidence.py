@@ -49,3 +49,44 @@ def level_text(level: float) -> str:
     """Human form of a level: 0.95 -> '95%', 0.998 -> '99.8%'."""
     percent = round(normalise_level(level) * 100, 1)
     return f"{percent:g}%"
+
+
+def level_suffix(level: float) -> str:
+    """Project column suffix of a level: the percentage without its dot (0.998 -> '998', 0.99 -> '99')."""
+    percent = round(normalise_level(level) * 100, 1)
+    return f"{percent:g}".replace(".", "")
+
+
+def ci_columns(levels: float | Iterable[float]) -> list[tuple[str, str]]:
+    """Project (lower, upper) column names per level: the first level gets `lower_ci`/`upper_ci`,
+    each further level `lower_ci_<suffix>`/`upper_ci_<suffix>` (0.998 -> `lower_ci_998`)."""
+    fractions = normalise_levels(levels)
+    names = []
+    for index, level in enumerate(fractions):
+        suffix = "" if index == 0 else f"_{level_suffix(level)}"
+        names.append((f"lower_ci{suffix}", f"upper_ci{suffix}"))
+    return names
+
+
+def levels_text(levels: float | Iterable[float]) -> str:
+    """Metadata form of one or more levels, as the R package writes it: '95%' or '95%, 99.8%'."""
+    return ", ".join(level_text(level) for level in normalise_levels(levels))
+
+
+def one_or_two_levels(confidence: float | Iterable[float]) -> tuple[float, ...]:
+    """Levels for the methods that allow one CI or exactly the pair (0.95, 0.998) (methods.md section 0).
+
+    A single level may be a fraction or a percentage; a pair must be exactly (0.95, 0.998) (not
+    (95, 99.8)), as in PHEindicatormethods; more than two levels is an error."""
+    if isinstance(confidence, (int, float)):
+        return (normalise_level(confidence),)
+    given = tuple(float(level) for level in confidence)
+    if len(given) == 1:
+        return (normalise_level(given[0]),)
+    if len(given) > 2:
+        raise ValueError("a maximum of two confidence levels can be provided")
+    if len(given) == 2 and given != (0.95, 0.998):
+        raise ValueError("two confidence levels can only be produced if they are specified as 0.95 and 0.998")
+    if not given:
+        raise ValueError("no confidence level given")
+    return given

@@ -1,0 +1,352 @@
+"""`fsot method NAME INPUT.csv OUTPUT.csv`: run one statistical method on a CSV, for auditors.
+
+Only click is imported at module level: pandas, numpy and scipy load when a method runs, so the rest
+of the CLI starts quickly. Bad input gives a one-line error naming the file, the line (the header is
+line 1, the first data row line 2), the column and what to do, with exit code 2; the output file is
+written to a temporary file beside it and renamed only on success, so a failed run leaves none.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import warnings
+from pathlib import Path
+
+import click
+
+METHODS = ("proportion", "rate", "mean", "dsr", "isr", "life-expectancy", "quantile", "sii")
+MISSING_MARKERS = frozenset({"", "NA", "N/A", "NaN", "nan", "null", "NULL"})
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+LINE_NOTE = "line 1 is the header"
+
+HELP = """Run one statistical method on INPUT (CSV) and write the results to OUTPUT (CSV).
+
+The methods reproduce PHEindicatormethods 2.1.0 (see the methods appendix). Numbers may carry
+thousands separators ("29,199"); empty cells, NA and N/A are missing values. --group-by COL,COL
+computes per group.
+
+\b
+NAME             input columns                  output (added) columns
+proportion       count, population              value, lower_ci, upper_ci [, lower_ci_998,
+                 (--multiplier, default 1)        upper_ci_998], confidence, statistic, method
+rate             count, population              as proportion (exact CI below 10 events,
+                 (--multiplier, default 100000)   Byars from 10)
+mean             value                          per group: value_sum, value_count, stdev, value,
+                                                  lower_ci, upper_ci, ...
+dsr              age_band, count, population    per group: total_count, total_pop, value,
+                 [, standard_population]          lower_ci, upper_ci, ... (default standard:
+                 (--multiplier, default 100000)   ESP 2013 by band start age 0, 5, ..., 90)
+isr              count, population,             per group: observed, expected [, ref_rate],
+                 reference_count,                 value, lower_ci, upper_ci, ... (ratio; --rate
+                 reference_population             for a rate, --multiplier default 100000)
+life-expectancy  age_band (start age 0, 1, 5,   per group and start age: start_age, value,
+                 ..., 90), deaths, population     lower_ci, upper_ci, note (why a value is
+                                                  empty), pops_used, dths_used, ...
+quantile         value                          input + quantile (--quantiles N, default 10;
+                                                  --invert: highest value in quantile 1)
+sii              quantile, population, value,   per group: sii, sii_lower_ci, sii_upper_ci
+                 and lower_ci + upper_ci, or se   [, rii, rii_lower_ci, rii_upper_ci with --rii]
+
+\b
+--group-by with proportion/rate: counts and populations are summed per group (one row per
+group) when there are two or more groups; a single group is computed row by row, as in R.
+--confidence 0.95 (or 95) gives lower_ci/upper_ci; "0.95,0.998" adds lower_ci_998/upper_ci_998.
+Errors name the file, line and column; exit code 2; no output file is written.
+"""
+
+
+class MethodInputError(click.ClickException):
+    """A one-line error about the input; exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the input
+# ---------------------------------------------------------------------------------------------
+
+class _Input:
+    """The input as text cells, with each row's line number in the file."""
+
+    def __init__(self, path: Path):
+        import io
+
+        import pandas as pd
+
+        self.path = path
+        if not path.is_file():
+            raise MethodInputError(f"{path}: file not found; give the path of a CSV file")
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+        if not text.strip():
+            raise MethodInputError(f"{path}: the file is empty; it needs a header line and at least one data row")
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
+        except pd.errors.ParserError as exc:
+            raise MethodInputError(f"{path}: not a readable CSV file ({exc}); save it as comma-separated text") from exc
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = frame.fillna("")
+        line = pd.Series(range(2, len(frame) + 2), index=frame.index)
+        blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1) if len(frame.columns) else line.astype(bool)
+        self.frame = frame[~blank].reset_index(drop=True)
+        self.lines = line[~blank].to_numpy()
+        if self.frame.empty:
+            raise MethodInputError(f"{path}: no data rows under the header; add at least one row")
+
+    def where(self, row: int, column: str) -> str:
+        return f"{self.path}: line {int(self.lines[row])} ({LINE_NOTE}), column {column!r}"
+
+    def require(self, *columns: str) -> None:
+        for column in columns:
+            if column not in self.frame.columns:
+                have = ", ".join(self.frame.columns)
+                raise MethodInputError(f"{self.path}: column {column!r} is missing (the header has: {have}); "
+                                       f"add a {column!r} column")
+
+    def numbers(self, column: str):
+        """Column as float64: thousands separators stripped, missing markers → NaN, text is an error."""
+        import numpy as np
+        import pandas as pd
+
+        cells = self.frame[column].str.strip()
+        missing = cells.isin(MISSING_MARKERS)
+        grouped = cells.str.match(_THOUSANDS)
+        cleaned = cells.where(~grouped, cells.str.replace(",", "", regex=False))
+        values = pd.to_numeric(cleaned.where(~missing, None), errors="coerce")
+        bad = values.isna() & ~missing
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise MethodInputError(f"{self.where(row, column)}: {cells.iloc[row]!r} is not a number; "
+                                   "correct it, or leave the cell empty if the value is missing")
+        return values.to_numpy(dtype=float, na_value=np.nan)
+
+    def check(self, column: str, values, bad_mask, problem: str, fix: str) -> None:
+        """Error at the first row where ``bad_mask`` holds; ``values`` supplies what is shown."""
+        import numpy as np
+
+        bad_mask = np.asarray(bad_mask, dtype=bool)
+        if bad_mask.any():
+            row = int(np.flatnonzero(bad_mask)[0])
+            raise MethodInputError(f"{self.where(row, column)}: {_show(values[row])} {problem}; {fix}")
+
+
+def _show(value) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    return f"{float(value):.15g}"
+
+
+def _parse_confidence(text: str) -> tuple[float, ...]:
+    from pipeline.methods.confidence import normalise_level
+
+    try:
+        levels = tuple(normalise_level(float(part)) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise MethodInputError(f"--confidence {text!r}: {exc}; use e.g. 0.95, 95 or 0.95,0.998") from exc
+    if not levels:
+        raise MethodInputError(f"--confidence {text!r}: no level given; use e.g. 0.95, 95 or 0.95,0.998")
+    return levels
+
+
+def _two_level_confidence(levels: tuple[float, ...]):
+    if len(levels) == 1:
+        return levels[0]
+    if levels == (0.95, 0.998):
+        return levels
+    raise MethodInputError(f"--confidence {','.join(f'{c:g}' for c in levels)}: this method gives one level, "
+                           "or the pair 0.95,0.998")
+
+
+# ---------------------------------------------------------------------------------------------
+# The methods
+# ---------------------------------------------------------------------------------------------
+
+def _counts(data: _Input, count: str, population: str, *, proportion: bool, zero_population_ok: bool = False):
+    import numpy as np
+
+    data.require(count, population)
+    x = data.numbers(count)
+    n = data.numbers(population)
+    with np.errstate(invalid="ignore"):
+        data.check(count, x, x < 0, "is negative", "counts must be 0 or more")
+        if zero_population_ok:
+            data.check(population, n, n < 0, "is negative", "populations must be 0 or more")
+        else:
+            data.check(population, n, n <= 0, "is not greater than 0", "populations must be more than 0")
+        if proportion:
+            data.check(count, x, x > n, "is more than the population on that line",
+                       "a proportion needs count ≤ population")
+    return x, n
+
+
+def _run(name: str, data: _Input, group_by: list[str], levels: tuple[float, ...], options: dict):
+    import numpy as np
+
+    frame = data.frame.copy()
+    data.require(*group_by)
+    multiplier = options["multiplier"]
+    if name in ("proportion", "rate"):
+        x, n = _counts(data, "count", "population", proportion=name == "proportion")
+        frame["count"], frame["population"] = x, n
+        if name == "proportion":
+            from pipeline.methods.proportion import proportion_frame
+
+            return proportion_frame(frame, group_by, _two_level_confidence(levels),
+                                    1 if multiplier is None else multiplier)
+        from pipeline.methods.rate import rate_frame
+
+        return rate_frame(frame, group_by, _two_level_confidence(levels), 100000 if multiplier is None else multiplier)
+    if name == "mean":
+        data.require("value")
+        frame["value"] = data.numbers("value")
+        from pipeline.methods.mean import mean_frame
+
+        return mean_frame(frame, group_by, _two_level_confidence(levels))
+    if name == "dsr":
+        data.require("age_band")
+        x, n = _counts(data, "count", "population", proportion=False)
+        frame["count"], frame["population"] = x, n
+        data.check("population", n, np.isnan(n), "is missing", "every age band needs a population")
+        if "standard_population" in frame.columns:
+            w = data.numbers("standard_population")
+            with np.errstate(invalid="ignore"):
+                data.check("standard_population", w, np.isnan(w) | (w < 0), "is missing or negative",
+                           "standard populations must be 0 or more")
+            frame["standard_population"] = w
+        from pipeline.methods.standardised_rate import dsr_frame
+
+        return dsr_frame(frame, group_by, _two_level_confidence(levels), 100000 if multiplier is None else multiplier)
+    if name == "isr":
+        x, n = _counts(data, "count", "population", proportion=False, zero_population_ok=True)
+        data.require("reference_count", "reference_population")
+        x_ref, n_ref = data.numbers("reference_count"), data.numbers("reference_population")
+        with np.errstate(invalid="ignore"):
+            data.check("reference_count", x_ref, x_ref < 0, "is negative", "counts must be 0 or more")
+            data.check("reference_population", n_ref, ~(n_ref > 0), "is not greater than 0",
+                       "reference populations must be more than 0")
+        frame["count"], frame["population"] = x, n
+        frame["reference_count"], frame["reference_population"] = x_ref, n_ref
+        from pipeline.methods.standardised_ratio import isr_frame
+
+        return isr_frame(frame, group_by, _two_level_confidence(levels), multiplier, rate=options["rate"])
+    if name == "life-expectancy":
+        data.require("age_band", "deaths", "population")
+        from pipeline.methods.life_expectancy import START_AGES, band_start_ages, life_expectancy_frame
+
+        ages = band_start_ages(frame["age_band"].str.strip())
+        data.check("age_band", frame["age_band"].to_numpy(), ~np.isin(ages, START_AGES), "is not a band start age",
+                   "age_band must be one of 0, 1, 5, 10, ..., 85, 90")
+        D, P = data.numbers("deaths"), data.numbers("population")
+        with np.errstate(invalid="ignore"):
+            data.check("deaths", D, D < 0, "is negative", "deaths must be 0 or more")
+            data.check("population", P, P < 0, "is negative", "populations must be 0 or more")
+        frame["age_band"], frame["deaths"], frame["population"] = ages, D, P
+        return life_expectancy_frame(frame, group_by, levels)
+    if name == "quantile":
+        data.require("value")
+        frame["value"] = data.numbers("value")
+        from pipeline.methods.quantiles import quantile_frame
+
+        if options["quantiles"] < 1:
+            raise MethodInputError("--quantiles must be 1 or more")
+        return quantile_frame(frame, value_col="value", group_by=group_by, nquantiles=options["quantiles"],
+                              invert=options["invert"])
+    if name == "sii":
+        return _run_sii(data, frame, group_by, levels, options)
+    raise MethodInputError(f"unknown method {name!r}")  # pragma: no cover - click restricts NAME
+
+
+def _run_sii(data: _Input, frame, group_by, levels, options):
+    import numpy as np
+
+    data.require("quantile", "population", "value")
+    has_se = "se" in frame.columns
+    if not has_se and not ("lower_ci" in frame.columns and "upper_ci" in frame.columns):
+        data.require("lower_ci", "upper_ci")
+    quantile = frame["quantile"].str.strip()
+    data.check("quantile", quantile.to_numpy(), (quantile == "").to_numpy(), "is not a quantile",
+               "every row needs its quantile")
+    as_number = quantile.str.fullmatch(r"[+-]?\d+(\.\d*)?")
+    frame["quantile"] = quantile.astype(float) if as_number.all() else quantile
+    distinct = quantile.nunique()
+    if distinct < 5 or distinct > 100:
+        raise MethodInputError(f"{data.path}: column 'quantile' has {distinct} distinct quantile(s); sii needs "
+                               "5 to 100 quantiles (e.g. deprivation quintiles or deciles)")
+    for column in ("population", "value", "se", "lower_ci", "upper_ci"):
+        if column in frame.columns:
+            frame[column] = data.numbers(column)
+    P = frame["population"].to_numpy()
+    data.check("population", P, ~(P > 0), "is not greater than 0", "every quantile needs a population above 0")
+    for column in ("value",) + (("se",) if has_se else ("lower_ci", "upper_ci")):
+        values = frame[column].to_numpy()
+        data.check(column, values, np.isnan(values), "(empty) is missing", f"every quantile needs a {column}")
+    from pipeline.methods.slope_index import sii_frame
+
+    multiplier = 1 if options["multiplier"] is None else options["multiplier"]
+    return sii_frame(frame, group_by=group_by, value_type=options["value_type"], transform=options["transform"],
+                     multiplier=multiplier, repetitions=options["repetitions"], confidence=tuple(levels),
+                     rii=options["rii"], intercept=False, reliability_stat=False, seed=options["seed"])
+
+
+def _write(result, output: Path) -> None:
+    """Write deterministically (%.15g floats, empty for missing) to a temp file, then rename into place."""
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            result.to_csv(stream, index=False, float_format="%.15g", na_rep="", lineterminator="\n")
+        os.replace(temp, output)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@click.command("method", help=HELP, short_help="Run one statistical method CSV-in/CSV-out (for auditors).")
+@click.argument("name", type=click.Choice(METHODS))
+@click.argument("input_csv", metavar="INPUT.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("output_csv", metavar="OUTPUT.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--group-by", default="", metavar="COL,COL", help="Compute per group of these columns.")
+@click.option("--confidence", default="0.95", show_default=True,
+              help='Confidence level(s): "0.95", "95" or "0.95,0.998" (life-expectancy and sii: any list).')
+@click.option("--multiplier", type=float, default=None,
+              help="Scale: proportion 1 (100 for a percentage), rate/dsr/isr rate 100000, isr ratio 1, sii 1.")
+@click.option("--rate", "isr_rate", is_flag=True, help="isr: an indirectly standardised rate instead of a ratio.")
+@click.option("--quantiles", type=int, default=10, show_default=True, help="quantile: number of quantiles.")
+@click.option("--invert/--no-invert", default=True, show_default=True,
+              help="quantile: put the highest values in quantile 1 (--no-invert: the lowest).")
+@click.option("--value-type", type=click.Choice(["0", "1", "2"]), default="0", show_default=True,
+              help="sii: 0 other, 1 rate, 2 proportion (0 to 1).")
+@click.option("--transform", is_flag=True, help="sii: regress on the log (rates) or logit (proportions) scale.")
+@click.option("--repetitions", type=int, default=100000, show_default=True, help="sii: simulation repetitions.")
+@click.option("--seed", type=int, default=None, help="sii: random seed, for a reproducible simulation.")
+@click.option("--rii", is_flag=True, help="sii: also the relative index of inequality.")
+def method(name, input_csv, output_csv, group_by, confidence, multiplier, isr_rate, quantiles, invert, value_type,
+           transform, repetitions, seed, rii):
+    levels = _parse_confidence(confidence)
+    groups = [g.strip() for g in group_by.split(",") if g.strip()]
+    data = _Input(input_csv)
+    options = {"multiplier": multiplier, "rate": isr_rate, "quantiles": quantiles, "invert": invert,
+               "value_type": int(value_type), "transform": transform, "repetitions": repetitions, "seed": seed,
+               "rii": rii}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = _run(name, data, groups, levels, options)
+        except ValueError as exc:
+            raise MethodInputError(f"{input_csv}: {name}: {exc}") from exc
+    for message in dict.fromkeys(str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)):
+        click.echo(f"warning: {message}", err=True)
+    _write(result, output_csv)
+    click.echo(f"{name}: {len(result)} row(s) written to {output_csv}", err=True)

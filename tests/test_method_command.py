@@ -1,0 +1,235 @@
+"""`fsot method NAME INPUT.csv OUTPUT.csv`: each method end to end on a tiny CSV, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pipeline import method_command
+from pipeline.method_command import method
+
+AGES = [0, 1, *range(5, 95, 5)]
+POPS = [7060, 35059, 46974, 48489, 43219, 38561, 46009, 57208, 61435, 55601, 50209, 56416, 46411, 39820, 37978,
+        37039, 33288, 23306, 11936, 11936]
+DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872, 1390, 1605, 1936, 1937]
+
+
+def run(tmp_path, name, text, *options, encoding="utf-8"):
+    source = tmp_path / "in.csv"
+    source.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    target = tmp_path / "out.csv"
+    result = CliRunner().invoke(method, [name, str(source), str(target), *options])
+    return result, target
+
+
+def ok(tmp_path, name, text, *options):
+    result, target = run(tmp_path, name, text, *options)
+    assert result.exit_code == 0, result.output
+    return pd.read_csv(target, keep_default_na=False, na_values=[""])
+
+
+def csv(df: pd.DataFrame) -> str:
+    return df.to_csv(index=False)
+
+
+# --- each method end to end -----------------------------------------------------------------------
+
+def test_proportion_with_thousands_separators_and_bom(tmp_path):
+    text = '\ufeffarea,count,population\nA,65,100\nB,"1,045","5,000"\n'
+    out = ok(tmp_path, "proportion", text, "--confidence", "0.95,0.998")
+    assert list(out.columns) == ["area", "count", "population", "value", "lower_ci", "upper_ci", "lower_ci_998",
+                                 "upper_ci_998", "confidence", "statistic", "method"]
+    assert out.loc[0, "lower_ci"] == pytest.approx(0.552544, abs=1e-6)
+    assert out.loc[1, "count"] == 1045 and out.loc[1, "lower_ci"] == pytest.approx(0.197955, abs=1e-6)
+    assert out.loc[1, "upper_ci_998"] == pytest.approx(0.227316, abs=1e-6)
+    assert out.loc[0, "confidence"] == "95%, 99.8%" and out.loc[0, "method"] == "Wilson"
+
+
+def test_proportion_grouped_and_percentage(tmp_path):
+    text = "area,count,population\nA,30,50\nA,35,50\nB,1,10\n"
+    out = ok(tmp_path, "proportion", text, "--group-by", "area", "--multiplier", "100", "--confidence", "95")
+    assert list(out["area"]) == ["A", "B"] and out.loc[0, "value"] == 65
+    assert out.loc[0, "lower_ci"] == pytest.approx(55.2544, abs=1e-4) and out.loc[0, "statistic"] == "percentage"
+
+
+def test_rate_exact_and_byars(tmp_path):
+    out = ok(tmp_path, "rate", "area,count,population\nA,65,100\nB,5,100\nC,,100\n", "--multiplier", "100")
+    assert out.loc[0, "lower_ci"] == pytest.approx(50.163188, abs=1e-6)
+    assert out.loc[1, "upper_ci"] == pytest.approx(11.668332, abs=1e-6)
+    assert list(out["method"].fillna("")) == ["Byars", "Exact", ""]
+    assert np.isnan(out.loc[2, "value"]) and out.loc[0, "statistic"] == "rate per 100"
+
+
+def test_mean(tmp_path):
+    out = ok(tmp_path, "mean", "area,value\nA,1\nA,2\nA,3\nB,4\nB,6\n", "--group-by", "area")
+    assert list(out.columns[:7]) == ["area", "value_sum", "value_count", "stdev", "value", "lower_ci", "upper_ci"]
+    assert out.loc[0, "value"] == 2 and out.loc[0, "value_count"] == 3 and out.loc[0, "stdev"] == 1
+
+
+def test_dsr_default_esp2013(tmp_path):
+    labels = [f"{a}-{a + 4}" for a in range(0, 90, 5)] + ["90+"]
+    data = pd.DataFrame({"area": "A", "age_band": labels, "count": range(1, 20), "population": 1000})
+    out = ok(tmp_path, "dsr", csv(data), "--group-by", "area")
+    esp = [5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500, 5000, 4000, 2500,
+           1500, 1000]
+    assert out.loc[0, "total_count"] == 190
+    assert out.loc[0, "value"] == pytest.approx(sum(x * w / 1000 for x, w in zip(range(1, 20), esp)) / 100000 * 1e5)
+    assert out.loc[0, "method"] == "Dobson"
+
+
+def test_isr_ratio_and_rate(tmp_path):
+    text = ("area,count,population,reference_count,reference_population\n"
+            "A,5,1000,50,10000\nA,10,2000,100,20000\nA,20,3000,400,30000\n")
+    ratio = ok(tmp_path, "isr", text, "--group-by", "area")
+    assert ratio.loc[0, "observed"] == 35 and ratio.loc[0, "expected"] == pytest.approx(55)
+    assert ratio.loc[0, "statistic"] == "indirectly standardised ratio x 1"
+    rate = ok(tmp_path, "isr", text, "--group-by", "area", "--rate")
+    assert rate.loc[0, "ref_rate"] == pytest.approx(550 / 60000 * 1e5)
+    assert rate.loc[0, "value"] == pytest.approx(35 / 55 * 550 / 60000 * 1e5)
+
+
+def test_life_expectancy(tmp_path):
+    data = pd.DataFrame({"area": "X", "age_band": AGES, "deaths": DEATHS, "population": POPS})
+    out = ok(tmp_path, "life-expectancy", csv(data), "--group-by", "area", "--confidence", "0.95,0.998")
+    assert len(out) == 20 and list(out["start_age"]) == AGES
+    assert out.loc[0, "value"] == pytest.approx(80.16960813, abs=5e-9)
+    assert out.loc[0, "lower_ci"] == pytest.approx(79.88269075, abs=5e-9)
+    assert {"note", "pops_used", "dths_used", "lower_ci_998", "upper_ci_998"} <= set(out.columns)
+
+
+def test_life_expectancy_suppressed_values_are_empty_with_a_note(tmp_path):
+    data = pd.DataFrame({"area": "X", "age_band": AGES, "deaths": 1, "population": 200})
+    result, target = run(tmp_path, "life-expectancy", csv(data))
+    assert result.exit_code == 0
+    out = pd.read_csv(target, keep_default_na=False)
+    assert (out["value"] == "").all() and (out["note"] == "total population of the group is 5,000 or less").all()
+    assert "warning:" in result.stderr
+
+
+def test_quantile(tmp_path):
+    out = ok(tmp_path, "quantile", "area,value\nA,1\nA,2\nA,3\nA,4\nA,5\nA,7\n", "--quantiles", "3")
+    assert list(out["quantile"]) == [3, 3, 2, 2, 1, 1]
+    out = ok(tmp_path, "quantile", "area,value\nA,1\nA,2\nA,3\nA,4\nA,5\nA,7\n", "--quantiles", "3", "--no-invert")
+    assert list(out["quantile"]) == [1, 1, 2, 2, 3, 3]
+
+
+SII_TEXT = "area,quantile,population,value,lower_ci,upper_ci\n" + "".join(
+    f"{a},{q},{p},{v},{v - 2},{v + 2}\n" for a, rows in (("A", ((1, 100, 10), (2, 200, 9), (3, 300, 8), (4, 200, 6),
+                                                               (5, 100, 5))),
+                                                         ("B", ((1, 100, 20), (2, 200, 18), (3, 300, 15),
+                                                                (4, 200, 10), (5, 100, 9))))
+    for q, p, v in rows)
+
+
+def test_sii_wiring_with_a_fake(tmp_path, monkeypatch):
+    import pipeline.methods.slope_index as slope_index
+
+    seen = {}
+
+    def fake_sii_frame(df, group_by=(), **kwargs):
+        seen.update(kwargs, group_by=group_by, columns=list(df.columns), quantiles=list(df["quantile"]))
+        return pd.DataFrame({"area": ["A", "B"], "sii": [1.0, 2.0], "sii_lower_ci": [0.5, 1.5],
+                             "sii_upper_ci": [1.5, 2.5], "confidence": "95%", "method": "simulation 1000 reps"})
+
+    monkeypatch.setattr(slope_index, "sii_frame", fake_sii_frame)
+    out = ok(tmp_path, "sii", SII_TEXT, "--group-by", "area", "--value-type", "1", "--repetitions", "1000",
+             "--seed", "3", "--rii", "--confidence", "95,99.8", "--multiplier", "100")
+    assert list(out["sii"]) == [1.0, 2.0]
+    assert seen["group_by"] == ["area"] and seen["value_type"] == 1 and seen["repetitions"] == 1000
+    assert seen["seed"] == 3 and seen["rii"] is True and seen["confidence"] == (0.95, 0.998)
+    assert seen["multiplier"] == 100 and seen["transform"] is False and seen["intercept"] is False
+    assert seen["reliability_stat"] is False and seen["quantiles"][:2] == [1.0, 2.0]
+
+
+def test_sii_real(tmp_path):
+    out = ok(tmp_path, "sii", SII_TEXT, "--group-by", "area", "--rii", "--seed", "1", "--repetitions", "10000",
+             "--confidence", "0.95,0.998")
+    expected_columns = {"sii", "sii_lower_ci", "sii_upper_ci", "sii_lower_ci_998", "sii_upper_ci_998", "rii",
+                        "rii_lower_ci", "rii_upper_ci", "rii_lower_ci_998", "rii_upper_ci_998"}
+    assert expected_columns <= set(out.columns) and list(out["area"]) == ["A", "B"]
+    # point estimate: weighted least squares of value on the population midpoint rank (hand-computable)
+    a = np.array([100, 200, 300, 200, 100]) / 900
+    b = np.cumsum(a) - a / 2
+    y = np.array([10, 9, 8, 6, 5])
+    bbar = (a * b).sum()
+    slope = (a * (b - bbar) * y).sum() / (a * (b - bbar) ** 2).sum()
+    assert out.loc[0, "sii"] == pytest.approx(slope, rel=1e-12)
+    assert out.loc[0, "sii_lower_ci"] < out.loc[0, "sii"] < out.loc[0, "sii_upper_ci"]
+
+
+def test_output_is_deterministic(tmp_path):
+    data = pd.DataFrame({"area": "X", "age_band": AGES, "deaths": DEATHS, "population": POPS})
+    _, target = run(tmp_path, "life-expectancy", csv(data))
+    first = target.read_bytes()
+    _, target = run(tmp_path, "life-expectancy", csv(data))
+    assert target.read_bytes() == first
+    assert b"80.1696081319484," in first   # %.15g
+
+
+# --- bad input: exit 2, one line naming file, line and column; no output file -----------------------
+
+def bad(tmp_path, name, text, *options, expect=(), names_file=True):
+    result, target = run(tmp_path, name, text, *options)
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    assert message.startswith("error: ") and ("in.csv" in message) == names_file
+    for part in expect:
+        assert part in message, message
+    assert not target.exists()
+    return message
+
+
+def test_missing_column(tmp_path):
+    bad(tmp_path, "rate", "area,count,pop\nA,1,10\n", expect=("column 'population' is missing",))
+
+
+def test_negative_count(tmp_path):
+    bad(tmp_path, "rate", "area,count,population\nA,1,10\nB,-3,10\n",
+        expect=("line 3 (line 1 is the header)", "column 'count'", "-3 is negative"))
+
+
+def test_count_above_population_for_a_proportion(tmp_path):
+    bad(tmp_path, "proportion", "area,count,population\nA,1,10\n\nB,12,10\n",
+        expect=("line 4", "column 'count'", "more than the population"))
+
+
+def test_text_in_a_numeric_column(tmp_path):
+    bad(tmp_path, "mean", "area,value\nA,1\nA,two\n", expect=("line 3", "column 'value'", "'two' is not a number"))
+
+
+def test_empty_file(tmp_path):
+    bad(tmp_path, "rate", "", expect=("empty",))
+    bad(tmp_path, "rate", "area,count,population\n", expect=("no data rows",))
+
+
+def test_fewer_than_five_quantiles_for_sii(tmp_path):
+    text = "quantile,population,value,se\n1,100,5,1\n2,100,6,1\n3,100,7,1\n4,100,8,1\n"
+    bad(tmp_path, "sii", text, expect=("column 'quantile'", "4 distinct", "5 to 100"))
+
+
+def test_bad_age_band_and_population(tmp_path):
+    data = pd.DataFrame({"age_band": AGES, "deaths": DEATHS, "population": POPS}).astype(str)
+    data.loc[4, "age_band"] = "old"
+    bad(tmp_path, "life-expectancy", csv(data), expect=("line 6", "column 'age_band'", "'old'"))
+    bad(tmp_path, "rate", "count,population\n1,0\n", expect=("line 2", "column 'population'"))
+
+
+def test_option_and_method_level_errors_are_one_line(tmp_path):
+    bad(tmp_path, "rate", "count,population\n1,10\n", "--confidence", "0.95,0.99", expect=("0.95,0.998",),
+        names_file=False)
+    bad(tmp_path, "rate", "count,population\n1,10\n", "--confidence", "80", expect=("confidence",),
+        names_file=False)
+    bad(tmp_path, "dsr", "age_band,count,population\n3-7,1,10\n", expect=("dsr:", "'3-7'"))
+
+
+def test_failed_write_leaves_no_output_and_no_temporary_file(tmp_path, monkeypatch):
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(method_command.os, "replace", broken_replace)
+    result, target = run(tmp_path, "rate", "count,population\n1,10\n")
+    assert result.exit_code != 0 and not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
