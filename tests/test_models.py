@@ -234,3 +234,28 @@ def test_a_grouping_without_wards_at_one_end_gives_no_gap_and_says_why(warehouse
     g = measure(warehouse, "93283", "2015 - 19", "absolute_gap", grouping="national_decile")
     assert g["value"] is None or g["value"] != g["value"]
     assert g["note"] == "no borough ward with a value in the least deprived group"
+
+
+def test_benchmark_comparison_at_95_and_998_is_polarity_aware(tmp_path):
+    config_path = tiny_project.write(tmp_path)
+    config_path.write_text(config_path.read_text()
+                           + '\n[[target_areas]]\nname = "North"\nwards = ["E05000001", "E05000002"]\n')
+    config = load_config(config_path)
+    for source in config.sources:
+        land_source(config, source)
+    build_warehouse(config)
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    found = {(r["area_name"], r["benchmark"]): r for r in rows(
+        con, "select * from marts.fct_benchmark_comparison where indicator_id = '93283' and period = '2015 - 19'")}
+    con.close()
+    # England 79.5; wards publish value ± 1 at 95 %, so ± 1·3.0902/1.96 = ± 1.577 at 99.8 %
+    assert found[("B05", "England")]["comparison_95"] == "worse"      # 77–79 below 79.5
+    assert found[("B05", "England")]["comparison_998"] == "similar"   # 76.42–79.58 includes it
+    assert found[("B07", "England")]["comparison_95"] == "similar"
+    assert found[("B10", "England")]["comparison_998"] == "better"
+    assert found[("Stockton-on-Tees", "England")]["area_type"] == "local authority"
+    north = found[("North", "rest of borough")]
+    # North = B01, B02: 71.333; rest: (2000·(75+76+78+79+83+85) + 1000·80 + 3000·81) / 16000
+    rest = (2000 * (75 + 76 + 78 + 79 + 83 + 85) + 1000 * 80 + 3000 * 81) / 16000
+    assert north["difference"] == pytest.approx(428000 / 6000 - rest)
+    assert north["comparison_95"] == "worse" and north["upper_95"] < 0

@@ -174,6 +174,10 @@ polarity = "lower-is-better"
 source = "fingertips"
 baseline_period = "2019/20"
 
+[[target_areas]]
+name = "Riverside"
+wards = ["E05000003", "E05000004"]
+
 [[indicators]]
 id = "LOCAL-TA"
 name = "Households in temporary accommodation"

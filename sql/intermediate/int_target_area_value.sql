@@ -1,0 +1,38 @@
+-- int_target_area_value: each target area of fsot.toml, and the rest of the borough outside it, as a
+-- population-weighted mean of its wards, per indicator × sex × period, with a standard error from the
+-- wards' published 95 % limits (same formulas as int_deprivation_group):
+--     m = Σ P·v / Σ P,    SE_w = (U − L) / (2 · 1.959963984540054),    SE(m) = √(Σ P²·SE_w²) / Σ P
+with ward as (
+    select val.indicator_id, val.sex, val.period, val.area_code as ward_code, val.value, val.lower_ci,
+        val.upper_ci, dep.population
+    from intermediate.int_indicator_value__configured as val
+    inner join intermediate.int_ward_deprivation as dep on dep.ward_code = val.area_code
+    where dep.in_borough and val.value is not null
+),
+
+membership as (
+    select area.target_area, ward.*, true as in_area
+    from config.target_area_ward as area
+    inner join ward on ward.ward_code = area.ward_code
+    union all
+    select area.target_area, ward.*, false as in_area
+    from (select distinct target_area from config.target_area_ward) as area
+    cross join ward
+    where ward.ward_code not in (select ward_code from config.target_area_ward as t where t.target_area = area.target_area)
+)
+
+select
+    indicator_id,
+    sex,
+    period,
+    target_area,
+    case when in_area then 'target area' else 'rest of borough' end as part,
+    count(*) as wards_with_value,
+    sum(population) as population,
+    sum(population * value) / sum(population) as mean,
+    case when count(lower_ci) = count(*) and count(upper_ci) = count(*) then
+        sqrt(sum(population ^ 2 * ((upper_ci - lower_ci) / (2 * 1.959963984540054)) ^ 2)) / sum(population)
+    end as standard_error
+from membership
+group by indicator_id, sex, period, target_area, in_area
+order by indicator_id, sex, period, target_area, part desc

@@ -1,0 +1,101 @@
+-- fct_benchmark_comparison: is an area better, similar or worse than its benchmark?
+-- one row per indicator × sex × period × area × benchmark.
+--
+-- Areas vs England (the comparator in fsot.toml): each borough ward, the borough (its published row)
+-- and each target area. As Fingertips compares with a benchmark: the area's confidence interval at
+-- 95 % and at 99.8 % is set against the benchmark's value; an interval wholly above or below it is a
+-- significant difference, labelled better/worse by polarity, otherwise "similar". 99.8 % limits:
+-- v ∓ 3.090232306167813 · SE with SE = (U − L)/(2 · 1.959963984540054) from the 95 % limits
+-- (Fingertips technical guidance, "comparing with a benchmark"; the normal approximation is used for
+-- both levels so that the two levels are comparable).
+-- Target area vs the rest of the borough: difference of the two population-weighted means with
+-- CI d ∓ z·√(SE_area² + SE_rest²); significant when the interval excludes 0.
+-- No interval (suppressed value or no published limits) → "not compared".
+with england as (
+    select indicator_id, sex, period, value as benchmark_value
+    from intermediate.int_indicator_value__configured
+    where area_code = getvariable('england_code')
+),
+
+areas as (
+    select val.indicator_id, val.sex, val.period, 'ward' as area_type, val.area_code, dep.ward_name as area_name,
+        val.value, (val.upper_ci - val.lower_ci) / (2 * 1.959963984540054) as standard_error
+    from intermediate.int_indicator_value__configured as val
+    inner join intermediate.int_ward_deprivation as dep on dep.ward_code = val.area_code and dep.in_borough
+    union all
+    select indicator_id, sex, period, 'local authority', area_code, area_name, value,
+        (upper_ci - lower_ci) / (2 * 1.959963984540054)
+    from intermediate.int_indicator_value__configured
+    where area_code = getvariable('local_authority_code')
+    union all
+    select indicator_id, sex, period, 'target area', target_area, target_area, mean, standard_error
+    from intermediate.int_target_area_value
+    where part = 'target area'
+),
+
+versus_england as (
+    select
+        a.indicator_id, a.sex, a.period, a.area_type, a.area_code, a.area_name,
+        'England' as benchmark, a.value, e.benchmark_value,
+        a.value - e.benchmark_value as difference,
+        a.value - 1.959963984540054 * a.standard_error as lower_95,
+        a.value + 1.959963984540054 * a.standard_error as upper_95,
+        a.value - 3.090232306167813 * a.standard_error as lower_998,
+        a.value + 3.090232306167813 * a.standard_error as upper_998,
+        e.benchmark_value as compare_to
+    from areas as a
+    inner join england as e using (indicator_id, sex, period)
+),
+
+versus_rest as (
+    select
+        t.indicator_id, t.sex, t.period, 'target area' as area_type, t.target_area as area_code,
+        t.target_area as area_name, 'rest of borough' as benchmark, t.mean as value, r.mean as benchmark_value,
+        t.mean - r.mean as difference,
+        t.mean - r.mean - 1.959963984540054 * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as lower_95,
+        t.mean - r.mean + 1.959963984540054 * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as upper_95,
+        t.mean - r.mean - 3.090232306167813 * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as lower_998,
+        t.mean - r.mean + 3.090232306167813 * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as upper_998,
+        0.0 as compare_to
+    from intermediate.int_target_area_value as t
+    inner join intermediate.int_target_area_value as r
+        on r.indicator_id = t.indicator_id and r.sex = t.sex and r.period = t.period
+        and r.target_area = t.target_area and r.part = 'rest of borough'
+    where t.part = 'target area'
+),
+
+compared as (
+    select * from versus_england
+    union all
+    select * from versus_rest
+)
+
+select
+    c.indicator_id,
+    cfg.indicator_name,
+    cfg.unit,
+    cfg.polarity,
+    c.sex,
+    c.period,
+    c.area_type,
+    c.area_code,
+    c.area_name,
+    c.benchmark,
+    c.value,
+    c.benchmark_value,
+    c.difference,
+    c.lower_95,
+    c.upper_95,
+    c.lower_998,
+    c.upper_998,
+    case when c.lower_95 is null or c.compare_to is null then 'not compared'
+         when c.lower_95 > c.compare_to then case when cfg.polarity_sign = 1 then 'better' else 'worse' end
+         when c.upper_95 < c.compare_to then case when cfg.polarity_sign = 1 then 'worse' else 'better' end
+         else 'similar' end as comparison_95,
+    case when c.lower_998 is null or c.compare_to is null then 'not compared'
+         when c.lower_998 > c.compare_to then case when cfg.polarity_sign = 1 then 'better' else 'worse' end
+         when c.upper_998 < c.compare_to then case when cfg.polarity_sign = 1 then 'worse' else 'better' end
+         else 'similar' end as comparison_998
+from compared as c
+inner join config.indicator as cfg on cfg.indicator_id = c.indicator_id
+order by cfg.sort_order, c.sex, c.period, c.benchmark, c.area_type, c.area_code
