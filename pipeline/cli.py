@@ -14,6 +14,8 @@ import click
 from rich.console import Console
 from rich.text import Text
 
+from pipeline.method_command import method
+
 console = Console(stderr=True, highlight=False)
 
 DATE_OPTION = click.option(
@@ -289,15 +291,7 @@ def run(config_path, run_date):
     click.echo(f"Report written to {steps['report']['index']}")
 
 
-def _register_optional_commands() -> None:
-    try:
-        from pipeline.method_command import method
-    except ImportError:  # the methods package is added by its own change
-        return
-    cli.add_command(method)
-
-
-_register_optional_commands()
+cli.add_command(method)
 
 
 def main() -> None:

@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+
+from pipeline.config import SQL_DIR
 
 LAYERS = ("staging", "intermediate", "marts")
 REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
@@ -32,6 +36,7 @@ class Model:
     path: Path
     sql: str
     depends_on: frozenset[str] = field(default_factory=frozenset)
+    build: Callable[[duckdb.DuckDBPyConnection], pd.DataFrame] | None = None  # a Python model (statistics)
 
     @property
     def relation(self) -> str:
@@ -42,7 +47,9 @@ def _body(sql: str) -> str:
     return LINE_COMMENT.sub("", sql)
 
 
-def discover(sql_dir: Path) -> dict[str, Model]:
+def discover(sql_dir: Path, python_models: bool | None = None) -> dict[str, Model]:
+    """The SQL models under sql_dir, plus the project's Python models (pipeline.python_models) when
+    sql_dir is the project's own sql/ folder (or python_models=True)."""
     models: dict[str, Model] = {}
     for layer in LAYERS:
         for path in sorted((sql_dir / layer).glob("*.sql")):
@@ -52,6 +59,11 @@ def discover(sql_dir: Path) -> dict[str, Model]:
                           depends_on=frozenset(deps - {f"{layer}.{path.stem}"}))
             if model.relation in models:
                 raise ModelError(f"{path}: a model named {model.relation} already exists")
+            models[model.relation] = model
+    if python_models or (python_models is None and sql_dir.resolve() == SQL_DIR.resolve()):
+        from pipeline.python_models import PYTHON_MODELS
+
+        for model in PYTHON_MODELS:
             models[model.relation] = model
     return models
 
@@ -98,7 +110,13 @@ def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, progress=None) -> 
         kind = "view" if model.layer == "staging" else "table"
         started = time.perf_counter()
         try:
-            con.execute(f"create or replace {kind} {model.relation} as\n{model.sql}")
+            if model.build is not None:
+                frame = model.build(con)
+                con.register("_python_model", frame)
+                con.execute(f"create or replace table {model.relation} as select * from _python_model")
+                con.unregister("_python_model")
+            else:
+                con.execute(f"create or replace {kind} {model.relation} as\n{model.sql}")
         except duckdb.Error as exc:
             raise ModelError(f"{model.path}: {exc}".splitlines()[0] + " (fix the SQL and run `fsot build` again)") from exc
         rows = con.execute(f"select count(*) from {model.relation}").fetchall()[0][0]

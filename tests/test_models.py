@@ -259,3 +259,13 @@ def test_benchmark_comparison_at_95_and_998_is_polarity_aware(tmp_path):
     rest = (2000 * (75 + 76 + 78 + 79 + 83 + 85) + 1000 * 80 + 3000 * 81) / 16000
     assert north["difference"] == pytest.approx(428000 / 6000 - rest)
     assert north["comparison_95"] == "worse" and north["upper_95"] < 0
+
+
+def test_trends_are_not_tested_on_overlapping_or_short_series(warehouse):
+    trends = {(r["indicator_id"], r["series"], r["subject"]): r for r in rows(warehouse, "select * from marts.fct_trend")}
+    le = trends[("93283", "value", "E05000001")]
+    assert (le["trend"], le["points"]) == ("cannot be calculated", 2)
+    assert le["reason"] == "periods overlap (rolling multi-year periods are not tested)"  # 5-year pooled periods
+    unemployment = trends[("93097", "value", "E05000001")]
+    assert unemployment["trend"] == "cannot be calculated" and unemployment["method"].startswith("chi-squared") is False
+    assert ("93097", "absolute gap", "local_quintile") in trends

@@ -4,15 +4,15 @@
 -- higher-is-better, −1 lower-is-better) and baseline period.
 with published as (
     select
-        indicator_id, sex, period, period_sort, area_code, area_name, area_type, value, lower_ci, upper_ci,
-        "count", denominator, value_note, _source, _file, _line
+        indicator_id, sex, period, period_sort, period_range, area_code, area_name, area_type, value, lower_ci,
+        upper_ci, "count", denominator, value_note, _source, _file, _line
     from staging.stg_fingertips__indicator_value
     where not is_category_row
 ),
 
 local_drop as (
     select
-        indicator_id, sex, period, period_sort, area_code,
+        indicator_id, sex, period, period_sort, cast(null as varchar) as period_range, area_code,
         cast(null as varchar) as area_name, 'local drop' as area_type, value, lower_ci, upper_ci,
         "count", denominator, value_note, _source, _file, _line
     from staging.stg_local__indicator_value
@@ -38,6 +38,7 @@ select
     val.sex,
     val.period,
     val.period_sort,
+    val.period_range,
     val.area_code,
     val.area_name,
     val.area_type,

@@ -1,0 +1,96 @@
+"""Models that compute statistics SQL cannot express cleanly; the runner builds them in dependency
+order with the SQL models (each reads warehouse tables and returns one DataFrame)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipeline.methods.trend import POINTS, proportion_trend, trend_label, weighted_trend
+from pipeline.models import Model
+
+HERE = Path(__file__)
+
+
+def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """fct_trend: the Fingertips recent trend of every series of values and of gaps.
+
+    Series: each borough ward, the borough and England for every indicator and sex
+    (int_indicator_value__configured), and every absolute gap of fct_gap_measure. The last five
+    points of each series are tested (pipeline.methods.trend): the chi-squared test for trend when
+    the indicator is a proportion (unit %) with counts and denominators, the weighted regression on
+    the 95 % limits otherwise; 99.8 % level with the leave-one-out direction check. Labels are
+    polarity-aware; for gaps an increase is "worsening" (the gap widens). Fingertips tests only
+    independent periods, so series of overlapping periods (period range over one year, e.g. 5-year
+    pooled life expectancy) are "cannot be calculated".
+    """
+    values = con.execute("""
+        select v.indicator_id, v.sex, 'value' as series, v.area_code as subject, coalesce(v.area_name, v.area_code)
+                   as subject_name, v.period, v.period_sort, v.period_range, v.value, v.lower_ci, v.upper_ci,
+               v."count", v.denominator, v.unit = '%' as is_proportion, v.polarity_sign = 1 as higher_is_better
+        from intermediate.int_indicator_value__configured as v
+        left join intermediate.int_ward_deprivation as w on w.ward_code = v.area_code
+        where w.in_borough or v.area_code in (getvariable('local_authority_code'), getvariable('england_code'))
+    """).df()
+    gaps = con.execute("""
+        select g.indicator_id, g.sex, 'absolute gap' as series, g.grouping as subject,
+               g.group_compared || ' vs ' || g.group_reference as subject_name, g.period, v.period_sort,
+               v.period_range, g.value, g.lower_ci, g.upper_ci, null::double as "count", null::double as denominator,
+               false as is_proportion, false as higher_is_better
+        from marts.fct_gap_measure as g
+        inner join (select distinct indicator_id, sex, period, period_sort, period_range
+                    from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, period)
+        where g.measure = 'absolute_gap'
+    """).df()
+    series = pd.concat([values, gaps], ignore_index=True).sort_values(
+        ["indicator_id", "sex", "series", "subject", "period_sort"], kind="stable")
+    keys = ["indicator_id", "sex", "series", "subject"]
+    last = series.groupby(keys, sort=True).tail(POINTS).copy()
+    last["position"] = last.groupby(keys).cumcount() + (POINTS - last.groupby(keys)["period"].transform("size"))
+    frame = last.pivot_table(index=keys, columns="position", values=["value", "lower_ci", "upper_ci", "count",
+                                                                     "denominator"], aggfunc="first", dropna=False)
+    meta = last.groupby(keys).agg(subject_name=("subject_name", "first"), first_period=("period", "first"),
+                                  last_period=("period", "last"), points=("period", "size"),
+                                  is_proportion=("is_proportion", "first"),
+                                  higher_is_better=("higher_is_better", "first"),
+                                  overlapping=("period_range", lambda r: bool((r.fillna("1y") != "1y").any())))
+
+    def block(name: str) -> np.ndarray:
+        out = np.full((len(meta), POINTS), np.nan)
+        if name in frame.columns.get_level_values(0):
+            part = frame[name].reindex(meta.index)
+            for position in part.columns:
+                out[:, int(position)] = part[position].to_numpy(dtype=float)
+        return out
+
+    value, lower, upper, count, denominator = (block(n) for n in ("value", "lower_ci", "upper_ci", "count",
+                                                                   "denominator"))
+    by_proportion = meta["is_proportion"].to_numpy() & np.isfinite(count).all(axis=1) & \
+        np.isfinite(denominator).all(axis=1)
+    proportion = proportion_trend(count, denominator)
+    weighted = weighted_trend(value, lower, upper)
+    chosen = {k: np.where(by_proportion, proportion[k], weighted[k]) for k in ("chi2", "slope_sign", "stable", "valid")}
+    chosen["valid"] = chosen["valid"] & ~meta["overlapping"].to_numpy()
+    label, reason = trend_label(chosen, meta["higher_is_better"].to_numpy())
+    reason = np.where(meta["overlapping"].to_numpy(), "periods overlap (rolling multi-year periods are not tested)",
+                      reason)
+    out = meta.reset_index()
+    out["method"] = np.where(by_proportion, "chi-squared test for trend (proportion)",
+                             "inverse-variance weighted regression on the 95% limits")
+    out["slope_per_period"] = np.where(by_proportion, np.nan, weighted["slope"])
+    out["chi_squared"] = chosen["chi2"]
+    out["trend"] = label
+    out["reason"] = reason
+    out["confidence"] = "99.8%"
+    return out[["indicator_id", "sex", "series", "subject", "subject_name", "first_period", "last_period", "points",
+                "method", "slope_per_period", "chi_squared", "trend", "reason", "confidence"]]
+
+
+PYTHON_MODELS = [
+    Model(name="fct_trend", layer="marts", path=HERE, sql=fct_trend.__doc__ or "",
+          depends_on=frozenset({"intermediate.int_indicator_value__configured", "intermediate.int_ward_deprivation",
+                                "marts.fct_gap_measure"}), build=fct_trend),
+]
