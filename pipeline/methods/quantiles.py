@@ -11,7 +11,9 @@ Within each group, with N = the number of non-missing values and nq = the number
     q    = floor((nq + 1) − ceil(((N + 1) − rank) / (N / nq)))        evaluated in float64, in this order
     q    = 1 where q == 0
 
-so inverted (the default) puts the highest values in quantile 1, not inverted the lowest. Tied values
+so inverted (the default) puts the highest values in quantile 1, not inverted the lowest. (Ranking
+max − value gives the ranks of −value, as methods.md states them, except where the subtraction rounds
+two nearly equal values together; computing it as the package does keeps those rare ties identical.) Tied values
 share a quantile; a missing value gets no quantile; a group with fewer than nq values gets none at all
 (with a warning). Nothing is estimated, so there is no confidence interval.
 """
@@ -69,17 +71,17 @@ def _as_invert_flags(invert, n: int) -> np.ndarray:
         raise ValueError("invert field has missing values")
     if flags.dtype == bool:
         return flags.to_numpy(dtype=bool)
-
-    def logical(value):
-        if isinstance(value, bool | np.bool_):
-            return bool(value)
-        if isinstance(value, str) and value.strip().upper() in ("TRUE", "FALSE"):
-            return value.strip().upper() == "TRUE"
-        if isinstance(value, int | float | np.integer | np.floating) and value in (0, 1):
-            return bool(value)
-        raise ValueError(f"invert field values must be logical (TRUE/FALSE), got {value!r}")
-
-    return np.array([logical(v) for v in flags], dtype=bool)
+    if pd.api.types.is_numeric_dtype(flags.dtype):
+        if not flags.isin([0, 1]).all():
+            raise ValueError("invert field values must be logical (TRUE/FALSE)")
+        return flags.to_numpy() == 1
+    text = flags.astype(str).str.strip().str.upper()
+    known = {"TRUE": True, "FALSE": False, "1": True, "0": False, "1.0": True, "0.0": False}
+    mapped = text.map(known)
+    if mapped.isna().any():
+        bad = flags[mapped.isna()].iloc[0]
+        raise ValueError(f"invert field values must be logical (TRUE/FALSE), got {bad!r}")
+    return mapped.to_numpy(dtype=bool)
 
 
 def assign_quantiles(values, groups=None, nquantiles: int = 10, invert=True) -> np.ndarray:
