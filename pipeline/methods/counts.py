@@ -196,3 +196,36 @@ def _format_number(m: float) -> str:
     if m.is_integer():
         return str(int(m))
     return np.format_float_positional(m, trim="-")
+
+
+def count_frame(df: pd.DataFrame, group_by, count: str, population: str, method: str, compute, confidence,
+                multiplier: float, statistic: str, fixed_method: str | None = None) -> pd.DataFrame:
+    """The DataFrame form shared by proportion and rate (methods.md §0 "Grouping"): check the columns,
+    validate the rows as given, sum counts and populations per group when there are two or more groups
+    (one row per group, sorted by the keys), apply `compute(x, n, confidence, multiplier)` and add the
+    metadata columns `confidence`, `statistic` and `method`."""
+    group_by = _as_list(group_by)
+    _require_columns(df, [count, population, *group_by], method)
+    x = _numeric(df, count, method)
+    n = _numeric(df, population, method)
+    compute(x, n, None)  # validate the rows as given, before any summing
+    codes, keys = _group_codes(df, group_by)
+    if group_by and len(keys) > 1:
+        out = keys.copy()
+        out[count] = _group_sum(codes, x, len(keys))
+        out[population] = _group_sum(codes, n, len(keys))
+        x, n = out[count].to_numpy(), out[population].to_numpy()
+    else:
+        out = df.copy()
+    results = compute(x, n, confidence, multiplier)
+    row_method = results.pop("method", None)
+    for name, values in results.items():
+        out[name] = values
+    if confidence is not None:
+        from pipeline.methods.confidence import levels_text, one_or_two_levels
+
+        out["confidence"] = levels_text(one_or_two_levels(confidence))
+    out["statistic"] = statistic
+    if confidence is not None:
+        out["method"] = fixed_method if fixed_method is not None else row_method
+    return out.reset_index(drop=True)

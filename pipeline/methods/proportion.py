@@ -8,17 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from pipeline.methods.confidence import ci_columns, levels_text, one_or_two_levels
-from pipeline.methods.counts import (
-    _as_list,
-    _format_number,
-    _group_codes,
-    _group_sum,
-    _numeric,
-    _require_columns,
-    wilson_lower,
-    wilson_upper,
-)
+from pipeline.methods.confidence import ci_columns, one_or_two_levels
+from pipeline.methods.counts import _format_number, count_frame, wilson_lower, wilson_upper
 
 METHOD = "Wilson"
 
@@ -78,25 +69,5 @@ def proportion_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence:
     Formula: value = x/n · m; CI: Wilson score interval (see `proportion`). References: Wilson (1927);
     Newcombe & Altman (2000). Reproduces PHEindicatormethods 2.1.0 `phe_proportion` (methods.md §1).
     """
-    group_by = _as_list(group_by)
-    _require_columns(df, [count, population, *group_by], "proportion")
-    x = _numeric(df, count, "proportion")
-    n = _numeric(df, population, "proportion")
-    proportion(x, n, None)  # validate the rows as given, before any summing
-    codes, keys = _group_codes(df, group_by)
-    if group_by and len(keys) > 1:
-        out = keys.copy()
-        out[count] = _group_sum(codes, x, len(keys))
-        out[population] = _group_sum(codes, n, len(keys))
-        x, n = out[count].to_numpy(), out[population].to_numpy()
-    else:
-        out = df.copy()
-    results = proportion(x, n, confidence, multiplier)
-    for name, values in results.items():
-        out[name] = values
-    if confidence is not None:
-        out["confidence"] = levels_text(one_or_two_levels(confidence))
-    out["statistic"] = _statistic(multiplier)
-    if confidence is not None:
-        out["method"] = METHOD
-    return out.reset_index(drop=True)
+    return count_frame(df, group_by, count, population, "proportion", proportion, confidence, multiplier,
+                       _statistic(multiplier), fixed_method=METHOD)

@@ -8,17 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from pipeline.methods.confidence import ci_columns, levels_text, one_or_two_levels
-from pipeline.methods.counts import (
-    _as_list,
-    _format_number,
-    _group_codes,
-    _group_sum,
-    _numeric,
-    _require_columns,
-    poisson_limits,
-    poisson_method,
-)
+from pipeline.methods.confidence import ci_columns, one_or_two_levels
+from pipeline.methods.counts import _format_number, count_frame, poisson_limits, poisson_method
 
 
 def rate(x, n, confidence: float | Sequence[float] | None = 0.95, multiplier: float = 100000) -> dict[str, np.ndarray]:
@@ -72,26 +63,5 @@ def rate_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float
     Breslow & Day (1987); Armitage & Berry (2002). Reproduces PHEindicatormethods 2.1.0 `phe_rate`
     (methods.md §2).
     """
-    group_by = _as_list(group_by)
-    _require_columns(df, [count, population, *group_by], "rate")
-    x = _numeric(df, count, "rate")
-    n = _numeric(df, population, "rate")
-    rate(x, n, None)  # validate the rows as given, before any summing
-    codes, keys = _group_codes(df, group_by)
-    if group_by and len(keys) > 1:
-        out = keys.copy()
-        out[count] = _group_sum(codes, x, len(keys))
-        out[population] = _group_sum(codes, n, len(keys))
-        x, n = out[count].to_numpy(), out[population].to_numpy()
-    else:
-        out = df.copy()
-    results = rate(x, n, confidence, multiplier)
-    method = results.pop("method", None)
-    for name, values in results.items():
-        out[name] = values
-    if confidence is not None:
-        out["confidence"] = levels_text(one_or_two_levels(confidence))
-    out["statistic"] = f"rate per {_format_number(multiplier)}"
-    if confidence is not None:
-        out["method"] = method
-    return out.reset_index(drop=True)
+    return count_frame(df, group_by, count, population, "rate", rate, confidence, multiplier,
+                       f"rate per {_format_number(multiplier)}")
