@@ -70,6 +70,8 @@ class Config:
     target_year: int
     comparator_code: str
     comparator_name: str
+    sii_repetitions: int
+    sii_seed: int
     raw_dir: Path
     processed_dir: Path
     reports_dir: Path
@@ -170,6 +172,8 @@ def load_config(path: Path | str | None = None) -> Config:
         la_name=_require(la, "name", "[local_authority]", path),
         baseline_year=int(_require(framework, "baseline_year", "[framework]", path)),
         target_year=int(framework.get("target_year", 2031)),
+        sii_repetitions=int(framework.get("sii_repetitions", 100_000)),
+        sii_seed=int(framework.get("sii_seed", 2021)),
         comparator_code=data.get("comparator", {}).get("code", "E92000001"),
         comparator_name=data.get("comparator", {}).get("name", "England"),
         raw_dir=root / paths.get("raw", "data/raw"),

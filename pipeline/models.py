@@ -3,7 +3,7 @@
 Each model file is one SELECT. Staging models become views, intermediate and marts models tables,
 in the schema named after their layer. A model depends on every `<layer>.<model>` it names; the
 order is a topological sort of those references, ties broken by layer then name, so it is the same
-on every run. Singular tests (sql/tests/assert_*.sql) return offending rows; any row fails the build.
+on every run, and layers are built in order (staging, intermediate, marts). Singular tests (sql/tests/assert_*.sql) return offending rows; any row fails the build.
 """
 
 from __future__ import annotations
@@ -80,16 +80,19 @@ def build_order(models: dict[str, Model]) -> list[Model]:
             if rank[models[dep].layer] > rank[model.layer]:
                 raise ModelError(f"{model.path}: a {model.layer} model may not read the later layer {dep}")
         graph[relation] = set(sorted(model.depends_on))
-    sorter = TopologicalSorter(graph)
-    try:
-        sorter.prepare()
-    except CycleError as exc:
-        raise ModelError(f"models refer to each other in a cycle: {' -> '.join(exc.args[1])}") from exc
     order: list[str] = []
-    while sorter.is_active():
-        ready = sorted(sorter.get_ready(), key=lambda r: (rank[models[r].layer], r))
-        order.extend(ready)
-        sorter.done(*ready)
+    for layer in LAYERS:  # layer by layer, each in dependency order (deps only point back or across)
+        members = {r: {d for d in deps if models[d].layer == layer} for r, deps in graph.items()
+                   if models[r].layer == layer}
+        sorter = TopologicalSorter(members)
+        try:
+            sorter.prepare()
+        except CycleError as exc:
+            raise ModelError(f"models refer to each other in a cycle: {' -> '.join(exc.args[1])}") from exc
+        while sorter.is_active():
+            ready = sorted(sorter.get_ready())
+            order.extend(ready)
+            sorter.done(*ready)
     return [models[r] for r in order]
 
 

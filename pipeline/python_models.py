@@ -89,7 +89,69 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                 "method", "slope_per_period", "chi_squared", "trend", "reason", "confidence"]]
 
 
+def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """int_slope_index: slope and relative index of inequality (SII, RII) across the borough's
+    deprivation groups, per indicator × sex × period × grouping (local/national quintiles and deciles).
+
+    Input: int_deprivation_group — each group's population, population-weighted mean and standard
+    error (from the wards' published limits). Method: PHEindicatormethods `phe_sii` with value_type 0
+    and the groups' standard errors (pipeline.methods.slope_index.phe_sii): weighted regression of the
+    group means on the midpoints of the cumulative population ranks (Low & Low 2004), 95 % limits by
+    simulation with the repetitions and seed of fsot.toml [framework] (reproducible).
+    Orientation: multiplier = polarity sign, so a positive SII, and an RII above 1, always mean the most
+    deprived are worse off (for lower-is-better indicators the package inverts the RII when m < 0).
+    A grouping with a group that has no value, or a group mean without a standard error, gets no
+    SII (the row is kept with a note). Where the fitted line reaches zero at one end of the scale the
+    RII (a ratio of the line's two ends) has no meaning and is left empty with a note.
+    """
+    from pipeline.methods.slope_index import phe_sii
+
+    groups = con.execute("""
+        select g.*, cfg.polarity_sign
+        from intermediate.int_deprivation_group as g
+        inner join config.indicator as cfg using (indicator_id)
+        order by indicator_id, sex, period, grouping, deprivation_group
+    """).df()
+    repetitions = int(con.execute("select getvariable('sii_repetitions')").fetchall()[0][0])
+    seed = int(con.execute("select getvariable('sii_seed')").fetchall()[0][0])
+    keys = ["indicator_id", "sex", "period", "grouping"]
+    summary = groups.groupby(keys, sort=True).agg(
+        groups=("deprivation_group", "size"), expected=("groups_in_grouping", "first"),
+        complete_se=("standard_error", lambda v: bool(v.notna().all())), polarity_sign=("polarity_sign", "first"))
+    summary["complete"] = (summary["groups"] == summary["expected"]) & summary["complete_se"]
+    out = summary.reset_index()[keys + ["polarity_sign"]]
+    for column in ("sii", "sii_lower_ci", "sii_upper_ci", "rii", "rii_lower_ci", "rii_upper_ci"):
+        out[column] = np.nan
+    out["note"] = np.where(summary["groups"].to_numpy() < summary["expected"].to_numpy(),
+                           "a deprivation group has no borough ward with a value",
+                           np.where(~summary["complete_se"].to_numpy(), "a group mean has no standard error", None))
+    complete = summary[summary["complete"]]
+    for sign in (1, -1):
+        chosen = complete[complete["polarity_sign"] == sign]
+        for size in sorted(chosen["expected"].unique()):
+            subset = chosen[chosen["expected"] == size]
+            if subset.empty:
+                continue
+            rows = groups.set_index(keys).loc[subset.index].reset_index()
+            shape = (len(subset), int(size))
+            result = phe_sii(population=rows["population"].to_numpy().reshape(shape),
+                             value=rows["mean"].to_numpy().reshape(shape),
+                             se=rows["standard_error"].to_numpy().reshape(shape),
+                             value_type=0, multiplier=sign, repetitions=repetitions, rii=True, seed=seed)
+            position = out.set_index(keys).index.get_indexer(subset.index)
+            for column in ("sii", "sii_lower_ci", "sii_upper_ci", "rii", "rii_lower_ci", "rii_upper_ci"):
+                out.loc[position, column] = result[column]
+    crosses_zero = (out["rii"] <= 0) | (out["rii_lower_ci"] <= 0)
+    out.loc[crosses_zero, ["rii", "rii_lower_ci", "rii_upper_ci"]] = np.nan
+    out.loc[crosses_zero, "note"] = ("RII not reported: the fitted line reaches zero at one end of the deprivation "
+                                     "scale, so the ratio of its ends has no meaning; use the SII")
+    out["method"] = f"slope index of inequality (phe_sii, value type 0), 95% CI by simulation, {repetitions} repetitions"
+    return out.drop(columns="polarity_sign")
+
+
 PYTHON_MODELS = [
+    Model(name="int_slope_index", layer="intermediate", path=HERE, sql=int_slope_index.__doc__ or "",
+          depends_on=frozenset({"intermediate.int_deprivation_group"}), build=int_slope_index),
     Model(name="fct_trend", layer="marts", path=HERE, sql=fct_trend.__doc__ or "",
           depends_on=frozenset({"intermediate.int_indicator_value__configured", "intermediate.int_ward_deprivation",
                                 "marts.fct_gap_measure"}), build=fct_trend),

@@ -269,3 +269,21 @@ def test_trends_are_not_tested_on_overlapping_or_short_series(warehouse):
     unemployment = trends[("93097", "value", "E05000001")]
     assert unemployment["trend"] == "cannot be calculated" and unemployment["method"].startswith("chi-squared") is False
     assert ("93097", "absolute gap", "local_quintile") in trends
+
+
+def test_sii_is_the_weighted_slope_across_the_groups_and_oriented_by_polarity(warehouse):
+    import numpy as np
+
+    groups = rows_of(warehouse, "93283", "2015 - 19", "local_quintile")
+    population = np.array([g["population"] for g in groups])
+    mean = np.array([g["mean"] for g in groups])
+    a = population / population.sum()
+    b = np.cumsum(a) - a / 2                         # midpoints of the cumulative population ranks
+    slope, intercept = np.polyfit(b, mean, 1, w=np.sqrt(a))
+    sii = measure(warehouse, "93283", "2015 - 19", "sii")
+    assert sii["value"] == pytest.approx(slope)       # higher is better: least minus most deprived end
+    assert sii["lower_ci"] < sii["value"] < sii["upper_ci"]
+    rii = measure(warehouse, "93283", "2015 - 19", "rii")
+    assert rii["value"] == pytest.approx((intercept + slope) / intercept)
+    unemployment = measure(warehouse, "93097", "2019/20", "sii")
+    assert unemployment["value"] > 0                  # lower is better: deprived wards have more unemployment

@@ -86,5 +86,7 @@ def set_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         ("local_authority_code", config.la_code),
         ("england_code", config.comparator_code),
         ("suppression_markers", list(config.suppression_markers)),
+        ("sii_repetitions", config.sii_repetitions),
+        ("sii_seed", config.sii_seed),
     ):
         con.execute(f"set variable {name} = ?", [value])

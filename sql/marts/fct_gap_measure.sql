@@ -13,6 +13,8 @@
 -- relative_gap = m_least / m_most if higher-is-better, m_most / m_least if lower-is-better
 --     95 % CI on the log scale: exp(ln r ∓ 1.959963984540054 · √((SE_least/m_least)² + (SE_most/m_most)²))
 --     (delta method for a ratio of independent estimates; Altman et al. 2000, ch. 7)
+-- sii, rii: slope and relative index of inequality across all the groups of the grouping, with
+--     simulated 95 % limits (intermediate.int_slope_index, PHEindicatormethods phe_sii; Low & Low 2004).
 -- A group with no ward with a value leaves the measure NULL; `note` says which group was missing.
 with ends as (
     select
@@ -63,6 +65,19 @@ measures as (
         'ratio of population-weighted group means; 95% CI: delta method on the log scale',
         most_wards, least_wards, groups_in_grouping
     from oriented
+    union all
+    select
+        s.indicator_id, s.sex, s.period, s.grouping, 'sii', s.sii, s.sii_lower_ci, s.sii_upper_ci, s.method,
+        o.most_wards, o.least_wards, o.groups_in_grouping
+    from intermediate.int_slope_index as s
+    inner join oriented as o using (indicator_id, sex, period, grouping)
+    union all
+    select
+        s.indicator_id, s.sex, s.period, s.grouping, 'rii', s.rii, s.rii_lower_ci, s.rii_upper_ci,
+        replace(s.method, 'slope index', 'relative index'),
+        o.most_wards, o.least_wards, o.groups_in_grouping
+    from intermediate.int_slope_index as s
+    inner join oriented as o using (indicator_id, sex, period, grouping)
 )
 
 select
@@ -87,8 +102,12 @@ select
     case
         when m.most_wards is null then 'no borough ward with a value in the most deprived group'
         when m.least_wards is null then 'no borough ward with a value in the least deprived group'
+        when m.measure in ('sii', 'rii') and m.value is null then slope.note
         when m.lower_ci is null then 'no confidence interval: a ward in a group has no published limits'
     end as note
 from measures as m
 inner join config.indicator as cfg on cfg.indicator_id = m.indicator_id
+left join intermediate.int_slope_index as slope
+    on slope.indicator_id = m.indicator_id and slope.sex = m.sex and slope.period = m.period
+    and slope.grouping = m.grouping
 order by cfg.sort_order, m.sex, m.period, m.measure, m.grouping
