@@ -287,3 +287,22 @@ def test_sii_is_the_weighted_slope_across_the_groups_and_oriented_by_polarity(wa
     assert rii["value"] == pytest.approx((intercept + slope) / intercept)
     unemployment = measure(warehouse, "93097", "2019/20", "sii")
     assert unemployment["value"] > 0                  # lower is better: deprived wards have more unemployment
+
+
+def test_change_since_baseline_tests_the_difference_of_two_estimates(warehouse):
+    change = rows(warehouse, "select * from marts.fct_gap_change where indicator_id = '93283' "
+                             "and measure = 'absolute_gap' and grouping = 'local_quintile'")[0]
+    base = measure(warehouse, "93283", "2015 - 19", "absolute_gap")
+    late = measure(warehouse, "93283", "2016 - 20", "absolute_gap")
+    se = lambda m: (m["upper_ci"] - m["lower_ci"]) / (2 * 1.959963984540054)  # noqa: E731
+    half = 1.959963984540054 * (se(base) ** 2 + se(late) ** 2) ** 0.5
+    assert (change["baseline_period"], change["latest_period"]) == ("2015 - 19", "2016 - 20")
+    assert change["change"] == pytest.approx(15.5 - (84 - 428000 / 6000))          # +2.83 years
+    assert (change["change_lower_ci"], change["change_upper_ci"]) == pytest.approx(
+        (change["change"] - half, change["change"] + half))
+    assert change["verdict"] == "widened"                                         # 2.83 ± 1.62
+    ratio = rows(warehouse, "select * from marts.fct_gap_change where indicator_id = '93283' "
+                            "and measure = 'relative_gap' and grouping = 'local_quintile'")[0]
+    rel_base = measure(warehouse, "93283", "2015 - 19", "relative_gap")
+    rel_late = measure(warehouse, "93283", "2016 - 20", "relative_gap")
+    assert ratio["change"] == pytest.approx(rel_late["value"] / rel_base["value"])

@@ -1,0 +1,76 @@
+-- fct_gap_change: has each gap narrowed or widened since the baseline?
+-- one row per indicator × sex × measure × grouping: the latest period against the indicator's
+-- baseline period (fsot.toml).
+--
+-- Absolute gap and SII (differences, in the indicator's unit):
+--     change = latest − baseline,   SE_p = (U_p − L_p) / (2 · 1.959963984540054) for each period p,
+--     95 % CI: change ∓ 1.959963984540054 · √(SE_latest² + SE_baseline²)
+-- Relative gap and RII (ratios): the same on the log scale, reported as the ratio latest/baseline
+--     with SE_p = (ln U_p − ln L_p) / (2 · 1.959963984540054).
+-- Test: the two periods' estimates are treated as independent (a z-test of the difference; Altman &
+-- Bland (2003), "Interaction revisited: the difference between two estimates", BMJ 326:219).
+-- Verdict (gaps are oriented so that larger = deprived worse off): the CI wholly above no-change →
+-- "widened", wholly below → "narrowed", otherwise "no significant change"; no CI → "cannot be assessed".
+with measure as (
+    select
+        m.*,
+        v.period_sort,
+        m.measure in ('relative_gap', 'rii') as is_ratio
+    from marts.fct_gap_measure as m
+    inner join (select distinct indicator_id, sex, period, period_sort
+                from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, period)
+),
+
+scaled as (
+    select
+        *,
+        case when is_ratio then ln(value) else value end as estimate,
+        case when is_ratio then (ln(upper_ci) - ln(lower_ci)) / (2 * 1.959963984540054)
+             else (upper_ci - lower_ci) / (2 * 1.959963984540054) end as standard_error
+    from measure
+),
+
+pairs as (
+    select
+        latest.indicator_id, latest.indicator_name, latest.unit, latest.polarity, latest.sex, latest.measure,
+        latest.grouping, latest.is_ratio,
+        baseline.period as baseline_period, latest.period as latest_period,
+        baseline.value as baseline_value, latest.value as latest_value,
+        latest.estimate - baseline.estimate as change,
+        sqrt(latest.standard_error ^ 2 + baseline.standard_error ^ 2) as change_se
+    from scaled as latest
+    inner join scaled as baseline
+        on baseline.indicator_id = latest.indicator_id and baseline.sex = latest.sex
+        and baseline.measure = latest.measure and baseline.grouping = latest.grouping and baseline.is_baseline
+    qualify latest.period_sort = max(latest.period_sort) over (partition by latest.indicator_id, latest.sex,
+                                                                 latest.measure, latest.grouping)
+)
+
+select
+    indicator_id,
+    indicator_name,
+    unit,
+    polarity,
+    sex,
+    measure,
+    grouping,
+    baseline_period,
+    latest_period,
+    baseline_value,
+    latest_value,
+    case when is_ratio then exp(change) else change end as change,
+    case when is_ratio then exp(change - 1.959963984540054 * change_se)
+         else change - 1.959963984540054 * change_se end as change_lower_ci,
+    case when is_ratio then exp(change + 1.959963984540054 * change_se)
+         else change + 1.959963984540054 * change_se end as change_upper_ci,
+    case when is_ratio then 'ratio latest/baseline (1 = no change)' else 'difference latest − baseline' end
+        as change_scale,
+    case
+        when change_se is null or change is null then 'cannot be assessed'
+        when change - 1.959963984540054 * change_se > 0 then 'widened'
+        when change + 1.959963984540054 * change_se < 0 then 'narrowed'
+        else 'no significant change'
+    end as verdict,
+    'z-test of the difference between two independent estimates (95%)' as method
+from pairs
+order by indicator_id, sex, measure, grouping
