@@ -120,7 +120,8 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         complete_se=("standard_error", lambda v: bool(v.notna().all())), polarity_sign=("polarity_sign", "first"))
     summary["complete"] = (summary["groups"] == summary["expected"]) & summary["complete_se"]
     out = summary.reset_index()[keys + ["polarity_sign"]]
-    for column in ("sii", "sii_lower_ci", "sii_upper_ci", "rii", "rii_lower_ci", "rii_upper_ci"):
+    columns = ("sii", "sii_lower_ci", "sii_upper_ci", "rii", "rii_lower_ci", "rii_upper_ci", "intercept")
+    for column in columns:
         out[column] = np.nan
     out["note"] = np.where(summary["groups"].to_numpy() < summary["expected"].to_numpy(),
                            "a deprivation group has no borough ward with a value",
@@ -137,9 +138,10 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             result = phe_sii(population=rows["population"].to_numpy().reshape(shape),
                              value=rows["mean"].to_numpy().reshape(shape),
                              se=rows["standard_error"].to_numpy().reshape(shape),
-                             value_type=0, multiplier=sign, repetitions=repetitions, rii=True, seed=seed)
+                             value_type=0, multiplier=sign, repetitions=repetitions, rii=True, intercept=True,
+                             seed=seed)
             position = out.set_index(keys).index.get_indexer(subset.index)
-            for column in ("sii", "sii_lower_ci", "sii_upper_ci", "rii", "rii_lower_ci", "rii_upper_ci"):
+            for column in columns:
                 out.loc[position, column] = result[column]
     crosses_zero = (out["rii"] <= 0) | (out["rii_lower_ci"] <= 0)
     out.loc[crosses_zero, ["rii", "rii_lower_ci", "rii_upper_ci"]] = np.nan

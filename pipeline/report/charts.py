@@ -67,13 +67,19 @@ def baseline_chart(wards: pd.DataFrame, gap: pd.Series, title: str, unit: str, p
                       color=style.QUINTILE_COLOURS.get(quintile, style.GAP), linewidth=3, alpha=0.6)
             ax.annotate(f"{label}: {_fmt(gap[column], unit)}", (members.mean(), gap[column]), fontsize=8,
                         ha="center", va="bottom", xytext=(0, 4), textcoords="offset points")
+    if pd.notna(gap.get("sii")) and pd.notna(gap.get("sii_intercept")):
+        # the fitted SII line at each ward's position on the population rank scale (0 = most deprived)
+        sign = 1 if gap["polarity"] == "higher-is-better" else -1
+        fitted = gap["sii_intercept"] + sign * gap["sii"] * wards["local_population_midpoint"].to_numpy()
+        ax.plot(x, fitted, color=style.GAP, linewidth=1.6, linestyle="-.",
+                label=f"SII {gap['sii']:.1f} {unit} (95% CI {gap['sii_lower_ci']:.1f} to {gap['sii_upper_ci']:.1f})"
+                .replace("% %", "%"))
     ax.set_xticks(x, wards["ward_name"], rotation=60, ha="right", fontsize=8)
     ax.set_xlim(-0.7, len(wards) - 0.3)
     ax.set_ylabel(unit)
     ax.set_xlabel("Wards, most deprived (left) to least deprived (right), by population-weighted IMD score")
     ax.set_title(title, wrap=True)
-    ax.legend(fontsize=8, ncols=min(quantiles + 1, 6), loc="upper left", frameon=False,
-              bbox_to_anchor=(0, 1.0))
+    ax.legend(fontsize=8, ncols=3, loc="upper left", frameon=False, bbox_to_anchor=(0, 1.0))
     ax.grid(axis="y", color="#EEEEEE")
     style.footer(fig, sources, demonstration)
     _save(fig, path)
@@ -87,6 +93,9 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
     x = np.arange(len(gaps))
     fig, ax = plt.subplots(figsize=style.FIGSIZE)
     fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.22)
+    if "gap_lower_ci" in gaps:
+        ax.fill_between(x, gaps["gap_lower_ci"].astype(float), gaps["gap_upper_ci"].astype(float), color=style.GAP,
+                        alpha=0.18, linewidth=0, label="95% confidence interval of the gap")
     ax.plot(x, gaps["absolute_gap"], marker="o", color=style.GAP, linewidth=2,
             label="Gap: most vs least deprived fifth of wards")
     ax.plot(x, gaps["range_gap"], marker="s", color=style.RANGE, linewidth=1.2, linestyle=":",

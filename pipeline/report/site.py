@@ -56,7 +56,16 @@ def write_report(config: Config, run_date: date | None = None, progress=None) ->
     con = connect(config.warehouse_path)
     try:
         wards = con.execute("select * from marts.fct_ward_indicator where in_borough").df()
-        gaps = con.execute("select * from marts.fct_gap").df()
+        gaps = con.execute("""
+            select gap.*, m.lower_ci as gap_lower_ci, m.upper_ci as gap_upper_ci
+            from marts.fct_gap as gap
+            left join marts.fct_gap_measure as m
+                on m.indicator_id = gap.indicator_id and m.sex = gap.sex and m.period = gap.period
+                and m.measure = 'absolute_gap' and m.grouping = 'local_quintile'
+        """).df()
+        changes = {(r["indicator_id"], r["sex"]): r for r in con.execute(
+            "select * from marts.fct_gap_change where measure = 'absolute_gap' and grouping = 'local_quintile'"
+        ).df().to_dict("records")}
     finally:
         con.close()
     manifest = read_manifest(config)
@@ -98,9 +107,16 @@ def write_report(config: Config, run_date: date | None = None, progress=None) ->
                                 f"{label.capitalize()} ({row['period']}): each ward's value with its 95% confidence "
                                 "interval; bars mark the population-weighted means of the most and least deprived fifths."})
             change = latest["absolute_gap_change_since_baseline"]
-            trend_title = (f"{name}: the gap has {'widened' if change > 0 else 'narrowed' if change < 0 else 'not changed'}"
-                           f" by {_num(abs(change), indicator.unit)} since {baseline['period']}"
-                           if pd.notna(change) else f"{name}: gap over time")
+            verdict = changes.get((indicator.id, sex))
+            if verdict is not None and pd.notna(verdict["change"]):
+                described = {"widened": "has widened", "narrowed": "has narrowed",
+                             "no significant change": "shows no significant change"}.get(verdict["verdict"],
+                                                                                         "cannot be assessed")
+                trend_title = (f"{name}: the gap {described} since {baseline['period']} "
+                               f"({_num(verdict['change'], indicator.unit, signed=True)}, 95% CI "
+                               f"{verdict['change_lower_ci']:+.1f} to {verdict['change_upper_ci']:+.1f})")
+            else:
+                trend_title = f"{name}: gap over time"
             file = f"trend_{slug}.png"
             charts.trend_chart(since, trend_title, indicator.unit, out_dir / file, footer, demonstration)
             figures.append({"file": file, "caption": f"Gap between the most and least deprived fifths of wards, "
@@ -111,6 +127,7 @@ def write_report(config: Config, run_date: date | None = None, progress=None) ->
                             "gap": _num(latest["absolute_gap"], indicator.unit),
                             "baseline_gap": _num(baseline["absolute_gap"], indicator.unit),
                             "change": _num(change, indicator.unit, signed=True),
+                            "verdict": verdict["verdict"] if verdict is not None else "cannot be assessed",
                             "range": _num(latest["range_gap"], indicator.unit)})
             sections.append({"anchor": slug, "heading": f"{name} ({indicator.theme})", "figures": figures,
                              "summary": f"In {latest['period']} the most deprived fifth of {config.la_name}'s wards "

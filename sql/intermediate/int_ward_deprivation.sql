@@ -66,6 +66,9 @@ select
     phe_quantile(national_rank, national_wards, 5) as national_quintile,
     local_rank,
     local_wards,
+    -- (Σ population of more deprived wards + half the ward's own) / Σ population: the SII's rank scale
+    (sum(population) over (partition by la_code order by local_rank, ward_code) - population / 2)
+        / sum(population) over (partition by la_code) as local_population_midpoint,
     phe_quantile(local_rank, local_wards, 10) as local_decile,
     phe_quantile(local_rank, local_wards, 5) as local_quintile
 from ranked

@@ -12,8 +12,10 @@
 -- Relative gap: mean_least / mean_most if higher-is-better, mean_most / mean_least if lower-is-better
 --     (a ratio; > 1 means deprived wards are worse off).
 -- Change since baseline: absolute_gap − absolute_gap at the indicator's baseline period (fsot.toml).
+-- SII (local quintiles; intermediate.int_slope_index, phe_sii) with its simulated 95 % limits and the
+-- fitted line's intercept, for the charts; every other grouping is in fct_gap_measure.
 -- Suppressed ward values (NULL) are left out of every mean, count and range; *_wards_with_value say
--- how many wards each figure rests on. Confidence intervals for the gaps come with issue 3's methods.
+-- how many wards each figure rests on. Confidence intervals of every gap measure are in fct_gap_measure.
 with ward as (
     select
         fwi.*,
@@ -94,10 +96,17 @@ select
     gap.relative_gap,
     gap.absolute_gap - max(gap.absolute_gap) filter (where gap.is_baseline)
         over (partition by gap.indicator_id, gap.sex) as absolute_gap_change_since_baseline,
+    slope.sii,
+    slope.sii_lower_ci,
+    slope.sii_upper_ci,
+    slope.intercept as sii_intercept,
     borough.value as borough_value,
     england.value as england_value
 from gap
 inner join config.indicator as cfg on cfg.indicator_id = gap.indicator_id
+left join intermediate.int_slope_index as slope
+    on slope.indicator_id = gap.indicator_id and slope.sex = gap.sex and slope.period = gap.period
+    and slope.grouping = 'local_quintile' 
 left join area_value as borough
     on borough.indicator_id = gap.indicator_id and borough.sex = gap.sex and borough.period = gap.period
     and borough.area_code = getvariable('local_authority_code')

@@ -28,6 +28,7 @@ select
     ward.national_rank,
     ward.national_decile,
     ward.local_rank,
+    ward.local_population_midpoint,
     ward.local_quintile,
     val._file as source_file,
     val._line as source_line
