@@ -72,6 +72,7 @@ class Config:
     comparator_name: str
     sii_repetitions: int
     sii_seed: int
+    disclosure_max_suppressed_count: int
     raw_dir: Path
     processed_dir: Path
     reports_dir: Path
@@ -173,6 +174,7 @@ def load_config(path: Path | str | None = None) -> Config:
         baseline_year=int(_require(framework, "baseline_year", "[framework]", path)),
         target_year=int(framework.get("target_year", 2031)),
         sii_repetitions=int(framework.get("sii_repetitions", 100_000)),
+        disclosure_max_suppressed_count=int(data.get("disclosure", {}).get("max_suppressed_count", 7)),
         sii_seed=int(framework.get("sii_seed", 2021)),
         comparator_code=data.get("comparator", {}).get("code", "E92000001"),
         comparator_name=data.get("comparator", {}).get("name", "England"),

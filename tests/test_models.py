@@ -306,3 +306,22 @@ def test_change_since_baseline_tests_the_difference_of_two_estimates(warehouse):
     rel_base = measure(warehouse, "93283", "2015 - 19", "relative_gap")
     rel_late = measure(warehouse, "93283", "2016 - 20", "relative_gap")
     assert ratio["change"] == pytest.approx(rel_late["value"] / rel_base["value"])
+
+
+def test_the_disclosure_rule_suppresses_small_counts_and_everything_computed_from_them(tmp_path):
+    config_path = tiny_project.write(tmp_path)
+    config_path.write_text(config_path.read_text() + "\n[disclosure]\nmax_suppressed_count = 30\n")
+    config = load_config(config_path)
+    for source in config.sources:
+        land_source(config, source)
+    build_warehouse(config)
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    wards = {r["ward_name"]: r for r in rows(con, "select * from marts.fct_ward_indicator where indicator_id = '93097'")}
+    gap = rows(con, "select * from marts.fct_gap where indicator_id = '93097'")[0]
+    con.close()
+    # unemployment counts are 10 × the value: B08 (30), B09 (20), B10 (10) fall under the rule
+    for name in ("B08", "B09", "B10"):
+        assert wards[name]["value"] is None or wards[name]["value"] != wards[name]["value"]
+        assert wards[name]["value_note"] == "Suppressed by the disclosure rule: count between 1 and 30"
+    assert wards["B07"]["value"] == 4
+    assert gap["least_deprived_wards_with_value"] == 0 and gap["wards_with_value"] == 7

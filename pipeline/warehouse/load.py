@@ -88,5 +88,6 @@ def set_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         ("suppression_markers", list(config.suppression_markers)),
         ("sii_repetitions", config.sii_repetitions),
         ("sii_seed", config.sii_seed),
+        ("disclosure_max_suppressed_count", config.disclosure_max_suppressed_count),
     ):
         con.execute(f"set variable {name} = ?", [value])

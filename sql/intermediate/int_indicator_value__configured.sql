@@ -2,6 +2,10 @@
 -- from the one source each declares: its Fingertips source (area rows only; deprivation-category rows
 -- are left out) or, for source = "local", the council's local drops; with each indicator's metadata: theme, unit, polarity (polarity_sign = +1
 -- higher-is-better, −1 lower-is-better) and baseline period.
+--
+-- Disclosure control (fsot.toml [disclosure]): a value whose count is 1 … max_suppressed_count
+-- (default 7) is suppressed here, value and limits NULL, with a note, so no published figure, gap or
+-- trend downstream is computed from it. A count of 0 is not disclosive and is kept.
 with published as (
     select
         indicator_id, sex, period, period_sort, period_range, area_code, area_name, area_type, value, lower_ci,
@@ -42,16 +46,20 @@ select
     val.area_code,
     val.area_name,
     val.area_type,
-    val.value,
-    val.lower_ci,
-    val.upper_ci,
-    val."count",
+    case when not disclosive then val.value end as value,
+    case when not disclosive then val.lower_ci end as lower_ci,
+    case when not disclosive then val.upper_ci end as upper_ci,
+    case when not disclosive then val."count" end as "count",
     val.denominator,
-    val.value_note,
+    case when disclosive then 'Suppressed by the disclosure rule: count between 1 and '
+        || getvariable('disclosure_max_suppressed_count') else val.value_note end as value_note,
     val._source,
     val._file,
     val._line
-from combined as val
+from (
+    select *, coalesce("count" between 1 and getvariable('disclosure_max_suppressed_count'), false) as disclosive
+    from combined
+) as val
 inner join config.indicator as cfg
     on cfg.indicator_id = val.indicator_id and cfg.source = val._source
 inner join config.indicator_sex as sexes
