@@ -7,15 +7,12 @@ import tomllib
 import duckdb
 
 import tiny_project
-from pipeline.config import SQL_DIR, load_config
-from pipeline.ingest.landing import land_source
+from pipeline.config import SQL_DIR
 from pipeline.warehouse.build import build_warehouse
 
 
 def test_data_dictionary_matches_the_built_tables(tmp_path):
-    config = load_config(tiny_project.write(tmp_path))
-    for source in config.sources:
-        land_source(config, source)
+    config = tiny_project.landed(tmp_path)
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     built = {}

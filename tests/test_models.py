@@ -7,18 +7,14 @@ import duckdb
 import pytest
 
 import tiny_project
-from pipeline.config import SQL_DIR, load_config
-from pipeline.ingest.landing import land_source
+from pipeline.config import SQL_DIR
 from pipeline.models import LAYERS, ModelError, build_order, discover, run_models, run_tests
 from pipeline.warehouse.build import build_warehouse
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tiny")
-    config = load_config(tiny_project.write(root))
-    for source in config.sources:
-        land_source(config, source)
+    config = tiny_project.landed(tmp_path_factory.mktemp("tiny"))
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     yield con
@@ -124,9 +120,7 @@ def test_build_order_puts_every_model_after_what_it_reads():
 
 
 def test_runner_builds_from_an_empty_database_in_that_order(tmp_path):
-    config = load_config(tiny_project.write(tmp_path))
-    for source in config.sources:
-        land_source(config, source)
+    config = tiny_project.landed(tmp_path)
     summary = build_warehouse(config)
     assert [m["model"] for m in summary["models"]] == [m.relation for m in build_order(discover(SQL_DIR))]
     no_local_drops = "staging.stg_local__indicator_value"
@@ -172,9 +166,7 @@ def test_singular_test_rows_fail_the_build_and_are_shown(tmp_path):
 
 
 def test_a_failed_build_leaves_the_previous_warehouse(tmp_path, monkeypatch):
-    config = load_config(tiny_project.write(tmp_path))
-    for source in config.sources:
-        land_source(config, source)
+    config = tiny_project.landed(tmp_path)
     build_warehouse(config)
     before = config.warehouse_path.read_bytes()
     broken = write_models(tmp_path / "sql", {"marts/m.sql": "select * from no_such_table"})
@@ -185,11 +177,7 @@ def test_a_failed_build_leaves_the_previous_warehouse(tmp_path, monkeypatch):
 
 
 def test_a_target_area_naming_an_unknown_ward_fails_the_build(tmp_path):
-    config_path = tiny_project.write(tmp_path)
-    config_path.write_text(config_path.read_text() + '\n[[target_areas]]\nname = "North"\nwards = ["E05000001", "E05999999"]\n')
-    config = load_config(config_path)
-    for source in config.sources:
-        land_source(config, source)
+    config = tiny_project.landed(tmp_path, '[[target_areas]]\nname = "North"\nwards = ["E05000001", "E05999999"]')
     with pytest.raises(ModelError, match=r"assert_target_area_wards_exist.sql returned 1 row\(s\)(.|\n)*E05999999"):
         build_warehouse(config)
 
@@ -237,12 +225,7 @@ def test_a_grouping_without_wards_at_one_end_gives_no_gap_and_says_why(warehouse
 
 
 def test_benchmark_comparison_at_95_and_998_is_polarity_aware(tmp_path):
-    config_path = tiny_project.write(tmp_path)
-    config_path.write_text(config_path.read_text()
-                           + '\n[[target_areas]]\nname = "North"\nwards = ["E05000001", "E05000002"]\n')
-    config = load_config(config_path)
-    for source in config.sources:
-        land_source(config, source)
+    config = tiny_project.landed(tmp_path, '[[target_areas]]\nname = "North"\nwards = ["E05000001", "E05000002"]')
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     found = {(r["area_name"], r["benchmark"]): r for r in rows(
@@ -309,11 +292,7 @@ def test_change_since_baseline_tests_the_difference_of_two_estimates(warehouse):
 
 
 def test_the_disclosure_rule_suppresses_small_counts_and_everything_computed_from_them(tmp_path):
-    config_path = tiny_project.write(tmp_path)
-    config_path.write_text(config_path.read_text() + "\n[disclosure]\nmax_suppressed_count = 30\n")
-    config = load_config(config_path)
-    for source in config.sources:
-        land_source(config, source)
+    config = tiny_project.landed(tmp_path, "[disclosure]\nmax_suppressed_count = 30")
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     wards = {r["ward_name"]: r for r in rows(con, "select * from marts.fct_ward_indicator where indicator_id = '93097'")}

@@ -199,3 +199,18 @@ def write(root: Path, release: str = "2026-11") -> Path:
     config = root / "fsot.toml"
     config.write_text(CONFIG.format(release=release), encoding="utf-8")
     return config
+
+
+def landed(root: Path, extra_config: str = ""):
+    """Write the tiny project under root (with `extra_config` appended to its fsot.toml), land every
+    source, and return the loaded configuration."""
+    from pipeline.config import load_config
+    from pipeline.ingest.landing import land_source
+
+    config_path = write(root)
+    if extra_config:
+        config_path.write_text(config_path.read_text() + "\n" + extra_config + "\n")
+    config = load_config(config_path)
+    for source in config.sources:
+        land_source(config, source)
+    return config

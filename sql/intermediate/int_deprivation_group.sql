@@ -8,6 +8,7 @@
 -- Standard error of the group mean (independent wards, variance of a weighted sum):
 --                                     SE(m_g) = √(Σ P_w² · SE_w²) / Σ P_w
 --     NULL when any ward of the group lacks published limits (the CI would be too narrow otherwise).
+--     (macro group_mean_standard_error in sql/macros)
 -- Reference: Kirkwood BR & Sterne JAC (2003), Essential Medical Statistics, 2nd ed., on the variance
 -- of a linear combination of independent estimates.
 with ward as (
@@ -51,9 +52,7 @@ select
     count(*) as wards_with_value,
     sum(population) as population,
     sum(population * value) / sum(population) as mean,
-    case when count(lower_ci) = count(*) and count(upper_ci) = count(*) then
-        sqrt(sum(population ^ 2 * ((upper_ci - lower_ci) / (2 * 1.959963984540054)) ^ 2)) / sum(population)
-    end as standard_error
+    group_mean_standard_error(population, lower_ci, upper_ci) as standard_error
 from grouped
 where deprivation_group is not null
 group by indicator_id, sex, period, grouping, deprivation_group

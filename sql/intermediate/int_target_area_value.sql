@@ -1,7 +1,8 @@
 -- int_target_area_value: each target area of fsot.toml, and the rest of the borough outside it, as a
 -- population-weighted mean of its wards, per indicator × sex × period, with a standard error from the
 -- wards' published 95 % limits (same formulas as int_deprivation_group):
---     m = Σ P·v / Σ P,    SE_w = (U − L) / (2 · 1.959963984540054),    SE(m) = √(Σ P²·SE_w²) / Σ P
+--     m = Σ P·v / Σ P,    SE(m) = √(Σ P²·SE_w²) / Σ P with SE_w = (U − L) / (2 · 1.959963984540054)
+--     (macro group_mean_standard_error in sql/macros)
 with ward as (
     select val.indicator_id, val.sex, val.period, val.area_code as ward_code, val.value, val.lower_ci,
         val.upper_ci, dep.population
@@ -30,9 +31,7 @@ select
     count(*) as wards_with_value,
     sum(population) as population,
     sum(population * value) / sum(population) as mean,
-    case when count(lower_ci) = count(*) and count(upper_ci) = count(*) then
-        sqrt(sum(population ^ 2 * ((upper_ci - lower_ci) / (2 * 1.959963984540054)) ^ 2)) / sum(population)
-    end as standard_error
+    group_mean_standard_error(population, lower_ci, upper_ci) as standard_error
 from membership
 group by indicator_id, sex, period, target_area, in_area
 order by indicator_id, sex, period, target_area, part desc
