@@ -60,6 +60,7 @@ def _step(config, command: str, work):
         steps = work()
     except (SourceFileError, LandingError, ModelError, LockTimeout, FileNotFoundError, ValueError) as exc:
         log.error("%s", exc)
+        write_run_manifest(config, command, started, {"error": str(exc)}, log_path)
         raise FsotError(f"{exc}\n(log: {log_path})") from exc
     report_dir = Path(steps["report"]["index"]).parent if "report" in steps else None
     write_run_manifest(config, command, started, steps, log_path, also_to=report_dir)
