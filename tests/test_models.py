@@ -304,3 +304,10 @@ def test_the_disclosure_rule_suppresses_small_counts_and_everything_computed_fro
         assert wards[name]["value_note"] == "Suppressed by the disclosure rule: count between 1 and 30"
     assert wards["B07"]["value"] == 4
     assert gap["least_deprived_wards_with_value"] == 0 and gap["wards_with_value"] == 7
+
+
+def test_range_gap_ci_comes_from_the_best_and_worst_wards_limits(warehouse):
+    g = measure(warehouse, "93283", "2015 - 19", "range_gap", grouping="ward")
+    half = 1.959963984540054 * 2 ** 0.5 / 1.959963984540054  # both wards publish value ± 1
+    assert (g["value"], g["lower_ci"], g["upper_ci"]) == pytest.approx((15, 15 - half, 15 + half))
+    assert (g["group_compared"], g["group_reference"]) == ("worst ward: B02", "best ward: B10")

@@ -13,6 +13,9 @@
 -- relative_gap = m_least / m_most if higher-is-better, m_most / m_least if lower-is-better
 --     95 % CI on the log scale: exp(ln r ∓ 1.959963984540054 · √((SE_least/m_least)² + (SE_most/m_most)²))
 --     (delta method for a ratio of independent estimates; Altman et al. 2000, ch. 7)
+-- range_gap: best ward − worst ward on the oriented scale (marts.fct_gap), 95 % CI from the two wards'
+--     published limits: range ∓ 1.959963984540054 · √(SE_best² + SE_worst²). The two wards are picked
+--     because they are the extremes, so this interval understates the uncertainty (said in `method`).
 -- sii, rii: slope and relative index of inequality across all the groups of the grouping, with
 --     simulated 95 % limits (intermediate.int_slope_index, PHEindicatormethods phe_sii; Low & Low 2004).
 -- A group with no ward with a value leaves the measure NULL; `note` says which group was missing.
@@ -67,6 +70,22 @@ measures as (
     from oriented
     union all
     select
+        gap.indicator_id, gap.sex, gap.period, 'ward', 'range_gap', gap.range_gap,
+        gap.range_gap - 1.959963984540054 * sqrt(((best.upper_ci - best.lower_ci) / 3.919927969080108) ^ 2
+                                                 + ((worst.upper_ci - worst.lower_ci) / 3.919927969080108) ^ 2),
+        gap.range_gap + 1.959963984540054 * sqrt(((best.upper_ci - best.lower_ci) / 3.919927969080108) ^ 2
+                                                 + ((worst.upper_ci - worst.lower_ci) / 3.919927969080108) ^ 2),
+        'best minus worst ward; 95% CI from the two wards'' limits (understates uncertainty: the wards are the extremes)',
+        1, 1, null
+    from marts.fct_gap as gap
+    left join marts.fct_ward_indicator as best
+        on best.indicator_id = gap.indicator_id and best.sex = gap.sex and best.period = gap.period
+        and best.ward_code = gap.best_ward_code
+    left join marts.fct_ward_indicator as worst
+        on worst.indicator_id = gap.indicator_id and worst.sex = gap.sex and worst.period = gap.period
+        and worst.ward_code = gap.worst_ward_code
+    union all
+    select
         s.indicator_id, s.sex, s.period, s.grouping, 'sii', s.sii, s.sii_lower_ci, s.sii_upper_ci, s.method,
         o.most_wards, o.least_wards, o.groups_in_grouping
     from intermediate.int_slope_index as s
@@ -90,8 +109,11 @@ select
     cfg.baseline_period = m.period as is_baseline,
     m.measure,
     m.grouping,
-    'most deprived ' || replace(m.grouping, '_', ' ') || ' (1)' as group_compared,
-    'least deprived ' || replace(m.grouping, '_', ' ') || ' (' || m.groups_in_grouping || ')' as group_reference,
+    case when m.measure = 'range_gap' then 'worst ward: ' || g.worst_ward_name
+         else 'most deprived ' || replace(m.grouping, '_', ' ') || ' (1)' end as group_compared,
+    case when m.measure = 'range_gap' then 'best ward: ' || g.best_ward_name
+         else 'least deprived ' || replace(m.grouping, '_', ' ') || ' (' || m.groups_in_grouping || ')' end
+        as group_reference,
     m.value,
     m.lower_ci,
     m.upper_ci,
@@ -107,6 +129,8 @@ select
     end as note
 from measures as m
 inner join config.indicator as cfg on cfg.indicator_id = m.indicator_id
+left join marts.fct_gap as g
+    on g.indicator_id = m.indicator_id and g.sex = m.sex and g.period = m.period
 left join intermediate.int_slope_index as slope
     on slope.indicator_id = m.indicator_id and slope.sex = m.sex and slope.period = m.period
     and slope.grouping = m.grouping
