@@ -17,6 +17,10 @@ SQL_DIR = PACKAGE_ROOT / "sql"
 THEMES = ("health", "employment", "housing", "deprivation")
 LOCAL_SOURCE = "local"  # an indicator whose values come from `fsot ingest local` drops
 POLARITIES = ("higher-is-better", "lower-is-better")
+# What a target may be set on: the borough's own value, or a gap measure of marts.fct_gap_measure.
+TARGET_MEASURES = ("value", "absolute_gap", "relative_gap", "range_gap", "sii", "rii")
+GROUPINGS = ("local_quintile", "local_decile", "national_quintile", "national_decile")
+TRAJECTORIES = ("linear", "proportional")
 
 
 class ConfigError(ValueError):
@@ -37,6 +41,22 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Target:
+    """A 2031 target on an indicator's borough value or on one of its gaps, and the path to it.
+
+    `value` is the level to reach by the target year; `reduction` instead says what fraction of the
+    baseline to take off (0.25: a quarter smaller). `shape` is the trajectory from the baseline:
+    "linear" (equal steps each year) or "proportional" (the same percentage change each year).
+    """
+    measure: str = "value"
+    grouping: str = "borough"
+    sex: str | None = None
+    value: float | None = None
+    reduction: float | None = None
+    shape: str = "linear"
+
+
+@dataclass(frozen=True)
 class Indicator:
     id: str
     name: str
@@ -47,6 +67,7 @@ class Indicator:
     source: str
     baseline_period: str
     sexes: tuple[str, ...] = ("Persons",)
+    targets: tuple[Target, ...] = ()
 
     @property
     def higher_is_better(self) -> bool:
@@ -104,6 +125,36 @@ def _require(table: dict, key: str, where: str, path: Path):
     return table[key]
 
 
+def _target(table: dict, where: str, path: Path, sexes: tuple[str, ...]) -> Target:
+    measure = table.get("measure", "value")
+    if measure not in TARGET_MEASURES:
+        raise ConfigError(f"{path}: {where}: target measure {measure!r} is not one of {', '.join(TARGET_MEASURES)}")
+    if measure == "value":
+        grouping = "borough"
+    elif measure == "range_gap":
+        grouping = "ward"
+    else:
+        grouping = table.get("grouping", "local_quintile")
+        if grouping not in GROUPINGS:
+            raise ConfigError(f"{path}: {where}: target grouping {grouping!r} is not one of {', '.join(GROUPINGS)}")
+    if ("value" in table) == ("reduction" in table):
+        raise ConfigError(f"{path}: {where}: a target needs either value = (the level to reach) or "
+                          "reduction = (the fraction of the baseline to take off), not both or neither")
+    reduction = table.get("reduction")
+    if reduction is not None and not 0 < float(reduction) < 1:
+        raise ConfigError(f"{path}: {where}: target reduction {reduction!r} must be a fraction between 0 and 1 "
+                          "(0.25 = a quarter smaller than at baseline)")
+    shape = table.get("shape", "linear")
+    if shape not in TRAJECTORIES:
+        raise ConfigError(f"{path}: {where}: target shape {shape!r} is not one of {', '.join(TRAJECTORIES)}")
+    sex = table.get("sex")
+    if sex is not None and sex not in sexes:
+        raise ConfigError(f"{path}: {where}: target sex {sex!r} is not one of the indicator's sexes {list(sexes)}")
+    return Target(measure=measure, grouping=grouping, sex=sex, shape=shape,
+                  value=None if "value" not in table else float(table["value"]),
+                  reduction=None if reduction is None else float(reduction))
+
+
 def load_config(path: Path | str | None = None) -> Config:
     """Load fsot.toml (default: the project's own) and check it; raise ConfigError naming the setting."""
     path = Path(path) if path else DEFAULT_CONFIG
@@ -143,6 +194,9 @@ def load_config(path: Path | str | None = None) -> Config:
         if polarity not in POLARITIES:
             raise ConfigError(f"{path}: {where}: polarity {polarity!r} is not one of {', '.join(POLARITIES)}")
         source = _require(ind, "source", where, path)
+        sexes = tuple(ind.get("sexes", ["Persons"]))
+        targets = tuple(_target(t, f"{where} target {n}", path, sexes)
+                        for n, t in enumerate(ind.get("targets", []), start=1))
         if source not in source_ids | {LOCAL_SOURCE}:
             raise ConfigError(f"{path}: {where}: source {source!r} is not the id of any [[sources]] entry "
                               f"(or {LOCAL_SOURCE!r} for values the council supplies with `fsot ingest local`)")
@@ -151,7 +205,7 @@ def load_config(path: Path | str | None = None) -> Config:
             short_name=ind.get("short_name", ind["name"]), theme=theme,
             unit=_require(ind, "unit", where, path), polarity=polarity, source=source,
             baseline_period=str(_require(ind, "baseline_period", where, path)),
-            sexes=tuple(ind.get("sexes", ["Persons"])),
+            sexes=sexes, targets=targets,
         ))
     keys = [(ind.id, ind.source) for ind in indicators]
     if len(set(keys)) != len(keys):

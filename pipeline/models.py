@@ -96,8 +96,19 @@ def build_order(models: dict[str, Model]) -> list[Model]:
     return [models[r] for r in order]
 
 
+def _normal_cdf(x):
+    """Φ(x), the standard normal distribution function, for a column of doubles (scipy.special.ndtr)."""
+    import pyarrow as pa
+    from scipy.special import ndtr
+
+    return pa.array(ndtr(x.to_numpy(zero_copy_only=False).astype(float)))
+
+
 def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
-    """Run sql/macros/*.sql: one `create or replace macro` per file, used by the models."""
+    """Run sql/macros/*.sql: one `create or replace macro` per file, used by the models; and register
+    the one function DuckDB lacks, normal_cdf(x) = Φ(x) (a vectorised Python function)."""
+    con.create_function("normal_cdf", _normal_cdf, [duckdb.sqltype("DOUBLE")], duckdb.sqltype("DOUBLE"),
+                        type="arrow")
     for path in sorted((sql_dir / "macros").glob("*.sql")):
         try:
             con.execute(path.read_text(encoding="utf-8").strip().rstrip(";"))

@@ -201,15 +201,18 @@ def write(root: Path, release: str = "2026-11") -> Path:
     return config
 
 
-def landed(root: Path, extra_config: str = ""):
-    """Write the tiny project under root (with `extra_config` appended to its fsot.toml), land every
-    source, and return the loaded configuration."""
+def landed(root: Path, extra_config: str = "", replace: dict[str, str] | None = None):
+    """Write the tiny project under root (with `extra_config` appended to its fsot.toml and each text
+    of `replace` replaced), land every source, and return the loaded configuration."""
     from pipeline.config import load_config
     from pipeline.ingest.landing import land_source
 
     config_path = write(root)
-    if extra_config:
-        config_path.write_text(config_path.read_text() + "\n" + extra_config + "\n")
+    text = config_path.read_text()
+    for old, new in (replace or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    config_path.write_text(text + ("\n" + extra_config + "\n" if extra_config else ""))
     config = load_config(config_path)
     for source in config.sources:
         land_source(config, source)

@@ -73,7 +73,16 @@ def load_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         [{"target_area": a.name, "ward_code": w} for a in config.target_areas for w in a.wards],
         columns=["target_area", "ward_code"],
     ).astype("str")
-    for name, frame in (("indicator", indicators), ("indicator_sex", sexes), ("target_area_ward", areas)):
+    targets = pd.DataFrame(
+        [{"target_id": f"{i.id}-{n}", "indicator_id": i.id, "sex": sex, "measure": t.measure, "grouping": t.grouping,
+          "target_value": t.value, "reduction": t.reduction, "shape": t.shape}
+         for i in config.indicators for n, t in enumerate(i.targets, start=1)
+         for sex in ([t.sex] if t.sex else i.sexes)],
+        columns=["target_id", "indicator_id", "sex", "measure", "grouping", "target_value", "reduction", "shape"],
+    ).astype({"target_id": "str", "indicator_id": "str", "sex": "str", "measure": "str", "grouping": "str", "target_value": "float64",
+              "reduction": "float64", "shape": "str"})
+    for name, frame in (("indicator", indicators), ("indicator_sex", sexes), ("target_area_ward", areas),
+                        ("indicator_target", targets)):
         con.register("_incoming", frame)
         con.execute(f"create or replace table config.{name} as select * from _incoming")
         con.unregister("_incoming")
@@ -89,5 +98,6 @@ def set_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         ("sii_repetitions", config.sii_repetitions),
         ("sii_seed", config.sii_seed),
         ("disclosure_max_suppressed_count", config.disclosure_max_suppressed_count),
+        ("target_year", config.target_year),
     ):
         con.execute(f"set variable {name} = ?", [value])
