@@ -86,11 +86,12 @@ def baseline_chart(wards: pd.DataFrame, gap: pd.Series, title: str, unit: str, p
 
 
 def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: str,
-                demonstration: bool) -> None:
-    """The most-vs-least-deprived quintile gap (and the ward range gap) for each period from the
-    baseline on; positive = deprived wards worse off."""
+                demonstration: bool, trajectory: pd.DataFrame | None = None) -> None:
+    """The most-vs-least-deprived quintile gap with its 95 % CI band (and the ward range gap) for each
+    period from the baseline on, placed at each period's end year; positive = deprived wards worse off.
+    With `trajectory` (rows of marts.fct_target_trajectory), the path from the baseline to the target."""
     gaps = gaps.sort_values("period_sort").reset_index(drop=True)
-    x = np.arange(len(gaps))
+    x = gaps["period_year"].to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=style.FIGSIZE)
     fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.22)
     if "gap_lower_ci" in gaps:
@@ -106,15 +107,28 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
                         ha="center", fontsize=8, color=style.GAP)
     baseline = gaps.index[gaps["is_baseline"].fillna(False).astype(bool)]
     if len(baseline):
-        ax.axvline(baseline[0], color="#666666", linewidth=1, linestyle="--")
-        ax.annotate("baseline", (baseline[0], 1), xycoords=("data", "axes fraction"), fontsize=8,
+        ax.axvline(x[baseline[0]], color="#666666", linewidth=1, linestyle="--")
+        ax.annotate("baseline", (x[baseline[0]], 1), xycoords=("data", "axes fraction"), fontsize=8,
                     ha="left", va="top", xytext=(3, -2), textcoords="offset points")
+    ticks, labels = list(x), list(gaps["period"])
+    if trajectory is not None and trajectory["expected_value"].notna().any():
+        steps = trajectory.sort_values("year")
+        end = steps.iloc[-1]
+        ax.plot(steps["year"], steps["expected_value"], color=style.TARGET, linewidth=1.5, linestyle="--",
+                label=f"Trajectory to the {int(end['target_year'])} target ({end['shape']})")
+        ax.plot([end["year"]], [end["expected_value"]], marker="*", markersize=12, color=style.TARGET,
+                linestyle="none")
+        ax.annotate(f"target {_fmt(end['expected_value'], unit)}", (end["year"], end["expected_value"]),
+                    xytext=(0, 8), textcoords="offset points", ha="center", fontsize=8, color=style.TARGET)
+        ticks.append(float(end["year"]))
+        labels.append(str(int(end["year"])))
     ax.axhline(0, color="#999999", linewidth=0.8)
-    ax.set_xticks(x, gaps["period"], fontsize=9)
+    ax.set_xticks(ticks, labels, fontsize=9, rotation=30 if len(ticks) > 8 else 0)
+    ax.set_xlabel("Period (placed at the last year it covers)")
     ax.set_ylabel(f"Gap ({unit}); above 0 = deprived wards worse off")
     ax.set_title(title, wrap=True)
     ax.margins(y=0.15)
-    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2)
     ax.grid(axis="y", color="#EEEEEE")
     style.footer(fig, sources, demonstration)
     _save(fig, path)

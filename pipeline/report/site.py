@@ -57,11 +57,16 @@ def write_report(config: Config, run_date: date | None = None, progress=None) ->
     try:
         wards = con.execute("select * from marts.fct_ward_indicator where in_borough").df()
         gaps = con.execute("""
-            select gap.*, m.lower_ci as gap_lower_ci, m.upper_ci as gap_upper_ci
+            select gap.*, period_end_year(gap.period) as period_year, m.lower_ci as gap_lower_ci, m.upper_ci as gap_upper_ci
             from marts.fct_gap as gap
             left join marts.fct_gap_measure as m
                 on m.indicator_id = gap.indicator_id and m.sex = gap.sex and m.period = gap.period
                 and m.measure = 'absolute_gap' and m.grouping = 'local_quintile'
+        """).df()
+        trajectories = con.execute("""
+            select * from marts.fct_target_trajectory
+            where measure = 'absolute_gap' and grouping = 'local_quintile'
+            qualify target_id = min(target_id) over (partition by indicator_id, sex)
         """).df()
         changes = {(r["indicator_id"], r["sex"]): r for r in con.execute(
             "select * from marts.fct_gap_change where measure = 'absolute_gap' and grouping = 'local_quintile'"
@@ -118,7 +123,9 @@ def write_report(config: Config, run_date: date | None = None, progress=None) ->
             else:
                 trend_title = f"{name}: gap over time"
             file = f"trend_{slug}.png"
-            charts.trend_chart(since, trend_title, indicator.unit, out_dir / file, footer, demonstration)
+            trajectory = trajectories[(trajectories["indicator_id"] == indicator.id) & (trajectories["sex"] == sex)]
+            charts.trend_chart(since, trend_title, indicator.unit, out_dir / file, footer, demonstration,
+                               trajectory if len(trajectory) else None)
             figures.append({"file": file, "caption": f"Gap between the most and least deprived fifths of wards, "
                             f"{baseline['period']} (baseline) to {latest['period']}; above zero means deprived wards are worse off.",
                             "alt": "Line chart of the gap by period: " + "; ".join(

@@ -8,6 +8,7 @@ NO_QUINTILE = "#BBBBBB"
 BOROUGH = "#000000"
 GAP = "#CC79A7"
 RANGE = "#009E73"
+TARGET = "#000000"
 FIGSIZE = (10, 5.6)
 DPI = 110
 DEMONSTRATION_STAMP = "DEMONSTRATION DATA: synthetic values, not statistics about real places"
