@@ -1,0 +1,735 @@
+"""The report's methods appendix, generated from the code an auditor can check line by line.
+
+Nothing here is written by hand about a measure: each measure's definition, formula, confidence-interval
+method and reference is TAKEN FROM the header comment of its model (the leading ``--`` lines of
+``sql/intermediate/*.sql`` and ``sql/marts/*.sql``; the docstring of each Python model registered in
+``pipeline/python_models.py``) and from the docstrings of the statistical methods in
+``pipeline/methods/``. To change what the appendix says, change the comment or docstring beside the code.
+
+Everything is read as text (``ast`` for Python), so building the appendix imports neither scipy,
+matplotlib, pandas nor duckdb, and never runs a model or a method.
+
+API
+---
+``model_entries(sql_dir=SQL_DIR)`` -> list[ModelEntry]
+    every intermediate and marts model (SQL files, plus the Python models when ``sql_dir`` is the
+    project's own ``sql/``, as ``pipeline.models.discover`` does), sorted by layer then name.
+``method_entries()`` -> list[MethodEntry]
+    the methods the build runs (found in ``pipeline/python_models.py``: what each Python model imports
+    from ``pipeline.methods``), then ``CHECK_METHODS``: the methods whose published values the build
+    takes as given and ``fsot method`` can recompute, and ``z_value``, whose 95 % and 99.8 % values the
+    SQL writes as constants (the models doing so are found in their code).
+``disclosure_rule(config, sql_dir=SQL_DIR)`` -> str
+    the configured disclosure rule, described from what the SQL does, citing the files.
+``snapshot(config, models, methods, periods=None, sql_dir=SQL_DIR)`` -> dict
+    what ``methods_snapshot.json`` holds (write it with ``snapshot_json``; see ``SNAPSHOT_FILE``).
+``changes_since(previous, current)`` -> list[str]
+    human sentences comparing the previous report's snapshot (a dict, or None for the first report)
+    with the current one. Pure; ``load_snapshot(path)`` and ``previous_snapshot_path(reports_dir,
+    run_date)`` are the file-reading helpers for the caller.
+``appendix_context(config, previous_snapshot=None, periods=None, sql_dir=SQL_DIR)`` -> dict
+    the ``appendix`` variable of ``templates/methods_appendix.html.j2`` (below).
+``periods_by_indicator(con)`` -> dict[str, list[str]]
+    the periods of each indicator in the warehouse (marts.fct_ward_indicator), for ``periods=``.
+``render(appendix)`` -> str
+    the partial rendered on its own (autoescaped), for tests and previews.
+
+Context: ``appendix`` (a dict; every string is plain text, the template escapes it)
+------------------------------------------------------------------------------------
+::
+
+    {
+      "title": "Methods appendix",
+      "intro": str,                      # one paragraph: where the text below comes from
+      "disclosure_rule": str,            # disclosure_rule(config)
+      "changes": [str, ...],             # changes_since(previous, snapshot); never empty
+      "models": [                        # one per model, layer then name
+        {"name": "fct_gap_measure", "layer": "marts", "relation": "marts.fct_gap_measure",
+         "kind": "sql" | "python", "path": "sql/marts/fct_gap_measure.sql", "line": 1,
+         "source": "sql/marts/fct_gap_measure.sql" (or "pipeline/python_models.py:18"),
+         "anchor": "appendix-model-fct_gap_measure",
+         "definition": str,              # first sentence of the comment, on one line, name prefix removed
+         "body": str,                    # the rest, the author's lines kept ("" when none)
+         "comment": str,                 # the whole comment as written
+         "methods": [{"qualname": ..., "anchor": ...}]},   # methods the model runs (Python models)
+      ],
+      "methods": [                       # one per method
+        {"qualname": "pipeline.methods.slope_index.phe_sii", "module": "pipeline.methods.slope_index",
+         "function": "phe_sii", "path": "pipeline/methods/slope_index.py", "line": 313,
+         "source": "pipeline/methods/slope_index.py:313", "anchor": "appendix-method-...",
+         "summary": str, "body": str, "docstring": str,
+         "reference": str, "reference_from": "function" | "module" | "",
+         "role": "build" | "constant" | "check",   # run by a model / its values written in the SQL / neither
+         "used_by": [{"relation": ..., "anchor": ...}], "constants": ["1.959963984540054 (95 %)", ...],
+         "command": "fsot method sii" | "",  "module_anchor": "appendix-module-..."},
+      ],
+      "method_modules": [                # each methods module's docstring, once (derivations, references)
+        {"module": ..., "path": ..., "anchor": ..., "summary": str, "body": str},
+      ],
+      "snapshot": dict,                  # snapshot(...): the caller writes it beside the report
+    }
+
+The snapshot (``methods_snapshot.json`` beside each report) is deterministic, holds no time stamp, and
+stores a sha256 per model comment and per model's code, per method docstring and method code, the
+disclosure rule (its setting and text) and each indicator with its sexes, baseline and (when the caller
+passes them) the periods in the warehouse.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+from pipeline.config import PACKAGE_ROOT, SQL_DIR
+
+LAYERS = ("intermediate", "marts")  # the layers whose models define a measure (staging only renames)
+PYTHON_MODELS_FILE = PACKAGE_ROOT / "pipeline" / "python_models.py"
+METHODS_PACKAGE = "pipeline.methods"
+SNAPSHOT_FILE = "methods_snapshot.json"
+SNAPSHOT_SCHEMA = "fsot-methods-snapshot/1"
+DISCLOSURE_VARIABLE = "disclosure_max_suppressed_count"
+
+#: Methods the build does not run (ward values and limits are taken as published) but that `fsot method`
+#: runs to recompute a published figure: (module, function, `fsot method` name). z_value's values are
+#: also found written as constants in the SQL (see CONSTANT_METHODS).
+CHECK_METHODS = (
+    ("pipeline.methods.confidence", "z_value", ""),
+    ("pipeline.methods.proportion", "proportion", "proportion"),
+    ("pipeline.methods.rate", "rate", "rate"),
+    ("pipeline.methods.life_expectancy", "life_expectancy", "life-expectancy"),
+)
+#: `fsot method` names of the methods the build runs, for the "recompute it yourself" line.
+COMMANDS = {("pipeline.methods.slope_index", "phe_sii"): "sii"}
+#: Methods whose values the SQL writes as literals: (module, function) -> the confidence levels whose
+#: two-sided normal quantiles are looked for in the models' code (not their comments).
+CONSTANT_METHODS = {("pipeline.methods.confidence", "z_value"): (0.95, 0.998)}
+
+_REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+_LINE_COMMENT = re.compile(r"--[^\n]*")
+_COMMENT_PREFIX = re.compile(r"^--\s?")
+_REFERENCE_LABEL = re.compile(r"\bReferences?:\s*")
+_ABBREVIATIONS = {"e.g", "i.e", "al", "cf", "ed", "eds", "ch", "vol", "no", "vs", "approx", "fig", "etc", "p", "pp"}
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    layer: str
+    path: str            # relative to the repository, posix
+    kind: str            # "sql" or "python"
+    comment: str         # the header comment (or docstring) as written, comment markers removed
+    definition: str      # its first sentence, on one line, without the leading "<name>:"
+    body: str            # the rest, the author's line structure kept
+    line: int = 1
+    code_sha256: str = ""
+    methods: tuple[str, ...] = ()   # qualified names of the pipeline.methods functions it runs
+
+    @property
+    def relation(self) -> str:
+        return f"{self.layer}.{self.name}"
+
+    @property
+    def source(self) -> str:
+        return self.path if self.kind == "sql" else f"{self.path}:{self.line}"
+
+    @property
+    def anchor(self) -> str:
+        return "appendix-model-" + _slug(self.name)
+
+
+@dataclass(frozen=True)
+class MethodEntry:
+    qualname: str        # pipeline.methods.slope_index.phe_sii
+    module: str
+    function: str
+    path: str
+    line: int
+    docstring: str
+    summary: str
+    body: str
+    reference: str       # the "Reference(s):" paragraph, from the function or else from its module
+    reference_from: str  # "function", "module" or "" (none found)
+    module_docstring: str
+    role: str            # "build" (a model runs it), "constant" (models use its values as literals)
+                         # or "check" (only `fsot method` runs it)
+    used_by: tuple[str, ...] = ()   # relations of the models that run it (or use its constants)
+    command: str = ""    # `fsot method` name, when there is one
+    code_sha256: str = ""
+    constants: tuple[str, ...] = ()  # role "constant": the literals found, e.g. "1.959963984540054 (95 %)"
+
+    @property
+    def source(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    @property
+    def anchor(self) -> str:
+        return "appendix-method-" + _slug(self.qualname)
+
+    @property
+    def module_anchor(self) -> str:
+        return "appendix-module-" + _slug(self.module)
+
+
+# --------------------------------------------------------------------------------------------------
+# text helpers
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _relative(path: Path, root: Path) -> str:
+    path = path.resolve()
+    for base in (PACKAGE_ROOT, root):
+        try:
+            return path.relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def _trim_blank(lines: list[str]) -> list[str]:
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return lines[start:end]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _one_line(parts: Iterable[str]) -> str:
+    return " ".join(" ".join(parts).split())
+
+
+def _sentence_ends(line: str, j: int) -> bool:
+    """Whether the '.', '?' or '!' at line[j] ends a sentence (not a decimal point or abbreviation)."""
+    after = line[j + 1:]
+    if after and not after[0].isspace():
+        return False
+    if line[j] == ".":
+        word = re.search(r"([A-Za-z.]+)$", line[:j])
+        if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            return False
+    rest = after.lstrip()
+    return not (rest and rest[0].islower())  # "…, e.g. the ward" continues the sentence
+
+
+def split_first_sentence(lines: list[str]) -> tuple[str, list[str]]:
+    """(first sentence on one line, the remaining lines as written).
+
+    The sentence ends at '.', '?' or '!' outside brackets, at the end of its paragraph (a blank line),
+    or before the first line indented more than the first (a formula block), whichever comes first; the
+    rest of the line it ends on, if any, starts the body.
+    """
+    lines = _trim_blank([line.rstrip() for line in lines])
+    if not lines:
+        return "", []
+    base, depth = _indent(lines[0]), 0
+    for i, line in enumerate(lines):
+        if not line.strip() or (i and _indent(line) > base):
+            return _one_line(lines[:i]), _trim_blank(lines[i:])
+        for j, char in enumerate(line):
+            if char in "([{":
+                depth += 1
+            elif char in ")]}":
+                depth = max(depth - 1, 0)
+            elif char in ".?!" and depth == 0 and _sentence_ends(line, j):
+                rest = line[j + 1:].strip()
+                return _one_line([*lines[:i], line[:j + 1]]), _trim_blank(([rest] if rest else []) + lines[i + 1:])
+    return _one_line(lines), []
+
+
+def _without_name(definition: str, name: str) -> str:
+    prefix = re.match(rf"\s*{re.escape(name)}\s*:\s*", definition)
+    return definition[prefix.end():] if prefix else definition
+
+
+def header_comment(sql: str) -> str:
+    """The leading `--` lines of a SQL file (blank lines before them skipped), markers removed."""
+    lines = sql.splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    header = []
+    for line in lines:
+        if not line.lstrip().startswith("--"):
+            break
+        header.append(_COMMENT_PREFIX.sub("", line.lstrip()).rstrip())
+    return "\n".join(_trim_blank(header))
+
+
+def reference_part(text: str) -> str:
+    """The paragraph that starts at "Reference:" / "References:", to the next blank line, on one line,
+    without that label."""
+    found = _REFERENCE_LABEL.search(text)
+    if not found:
+        return ""
+    paragraph = re.split(r"\n\s*\n", text[found.end():], maxsplit=1)[0]
+    return _one_line(paragraph.splitlines())
+
+
+# --------------------------------------------------------------------------------------------------
+# models
+
+
+def _sql_body(sql: str) -> str:
+    return _LINE_COMMENT.sub("", sql)
+
+
+def _sql_entry(path: Path, layer: str, root: Path) -> ModelEntry:
+    sql = path.read_text(encoding="utf-8")
+    comment = header_comment(sql)
+    definition, body = split_first_sentence(comment.splitlines())
+    return ModelEntry(name=path.stem, layer=layer, path=_relative(path, root), kind="sql", comment=comment,
+                      definition=_without_name(definition, path.stem), body="\n".join(body),
+                      code_sha256=_sha256(_sql_body(sql).strip()))
+
+
+def _parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
+    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def _method_imports(nodes: Iterable[ast.AST]) -> dict[str, tuple[str, str]]:
+    """Local name -> (module, function) for every `from pipeline.methods.X import f` among nodes."""
+    names = {}
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(METHODS_PACKAGE + "."):
+            for alias in node.names:
+                names[alias.asname or alias.name] = (node.module, alias.name)
+    return names
+
+
+def _python_models(path: Path = PYTHON_MODELS_FILE) -> list[dict]:
+    """The Python models registered in PYTHON_MODELS, read with ast (nothing is imported)."""
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source, filename=str(path))
+    functions = _functions(tree)
+    module_imports = _method_imports(tree.body)
+    method_functions: dict[str, set[str]] = {}
+
+    def is_function(module: str, name: str) -> bool:
+        if module not in method_functions:
+            method_functions[module] = set(_functions(_parse(_module_path(module))))
+        return name in method_functions[module]
+
+    models = []
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PYTHON_MODELS"
+                                                     for t in node.targets)):
+            continue
+        for call in getattr(node.value, "elts", []):
+            if not isinstance(call, ast.Call):
+                continue
+            keywords = {k.arg: k.value for k in call.keywords}
+            name, layer, build = keywords.get("name"), keywords.get("layer"), keywords.get("build")
+            if not (isinstance(name, ast.Constant) and isinstance(layer, ast.Constant) and isinstance(build, ast.Name)):
+                continue
+            function = functions.get(build.id)
+            if function is None:
+                continue
+            depends = {c.value for c in ast.walk(keywords["depends_on"]) if isinstance(c, ast.Constant)
+                       and isinstance(c.value, str)} if "depends_on" in keywords else set()
+            imported = {**module_imports, **_method_imports(ast.walk(function))}
+            used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
+            methods = sorted({imported[n] for n in used if n in imported and is_function(*imported[n])})
+            models.append({"name": name.value, "layer": layer.value, "function": function,
+                           "docstring": ast.get_docstring(function) or "", "depends_on": depends,
+                           "code": ast.get_source_segment(source, function) or "", "methods": methods})
+    return models
+
+
+def model_entries(sql_dir: Path = SQL_DIR, python_models: bool | None = None) -> list[ModelEntry]:
+    """Every model of sql_dir's intermediate and marts layers, with its header comment split into a
+    definition and a body; plus the Python models (pipeline/python_models.py) when sql_dir is the
+    project's own sql/ folder or python_models=True. Sorted by layer, then name."""
+    sql_dir = Path(sql_dir)
+    root = sql_dir.parent
+    entries = [_sql_entry(path, layer, root) for layer in LAYERS for path in sorted((sql_dir / layer).glob("*.sql"))]
+    if python_models or (python_models is None and sql_dir.resolve() == SQL_DIR.resolve()):
+        for model in _python_models():
+            if model["layer"] not in LAYERS:
+                continue
+            definition, body = split_first_sentence(model["docstring"].splitlines())
+            entries.append(ModelEntry(
+                name=model["name"], layer=model["layer"], path=_relative(PYTHON_MODELS_FILE, root), kind="python",
+                comment=model["docstring"], definition=_without_name(definition, model["name"]),
+                body="\n".join(body), line=model["function"].lineno, code_sha256=_sha256(model["code"]),
+                methods=tuple(f"{module}.{name}" for module, name in model["methods"])))
+    rank = {layer: n for n, layer in enumerate(LAYERS)}
+    return sorted(entries, key=lambda e: (rank[e.layer], e.name))
+
+
+# --------------------------------------------------------------------------------------------------
+# methods
+
+
+def _module_path(module: str) -> Path:
+    return PACKAGE_ROOT.joinpath(*module.split(".")).with_suffix(".py")
+
+
+def _method_entry(module: str, function: str, role: str, used_by: tuple[str, ...], command: str,
+                  constants: tuple[str, ...] = ()) -> MethodEntry:
+    path = _module_path(module)
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source, filename=str(path))
+    node = _functions(tree).get(function)
+    if node is None:
+        raise LookupError(f"{path}: no function {function}() (the methods appendix lists it; update "
+                          "CHECK_METHODS in pipeline/report/methods_appendix.py)")
+    docstring = ast.get_docstring(node) or ""
+    module_docstring = ast.get_docstring(tree) or ""
+    summary, body = split_first_sentence(docstring.splitlines())
+    reference = reference_part(docstring)
+    reference_from = "function" if reference else ""
+    if not reference:
+        reference = reference_part(module_docstring)
+        reference_from = "module" if reference else ""
+    return MethodEntry(qualname=f"{module}.{function}", module=module, function=function,
+                       path=_relative(path, PACKAGE_ROOT), line=node.lineno, docstring=docstring, summary=summary,
+                       body="\n".join(body), reference=reference, reference_from=reference_from,
+                       module_docstring=module_docstring, role=role, used_by=used_by, command=command,
+                       code_sha256=_sha256(ast.get_source_segment(source, node) or ""), constants=constants)
+
+
+def _constant_uses(levels: Iterable[float], sql_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(models and macros whose SQL code, comments left out, writes z for one of the levels as a literal
+    with at least 10 decimals, equal to 1e-12; the literals as written, with their level)."""
+    from statistics import NormalDist
+
+    z = {c: NormalDist().inv_cdf(c + (1 - c) / 2) for c in levels}
+    users, found = [], {}
+    for folder, prefix in (*((layer, f"{layer}.") for layer in LAYERS), ("macros", "macro ")):
+        for path in sorted((sql_dir / folder).glob("*.sql")):
+            code = _sql_body(path.read_text(encoding="utf-8"))
+            hits = {(literal, c) for literal in re.findall(r"(?<![\w.])\d+\.\d{10,}(?![\w.])", code)
+                    for c, value in z.items() if abs(float(literal) - value) < 1e-12}
+            if hits:
+                users.append(prefix + path.stem)
+                found.update(hits)
+    return tuple(users), tuple(f"{literal} ({c * 100:g} %)" for literal, c in sorted(found.items(), key=lambda h: h[1]))
+
+
+def method_entries(sql_dir: Path = SQL_DIR) -> list[MethodEntry]:
+    """The methods the build runs (what each Python model imports from pipeline.methods and calls),
+    then CHECK_METHODS (not run by the build; `fsot method` recomputes published values with them; those
+    in CONSTANT_METHODS whose values the SQL of sql_dir writes as literals get role "constant")."""
+    used: dict[tuple[str, str], list[str]] = {}
+    for model in _python_models():
+        for method in model["methods"]:
+            used.setdefault(method, []).append(f"{model['layer']}.{model['name']}")
+    entries = [_method_entry(module, function, "build", tuple(models), COMMANDS.get((module, function), ""))
+               for (module, function), models in used.items()]
+    entries.sort(key=lambda e: (e.module, e.line))
+    for module, function, command in CHECK_METHODS:
+        if (module, function) in used:
+            continue
+        users, constants = _constant_uses(CONSTANT_METHODS.get((module, function), ()), Path(sql_dir))
+        entries.append(_method_entry(module, function, "constant" if users else "check", users, command, constants))
+    return entries
+
+
+# --------------------------------------------------------------------------------------------------
+# disclosure
+
+
+def _literal(path: Path, name: str):
+    """A module-level constant of a Python file, read with ast (None when absent or not a literal)."""
+    for node in _parse(path).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            try:
+                return ast.literal_eval(node.value)
+            except ValueError:
+                return None
+    return None
+
+
+def _number(value) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+
+
+def disclosure_rule(config, sql_dir: Path = SQL_DIR) -> str:
+    """The disclosure rule in force, described from the configuration and from what the SQL does.
+
+    Cites the model that applies the rule (the one whose SQL reads the setting), the columns it sets to
+    missing, the models that read its output, and the singular test that checks it; then the publishers'
+    suppression markers and the life-expectancy rules of pipeline/methods/life_expectancy.py.
+    """
+    sql_dir = Path(sql_dir)
+    root = sql_dir.parent
+    n = int(config.disclosure_max_suppressed_count)
+    sentences = [f"A count from 1 to {n} is treated as disclosive (fsot.toml [disclosure] "
+                 f"max_suppressed_count = {n})."]
+    bodies = {}
+    for layer in ("staging", *LAYERS):
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            bodies[f"{layer}.{path.stem}"] = (path, _sql_body(path.read_text(encoding="utf-8")))
+    applying = [relation for relation, (_, body) in bodies.items() if DISCLOSURE_VARIABLE in body]
+    for relation in applying:
+        path, body = bodies[relation]
+        columns = re.findall(r"case\s+when\s+not\s+disclosive\s+then\s+(?:\w+\.)?\"?(\w+)\"?\s+end", body,
+                             re.IGNORECASE)
+        what = (f"its {', '.join(columns[:-1])} and {columns[-1]} are set to missing" if len(columns) > 1
+                else f"its {columns[0]} is set to missing" if columns else "it is suppressed")
+        note = re.search(r"'(Suppressed by the disclosure rule[^']*)'", body)
+        note_text = f', and its note reads "{note.group(1)}{n}"' if note and note.group(1).endswith(" ") else ""
+        sentences.append(f"In {_relative(path, root)} ({relation}) a row whose count is between 1 and {n} is "
+                         f"kept, but {what}{note_text}. A count of 0 is not disclosive and is kept; a row without "
+                         "a count is not affected by this rule.")
+        readers, frontier = set(), {relation}
+        python = _python_models() if sql_dir.resolve() == SQL_DIR.resolve() else []
+        depends = {r: {f"{m.group(1).lower()}.{m.group(2).lower()}" for m in _REFERENCE.finditer(b)}
+                   for r, (_, b) in bodies.items()}
+        depends.update({f"{m['layer']}.{m['name']}": m["depends_on"] for m in python})
+        while frontier:
+            frontier = {r for r, deps in depends.items() if deps & frontier and r not in readers}
+            readers |= frontier
+        if readers:
+            sentences.append(f"Every figure built on it ({', '.join(sorted(readers))}) therefore leaves "
+                             "suppressed values out.")
+        staged = {r for r, deps in depends.items() if r.split(".")[0] in LAYERS and r != relation
+                  and any(d.startswith("staging.") and d.endswith("indicator_value") for d in deps)}
+        if staged:
+            sentences.append(f"Warning: {', '.join(sorted(staged))} {'reads' if len(staged) == 1 else 'read'} "
+                             "indicator values from staging directly, so the rule is not applied there.")
+    if not applying:
+        sentences.append(f"Warning: no model in {sql_dir.name}/ reads the setting {DISCLOSURE_VARIABLE}, so the "
+                         "rule is not applied by the build.")
+    checks = sorted(p for p in (sql_dir / "tests").glob("assert_*.sql")
+                    if DISCLOSURE_VARIABLE in _sql_body(p.read_text(encoding="utf-8")))
+    if checks:
+        tests = " or ".join(_relative(p, root) for p in checks)
+        sentences.append(f"The build stops, keeping the previous warehouse, if {tests} finds a published value "
+                         "resting on such a count.")
+    markers = tuple(getattr(config, "suppression_markers", ()) or ())
+    if markers:
+        quoted = ", ".join(f'"{m}"' for m in markers)
+        sentences.append(f"Values the publisher suppressed (a blank cell, or one of the markers {quoted} of "
+                         "fsot.toml [validation] suppression_markers) are loaded as missing with a note, never as 0.")
+    le_path = _module_path("pipeline.methods.life_expectancy")
+    if le_path.is_file():
+        minimum, half_width = _literal(le_path, "MIN_TOTAL_POPULATION"), _literal(le_path, "MAX_HALF_WIDTH_95")
+        built = any(module == "pipeline.methods.life_expectancy"
+                    for m in _python_models() for module, _ in m["methods"])
+        where = (f"The build computes life expectancy with {_relative(le_path, PACKAGE_ROOT)}:" if built else
+                 "Life expectancy is taken as published (the build does not compute it); when it is computed with "
+                 f'"fsot method life-expectancy" ({_relative(le_path, PACKAGE_ROOT)}),')
+        if minimum is not None and half_width is not None:
+            sentences.append(f"{where} a group whose total population is "
+                             f"{_number(minimum)} or less gets no life expectancy, and the value at an age is "
+                             f"withheld (limits kept) where its 95 % confidence interval is wider than "
+                             f"{_number(2 * half_width)} years.")
+    return " ".join(sentences)
+
+
+# --------------------------------------------------------------------------------------------------
+# snapshot and changes
+
+
+def _indicators(config, periods: Mapping[str, Iterable[str]] | None) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    indicators = tuple(getattr(config, "indicators", ()) or ())
+    ids = [str(i.id) for i in indicators]
+    for indicator in indicators:
+        key = str(indicator.id) if ids.count(str(indicator.id)) == 1 else f"{indicator.id} ({indicator.source})"
+        record = {"name": indicator.name, "sexes": list(getattr(indicator, "sexes", ()) or ()),
+                  "baseline_period": str(getattr(indicator, "baseline_period", ""))}
+        if periods is not None:
+            record["periods"] = [str(p) for p in periods.get(str(indicator.id), ())]
+        out[key] = record
+    return out
+
+
+def snapshot(config, models: Iterable[ModelEntry], methods: Iterable[MethodEntry],
+             periods: Mapping[str, Iterable[str]] | None = None, sql_dir: Path = SQL_DIR) -> dict:
+    """What methods_snapshot.json holds: sha256 of each model's comment and code, of each method's
+    docstring and code, the disclosure rule, and each indicator (with its periods in the warehouse when
+    `periods` maps indicator id -> period labels). Deterministic: no time stamps."""
+    return {
+        "schema": SNAPSHOT_SCHEMA,
+        "models": {e.relation: {"path": e.path, "comment_sha256": _sha256(e.comment), "code_sha256": e.code_sha256}
+                   for e in models},
+        "methods": {e.qualname: {"path": e.path, "docstring_sha256": _sha256(e.docstring),
+                                 "code_sha256": e.code_sha256} for e in methods},
+        "disclosure": {"max_suppressed_count": int(config.disclosure_max_suppressed_count),
+                       "text": disclosure_rule(config, sql_dir)},
+        "indicators": _indicators(config, periods),
+    }
+
+
+def snapshot_json(snap: Mapping) -> str:
+    """The snapshot as the file's text (sorted keys, so byte-identical for identical inputs)."""
+    return json.dumps(snap, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load_snapshot(path: Path | None) -> dict | None:
+    """The snapshot at path, or None when there is none (first report). Raises ValueError naming the file
+    when it is not a snapshot."""
+    if path is None or not Path(path).is_file():
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable methods snapshot ({exc})") from exc
+    if not isinstance(data, dict) or data.get("schema") != SNAPSHOT_SCHEMA:
+        raise ValueError(f"{path}: not a methods snapshot of schema {SNAPSHOT_SCHEMA}")
+    return data
+
+
+def previous_snapshot_path(reports_dir: Path, run_date: date | str) -> Path | None:
+    """The snapshot of the latest earlier report, reports/<YYYY-MM-DD>/methods_snapshot.json, if any."""
+    current = run_date.isoformat() if isinstance(run_date, date) else str(run_date)
+    candidates = sorted(p for p in Path(reports_dir).glob(f"*/{SNAPSHOT_FILE}")
+                        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.parent.name) and p.parent.name < current)
+    return candidates[-1] if candidates else None
+
+
+def _plural(word: str, items: list) -> str:
+    return f"{word}{'s' if len(items) > 1 else ''} {', '.join(map(str, items))}"
+
+
+def _short(relation: str) -> str:
+    return relation.split(".", 1)[-1]
+
+
+def changes_since(previous: Mapping | Path | None, current: Mapping) -> list[str]:
+    """What changed since the last report, as sentences. `previous` is the last report's snapshot (None
+    for the first report; a Path is read with load_snapshot); `current` is snapshot(...) of this one."""
+    if isinstance(previous, (str, Path)):
+        try:
+            previous = load_snapshot(Path(previous))
+        except ValueError as exc:
+            return [f"The previous report's snapshot could not be read, so nothing was compared: {exc}."]
+    if previous is None:
+        return ["First report: nothing to compare."]
+    changes: list[str] = []
+    for kind, label, text_key, text_name, code_name in (
+            ("models", "Model", "comment_sha256", "method text changed", "code changed, method text unchanged"),
+            ("methods", "Method", "docstring_sha256", "docstring changed", "code changed, docstring unchanged")):
+        before, after = previous.get(kind, {}), current.get(kind, {})
+        for key in sorted(after.keys() - before.keys()):
+            changes.append(f"New {label.lower()} {_short(key) if kind == 'models' else key}.")
+        for key in sorted(before.keys() - after.keys()):
+            changes.append(f"{label} {_short(key) if kind == 'models' else key} removed.")
+        for key in sorted(after.keys() & before.keys()):
+            name = _short(key) if kind == "models" else key
+            if before[key].get(text_key) != after[key].get(text_key):
+                changes.append(f"{label} {name}: {text_name}.")
+            elif before[key].get("code_sha256") != after[key].get("code_sha256"):
+                changes.append(f"{label} {name}: {code_name}.")
+    old, new = previous.get("disclosure", {}), current.get("disclosure", {})
+    if old.get("max_suppressed_count") != new.get("max_suppressed_count"):
+        changes.append(f"Disclosure rule changed: counts 1 to {old.get('max_suppressed_count')} were suppressed, "
+                       f"now 1 to {new.get('max_suppressed_count')}.")
+    elif old.get("text") != new.get("text"):
+        changes.append("Disclosure rule: its description (how the code applies it) changed.")
+    before, after = previous.get("indicators", {}), current.get("indicators", {})
+    for key in sorted(after.keys() - before.keys()):
+        changes.append(f"New indicator {key} ({after[key].get('name', '')}).")
+    for key in sorted(before.keys() - after.keys()):
+        changes.append(f"Indicator {key} ({before[key].get('name', '')}) is no longer reported.")
+    for key in sorted(after.keys() & before.keys()):
+        was, now = before[key], after[key]
+        label = f"Indicator {key} ({now.get('name', '')})"
+        if was.get("name") != now.get("name"):
+            changes.append(f"Indicator {key}: renamed from {was.get('name')!r} to {now.get('name')!r}.")
+        if was.get("baseline_period") != now.get("baseline_period"):
+            changes.append(f"{label}: baseline period changed from {was.get('baseline_period')} to "
+                           f"{now.get('baseline_period')}.")
+        added = [s for s in now.get("sexes", []) if s not in was.get("sexes", [])]
+        dropped = [s for s in was.get("sexes", []) if s not in now.get("sexes", [])]
+        if added:
+            changes.append(f"{label}: now also reported for {', '.join(added)}.")
+        if dropped:
+            changes.append(f"{label}: no longer reported for {', '.join(dropped)}.")
+        if "periods" in was and "periods" in now:
+            new_periods = [p for p in now["periods"] if p not in was["periods"]]
+            gone = [p for p in was["periods"] if p not in now["periods"]]
+            if new_periods:
+                changes.append(f"{label}: new {_plural('period', new_periods)}.")
+            if gone:
+                changes.append(f"{label}: {_plural('period', gone)} no longer in the data.")
+    return changes or ["No change since the last report in the models' or methods' text or code, the "
+                       "disclosure rule, or the indicators and their periods."]
+
+
+# --------------------------------------------------------------------------------------------------
+# the template's context
+
+
+INTRO = ("This appendix is generated from the code that made the figures: each measure's definition, formula, "
+         "confidence-interval method and reference below is the header comment of the SQL model (or the "
+         "docstring of the Python model) that computes it, and each statistical method's is the docstring of "
+         "its function, reproduced verbatim with the file and line to check it against. Nothing here is "
+         "written separately from the code.")
+
+
+def periods_by_indicator(con) -> dict[str, list[str]]:
+    """Each indicator's periods in the warehouse (marts.fct_ward_indicator), oldest first."""
+    rows = con.execute("""
+        select indicator_id, period from marts.fct_ward_indicator
+        group by indicator_id, period order by indicator_id, min(period_sort), period
+    """).fetchall()
+    out: dict[str, list[str]] = {}
+    for indicator_id, period in rows:
+        out.setdefault(str(indicator_id), []).append(str(period))
+    return out
+
+
+def appendix_context(config, previous_snapshot: Mapping | Path | None = None,
+                     periods: Mapping[str, Iterable[str]] | None = None, sql_dir: Path = SQL_DIR) -> dict:
+    """The `appendix` variable of templates/methods_appendix.html.j2 (shape in the module docstring).
+    The caller writes appendix["snapshot"] beside the report with snapshot_json."""
+    models = model_entries(sql_dir)
+    methods = method_entries(sql_dir)
+    snap = snapshot(config, models, methods, periods, sql_dir)
+    relations = {m.relation: m for m in models}
+    method_anchor = {m.qualname: m.anchor for m in methods}
+    modules: dict[str, dict] = {}
+    for method in methods:
+        if method.module_docstring and method.module not in modules:
+            summary, body = split_first_sentence(method.module_docstring.splitlines())
+            modules[method.module] = {"module": method.module, "path": method.path, "anchor": method.module_anchor,
+                                      "summary": summary, "body": "\n".join(body)}
+    return {
+        "title": "Methods appendix",
+        "intro": INTRO,
+        "disclosure_rule": snap["disclosure"]["text"],
+        "changes": changes_since(previous_snapshot, snap),
+        "models": [{**asdict(m), "relation": m.relation, "source": m.source, "anchor": m.anchor,
+                    "methods": [{"qualname": q, "anchor": method_anchor.get(q, "")} for q in m.methods]}
+                   for m in models],
+        "methods": [{**asdict(m), "source": m.source, "anchor": m.anchor,
+                     "module_anchor": m.module_anchor if m.module in modules else "",
+                     "used_by": [{"relation": r, "anchor": relations[r].anchor if r in relations else ""}
+                                 for r in m.used_by],
+                     "command": f"fsot method {m.command}" if m.command else ""}
+                    for m in methods],
+        "method_modules": list(modules.values()),
+        "snapshot": snap,
+    }
+
+
+def render(appendix: Mapping) -> str:
+    """The partial on its own, with the report's Jinja2 settings (autoescaped)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("pipeline.report", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]))
+    return env.get_template("methods_appendix.html.j2").render(appendix=appendix)
