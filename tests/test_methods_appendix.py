@@ -315,3 +315,13 @@ def test_disclosure_rule_warns_about_models_bypassing_it(tmp_path):
     assert "its value is set to missing" in text
     assert "Every figure built on it (marts.fct_ok)" in text
     assert "Warning: marts.fct_direct reads indicator values from staging directly" in text
+
+
+def test_periods_by_indicator_reads_the_warehouse_oldest_first():
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute("""create table marts.fct_ward_indicator as select * from (values
+        ('93283', '2020 - 22', 20200000), ('93283', '2019 - 21', 20190000), ('93283', '2019 - 21', 20190000),
+        ('93097', '2023', 20230000)) as t(indicator_id, period, period_sort)""")
+    assert appendix.periods_by_indicator(con) == {"93097": ["2023"], "93283": ["2019 - 21", "2020 - 22"]}
