@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install sample benchmark clean
+.PHONY: run test install system-packages sample benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,14 +12,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system-packages
+
+## Debian packages the report needs: headless Chromium (HTML -> PDF, browser tests) and pdftoppm.
+## Installed only when missing, so a machine that has them stays offline.
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core
+system-packages:
+	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null; then exit 0; fi; \
+	hint="apt-get update && apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES)"; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null; then sudo="sudo"; \
+	else echo "error: Chromium or pdftoppm is missing and sudo is not available; as root run: $$hint" >&2; exit 1; fi; \
+	echo "Installing $(SYSTEM_PACKAGES) from Debian's packages ..."; \
+	{ $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null && \
+	  command -v chromium >/dev/null && command -v pdftoppm >/dev/null; } || \
+	{ echo "error: could not install $(SYSTEM_PACKAGES); as root run: $$hint" >&2; exit 1; }
 
 ## Run the whole pipeline (ingest -> build -> report) on the bundled demonstration data.
-run: $(STAMP)
+run: $(STAMP) system-packages
 	$(BIN)/fsot run
 
 ## Run the whole test suite.
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(BIN)/python -m pytest -q
 
 ## Regenerate the bundled demonstration data (deterministic).
