@@ -20,7 +20,11 @@ console = Console(stderr=True, highlight=False)
 
 DATE_OPTION = click.option(
     "--date", "run_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-    help="Date for the report folder reports/<date>/ (default: today).",
+    help="Date the report is made (default: today); the default --period is the last quarter ended by then.",
+)
+PERIOD_OPTION = click.option(
+    "--period", default=None, metavar="YYYY-Qn",
+    help="Quarter of the outcome report, reports/<period>/ (default: the latest quarter that has ended).",
 )
 CONFIG_OPTION = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -51,6 +55,7 @@ def _step(config, command: str, work):
     from pipeline.ingest.csv_file import SourceFileError
     from pipeline.ingest.landing import LandingError
     from pipeline.models import ModelError
+    from pipeline.report.pdf import PdfError
     from pipeline.run_record import log, start_log, write_run_manifest
     from pipeline.warehouse.lock import LockTimeout
 
@@ -58,7 +63,7 @@ def _step(config, command: str, work):
     log_path = start_log(config, command)
     try:
         steps = work()
-    except (SourceFileError, LandingError, ModelError, LockTimeout, FileNotFoundError, ValueError) as exc:
+    except (SourceFileError, LandingError, ModelError, LockTimeout, PdfError, FileNotFoundError, ValueError) as exc:
         log.error("%s", exc)
         write_run_manifest(config, command, started, {"error": str(exc)}, log_path)
         raise FsotError(f"{exc}\n(log: {log_path})") from exc
@@ -140,13 +145,16 @@ def _build(config) -> dict:
     return {"build": summary}
 
 
-def _report(config, run_date: date | None) -> dict:
+def _report(config, period: str | None, run_date: date | None) -> dict:
     from pipeline.report.site import write_report
 
     with console.status("Drawing charts …") as status:
-        index = write_report(config, run_date, progress=lambda name: status.update(f"Drew {name}"))
-    console.print(f"  report: {index}")
-    return {"report": {"index": str(index)}}
+        page = write_report(config, period, run_date, progress=lambda name: status.update(f"Drew {name}"))
+    console.print(f"  report: {page}")
+    console.print(f"  PDF: {page.with_suffix('.pdf')}")
+    console.print(f"  exports: {page.parent / 'exports'}")
+    return {"report": {"index": str(page), "pdf": str(page.with_suffix(".pdf")),
+                       "exports": str(page.parent / "exports")}}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -159,7 +167,7 @@ def cli() -> None:
       fsot run                 everything, on the sources named in fsot.toml
       fsot ingest              copy source files into data/raw/ with provenance
       fsot build               load them into the warehouse and compute the gap tables
-      fsot report              draw the charts and write the report page
+      fsot report              write the quarterly report (HTML, PDF, exports)
       fsot method NAME IN OUT  one statistical method on a CSV (for checking figures)
     """
 
@@ -268,24 +276,26 @@ def build(config_path):
 
 @cli.command()
 @CONFIG_OPTION
+@PERIOD_OPTION
 @DATE_OPTION
-def report(config_path, run_date):
-    """Draw baseline and trend charts for every indicator and write reports/<date>/index.html."""
+def report(config_path, period, run_date):
+    """Write the quarterly outcome report: reports/<period>/report.html, report.pdf and exports/."""
     config = _load(config_path)
-    _step(config, "report", lambda: _report(config, run_date.date() if run_date else None))
+    _step(config, "report", lambda: _report(config, period, run_date.date() if run_date else None))
 
 
 @cli.command()
 @CONFIG_OPTION
+@PERIOD_OPTION
 @DATE_OPTION
-def run(config_path, run_date):
+def run(config_path, period, run_date):
     """Ingest, build and report in one go, and say where the report is."""
     config = _load(config_path)
 
     def everything() -> dict:
         steps = _ingest(config)
         steps.update(_build(config))
-        steps.update(_report(config, run_date.date() if run_date else None))
+        steps.update(_report(config, period, run_date.date() if run_date else None))
         return steps
 
     steps = _step(config, "run", everything)

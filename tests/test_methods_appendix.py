@@ -249,12 +249,12 @@ def test_changes_with_a_path_to_the_previous_snapshot(tmp_path, current):
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
     assert appendix.changes_since(broken, current)[0].startswith("The previous report's snapshot could not be read")
-    good = tmp_path / "2026-08-01" / appendix.SNAPSHOT_FILE
+    good = tmp_path / "2026-Q2" / appendix.SNAPSHOT_FILE
     good.parent.mkdir()
     good.write_text(appendix.snapshot_json(current), encoding="utf-8")
     (tmp_path / "validation").mkdir()
-    assert appendix.previous_snapshot_path(tmp_path, "2026-11-01") == good
-    assert appendix.previous_snapshot_path(tmp_path, "2026-08-01") is None
+    assert appendix.previous_snapshot_path(tmp_path, "2026-Q3") == good
+    assert appendix.previous_snapshot_path(tmp_path, "2026-Q2") is None
     assert appendix.changes_since(appendix.load_snapshot(good), current)[0].startswith("No change")
 
 

@@ -132,3 +132,81 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
     ax.grid(axis="y", color="#EEEEEE")
     style.footer(fig, sources, demonstration)
     _save(fig, path)
+
+
+_COMPARISON_COLOURS = {"better": style.BETTER, "similar": style.SIMILAR, "worse": style.WORSE,
+                       "not compared": style.NOT_COMPARED}
+
+
+def spine_chart(rows: pd.DataFrame, scale: pd.Series, title: str, path: Path, sources: str,
+                demonstration: bool) -> None:
+    """One row per indicator: the area's difference from England, oriented so that right of the spine
+    is better and scaled so that ±1 is the borough ward furthest from England on that indicator
+    (`scale`, by indicator and sex: the largest |ward − England|); the marker colour is the benchmark
+    comparison at 95 % (fct_benchmark_comparison), the whisker the area's 95 % CI on the same scale."""
+    rows = rows.reset_index(drop=True)
+    y = np.arange(len(rows))[::-1]
+    sign = np.where(rows["polarity"] == "higher-is-better", 1.0, -1.0)
+    spread = np.array([scale.get((i, s), np.nan) for i, s in zip(rows["indicator_id"], rows["sex"])], dtype=float)
+    spread = np.where(spread > 0, spread, np.nan)
+    england = rows["benchmark_value"].astype(float).to_numpy()
+    centre = sign * (rows["value"].astype(float).to_numpy() - england) / spread
+    low = sign * (rows["lower_95"].astype(float).to_numpy() - england) / spread
+    high = sign * (rows["upper_95"].astype(float).to_numpy() - england) / spread
+    height = 1.6 + 0.42 * len(rows)
+    fig, ax = plt.subplots(figsize=(style.FIGSIZE[0], height))
+    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.75 / height, bottom=1.05 / height)
+    ax.axvspan(-1, 1, color="#F2F2F2", zorder=0)
+    ax.axvline(0, color=style.BOROUGH, linewidth=1.5)
+    ax.hlines(y, np.fmin(low, high), np.fmax(low, high), color="#777777", linewidth=1.2)
+    for comparison, colour in _COMPARISON_COLOURS.items():
+        chosen = (rows["comparison_95"] == comparison).to_numpy()
+        if chosen.any():
+            ax.plot(centre[chosen], y[chosen], "o", color=colour, markersize=9, markeredgecolor="#333333",
+                    label=f"{comparison} than England (95%)" if comparison != "not compared" else "not compared")
+    labels = [f"{r.short_name}{'' if r.sex == 'Persons' else ' (' + r.sex.lower() + ')'}, {r.period}"
+              for r in rows.itertuples()]
+    ax.set_yticks(y, labels, fontsize=9)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlim(-1.15, 1.15)
+    ax.set_xticks([-1, 0, 1], ["furthest ward\n(worse)", "England", "furthest ward\n(better)"], fontsize=8)
+    ax.set_xlabel("Difference from England, scaled to the borough ward furthest from England (right = better)",
+                  fontsize=9)
+    ax.set_title(title, wrap=True)
+    ax.legend(fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=4)
+    style.footer(fig, sources, demonstration)
+    _save(fig, path)
+
+
+def quintile_trends_chart(groups: pd.DataFrame, panels: list[dict], title: str, path: Path, sources: str,
+                          demonstration: bool) -> None:
+    """Small multiples: one panel per indicator and sex, the population-weighted mean of each local
+    deprivation quintile over time (int_deprivation_group), most deprived in the warm colour."""
+    columns = 3
+    rows_n = max(1, -(-len(panels) // columns))
+    fig, axes = plt.subplots(rows_n, columns, figsize=(style.FIGSIZE[0], 1.0 + 2.6 * rows_n), squeeze=False)
+    fig.subplots_adjust(left=0.06, right=0.98, top=1 - 1.15 / (1.0 + 2.6 * rows_n), bottom=0.75 / (1.0 + 2.6 * rows_n) + 0.03,
+                        hspace=0.55, wspace=0.25)
+    for ax, panel in zip(axes.flat, panels):
+        chosen = groups[(groups["indicator_id"] == panel["indicator_id"]) & (groups["sex"] == panel["sex"])]
+        periods = chosen.drop_duplicates("period").sort_values("period_sort")["period"].tolist()
+        x = {p: i for i, p in enumerate(periods)}
+        for quintile, line in chosen.groupby("deprivation_group"):
+            line = line.sort_values("period_sort")
+            ax.plot([x[p] for p in line["period"]], line["mean"], marker="o", markersize=3, linewidth=1.5,
+                    color=style.QUINTILE_COLOURS.get(int(quintile), style.NO_QUINTILE),
+                    label=_quintile_label(quintile, 5))
+        ax.set_title(panel["label"], fontsize=9.5, loc="left")
+        ax.set_xticks(range(len(periods)), periods, fontsize=7, rotation=45, ha="right")
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_ylabel(panel["unit"], fontsize=8)
+        ax.grid(axis="y", color="#EEEEEE")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, frameon=False, ncols=5, loc="upper left",
+               bbox_to_anchor=(0.06, 1 - 0.62 / (1.0 + 2.6 * rows_n)))
+    fig.suptitle(title, x=0.06, y=1 - 0.3 / (1.0 + 2.6 * rows_n), ha="left", va="top", fontsize=12,
+                 fontweight="bold")
+    style.footer(fig, sources, demonstration)
+    _save(fig, path)

@@ -26,7 +26,7 @@ API
 ``changes_since(previous, current)`` -> list[str]
     human sentences comparing the previous report's snapshot (a dict, or None for the first report)
     with the current one. Pure; ``load_snapshot(path)`` and ``previous_snapshot_path(reports_dir,
-    run_date)`` are the file-reading helpers for the caller.
+    period)`` are the file-reading helpers for the caller.
 ``appendix_context(config, previous_snapshot=None, periods=None, sql_dir=SQL_DIR)`` -> dict
     the ``appendix`` variable of ``templates/methods_appendix.html.j2`` (below).
 ``periods_by_indicator(con)`` -> dict[str, list[str]]
@@ -83,7 +83,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import date
 from pathlib import Path
 
 from pipeline.config import PACKAGE_ROOT, SQL_DIR
@@ -592,11 +591,10 @@ def load_snapshot(path: Path | None) -> dict | None:
     return data
 
 
-def previous_snapshot_path(reports_dir: Path, run_date: date | str) -> Path | None:
-    """The snapshot of the latest earlier report, reports/<YYYY-MM-DD>/methods_snapshot.json, if any."""
-    current = run_date.isoformat() if isinstance(run_date, date) else str(run_date)
+def previous_snapshot_path(reports_dir: Path, period: str) -> Path | None:
+    """The snapshot of the latest earlier quarterly report, reports/<YYYY-Qn>/methods_snapshot.json, if any."""
     candidates = sorted(p for p in Path(reports_dir).glob(f"*/{SNAPSHOT_FILE}")
-                        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.parent.name) and p.parent.name < current)
+                        if re.fullmatch(r"\d{4}-Q[1-4]", p.parent.name) and p.parent.name < period)
     return candidates[-1] if candidates else None
 
 

@@ -1,11 +1,15 @@
-"""`fsot report`: baseline and trend charts per indicator and sex, and an index.html that shows them.
+"""`fsot report`: the quarterly outcome report, reports/<period>/report.html (one self-contained file,
+charts embedded), report.pdf (the same page printed by headless Chromium) and exports/ (every mart
+for Power BI and Excel, with a data dictionary).
 
-Reads only the marts (fct_ward_indicator, fct_gap) and the raw manifest; writes
-reports/<run date>/. Every sentence here describes numbers the SQL models computed.
+Reads only the marts, the raw manifest and fsot.toml; every number and sentence describes what the
+SQL models computed. Text from data (ward, area and indicator names) reaches the page only through
+Jinja2's autoescaping.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -16,141 +20,476 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pipeline import __version__
-from pipeline.config import Config
+from pipeline.config import THEMES, Config
 from pipeline.ingest.landing import read_manifest
 from pipeline.warehouse.build import connect
+
+QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+HEADLINE = ("absolute_gap", "local_quintile")  # the gap the summary and trend charts follow
+
+
+class ReportError(ValueError):
+    """The report cannot be made as asked (e.g. a period that is not a quarter)."""
+
+
+def latest_quarter(today: date) -> str:
+    """The last quarter that has ended by `today` (30 Nov 2026 → 2026-Q3)."""
+    quarter = (today.month - 1) // 3  # quarters completed this year
+    return f"{today.year - 1}-Q4" if quarter == 0 else f"{today.year}-Q{quarter}"
+
+
+def check_period(period: str) -> str:
+    if not QUARTER.match(period):
+        raise ReportError(f"--period {period!r}: give a quarter as YYYY-Qn, e.g. 2026-Q3")
+    return period
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _num(value, unit: str = "", signed: bool = False) -> str:
+def _num(value, unit: str = "", signed: bool = False, digits: int = 1) -> str:
     if value is None or pd.isna(value):
         return "not available"
-    text = f"{value:+.1f}" if signed else f"{value:.1f}"
+    text = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
     return f"{text} {unit}".strip() if unit != "%" else f"{text} percentage points"
+
+
+def _level(value, unit: str) -> str:
+    """A value (not a difference): 7.5% or 78.9 years."""
+    if value is None or pd.isna(value):
+        return "not available"
+    return f"{value:.1f}%" if unit == "%" else f"{value:.1f} {unit}".strip()
+
+
+def _ci(lower, upper, digits: int = 1) -> str:
+    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+        return ""
+    return f"{lower:.{digits}f} to {upper:.{digits}f}"
 
 
 def _direction(gap: float) -> str:
     return "worse off than" if gap > 0 else "better off than" if gap < 0 else "the same as"
 
 
-def sources_line(config: Config, source_ids: set[str], manifest: list[dict]) -> str:
-    parts = []
-    for source in config.sources:
-        if source.id in source_ids:
-            parts.append(f"{source.publisher}, {source.release} ({source.licence})")
+def _whole_population(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows for the whole population (community breakdowns carry another `category`)."""
+    return frame[frame["category"] == "All"] if "category" in frame.columns else frame
+
+
+def sources_line(config: Config, source_ids: set[str]) -> str:
+    parts = [f"{s.publisher}, {s.release} ({s.licence})" for s in config.sources if s.id in source_ids]
     return "Source: " + "; ".join(parts) + ". Chart: fsot."
 
 
-def write_report(config: Config, run_date: date | None = None, progress=None) -> Path:
-    """Write the charts and index.html for the current warehouse; return the index path."""
-    from pipeline.report import charts  # matplotlib is imported only when a report is made
-
-    run_date = run_date or date.today()
-    out_dir = config.reports_dir / run_date.isoformat()
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
-    con = connect(config.warehouse_path)
-    try:
-        wards = con.execute("select * from marts.fct_ward_indicator where in_borough").df()
-        gaps = con.execute("""
-            select gap.*, period_end_year(gap.period) as period_year, m.lower_ci as gap_lower_ci, m.upper_ci as gap_upper_ci
+def read_marts(con) -> dict[str, pd.DataFrame]:
+    """The marts the report shows (every category; the sections pick the whole population)."""
+    queries = {
+        "wards": "select * from marts.fct_ward_indicator where in_borough",
+        "gaps": f"""
+            select gap.*, period_end_year(gap.period) as period_year, m.lower_ci as gap_lower_ci,
+                   m.upper_ci as gap_upper_ci
             from marts.fct_gap as gap
-            left join marts.fct_gap_measure as m
-                on m.indicator_id = gap.indicator_id and m.sex = gap.sex and m.period = gap.period
-                and m.measure = 'absolute_gap' and m.grouping = 'local_quintile'
-        """).df()
-        trajectories = con.execute("""
-            select * from marts.fct_target_trajectory
-            where measure = 'absolute_gap' and grouping = 'local_quintile'
-            qualify target_id = min(target_id) over (partition by indicator_id, sex)
-        """).df()
-        changes = {(r["indicator_id"], r["sex"]): r for r in con.execute(
-            "select * from marts.fct_gap_change where measure = 'absolute_gap' and grouping = 'local_quintile'"
-        ).df().to_dict("records")}
-    finally:
-        con.close()
-    manifest = read_manifest(config)
-    demonstration = any(s.demonstration for s in config.sources)
-    sections, summary = [], []
+            left join marts.fct_gap_measure as m using ({_gap_join_columns(con)})
+            where m.measure = '{HEADLINE[0]}' and m.grouping = '{HEADLINE[1]}'""",
+        "measures": "select * from marts.fct_gap_measure",
+        "changes": "select * from marts.fct_gap_change",
+        "trends": "select * from marts.fct_trend",
+        "progress": "select * from marts.fct_target_progress",
+        "trajectories": "select * from marts.fct_target_trajectory",
+        "benchmark": "select * from marts.fct_benchmark_comparison",
+        "quintiles": """
+            select g.*, v.period_sort from intermediate.int_deprivation_group as g
+            inner join (select distinct indicator_id, sex, period, period_sort
+                        from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, period)
+            where g.grouping = 'local_quintile'""",
+    }
+    return {name: con.execute(sql).df() for name, sql in queries.items()}
+
+
+def _gap_join_columns(con) -> str:
+    columns = {r[0] for r in con.execute("describe marts.fct_gap").fetchall()}
+    return "indicator_id, sex, period, category" if "category" in columns else "indicator_id, sex, period"
+
+
+def _pick(frame: pd.DataFrame, **equals) -> pd.DataFrame:
+    chosen = frame
+    for column, value in equals.items():
+        chosen = chosen[chosen[column] == value]
+    return chosen
+
+
+def _one(frame: pd.DataFrame, **equals):
+    chosen = _pick(frame, **equals)
+    return chosen.iloc[0] if len(chosen) else None
+
+
+TARGET_SUBJECTS = {"value": "borough value", "absolute_gap": "gap", "relative_gap": "gap ratio", "range_gap": "range",
+                   "sii": "SII", "rii": "RII"}
+
+
+def _target_text(target: pd.Series, unit: str) -> str:
+    """'gap 11.3 years by 2031; expected now 14.1 years; 1% chance on track'."""
+    def show(value):
+        if target["measure"] == "value":
+            return _level(value, unit)
+        return _num(value, "" if target["measure"] in ("rii", "relative_gap") else unit)
+
+    text = (f"{TARGET_SUBJECTS.get(target['measure'], target['measure'])} {show(target['target_value'])} by "
+            f"{int(target['target_year'])}; expected now {show(target['expected_value'])}")
+    chance = target["probability_on_track"]
+    if pd.notna(chance):
+        text += "; " + ("under 1%" if chance < 0.005 else "over 99%" if chance > 0.995 else f"{chance:.0%}")
+        text += " chance of being on track"
+    return text
+
+
+def summary_rows(config: Config, marts: dict[str, pd.DataFrame]) -> list[dict]:
+    """One row per indicator × sex: the latest headline gap with its CI, its change since baseline,
+    its recent trend and its target status. Raw numbers beside the formatted text (for the exports
+    and the snapshot test)."""
+    gaps, measures = _whole_population(marts["gaps"]), _whole_population(marts["measures"])
+    changes, trends = _whole_population(marts["changes"]), _whole_population(marts["trends"])
+    progress = _whole_population(marts["progress"])
+    rows = []
     for indicator in config.indicators:
-        base_sources = {indicator.source} | {s.id for s in config.sources if s.format != "fingertips_csv"}
-        footer = sources_line(config, base_sources, manifest)
         for sex in indicator.sexes:
-            series = gaps[(gaps["indicator_id"] == indicator.id) & (gaps["sex"] == sex)].sort_values("period_sort")
+            series = _pick(gaps, indicator_id=indicator.id, sex=sex).sort_values("period_sort")
             if series.empty:
                 continue
-            name = f"{indicator.short_name} ({sex.lower()})" if sex != "Persons" else indicator.short_name
-            baseline_rows = series[series["is_baseline"]]
-            baseline = baseline_rows.iloc[0] if len(baseline_rows) else series.iloc[0]
             latest = series.iloc[-1]
-            since = series[series["period_sort"] >= baseline["period_sort"]]
-            slug = _slug(f"{indicator.id}-{indicator.short_name}-{sex}")
-            figures = []
-            for label, row in (("baseline", baseline), ("latest", latest)):
-                if label == "latest" and row["period"] == baseline["period"]:
+            measure = _one(measures, indicator_id=indicator.id, sex=sex, period=latest["period"],
+                           measure=HEADLINE[0], grouping=HEADLINE[1])
+            change = _one(changes, indicator_id=indicator.id, sex=sex, measure=HEADLINE[0], grouping=HEADLINE[1])
+            trend = _one(trends, indicator_id=indicator.id, sex=sex, series="absolute gap", subject=HEADLINE[1])
+            targets = _pick(progress, indicator_id=indicator.id, sex=sex).dropna(subset=["period"])
+            headline = _pick(targets, measure=HEADLINE[0], grouping=HEADLINE[1])
+            chosen = headline if len(headline) else targets[targets["target_id"] == targets["target_id"].min()]
+            target = chosen.sort_values("period_year").iloc[-1] if len(chosen) else None
+            name = indicator.short_name if sex == "Persons" else f"{indicator.short_name} ({sex.lower()})"
+            value = None if measure is None else measure["value"]
+            rows.append({
+                "indicator_id": indicator.id, "sex": sex, "name": name, "theme": indicator.theme,
+                "unit": indicator.unit, "period": latest["period"],
+                "gap": value, "gap_lower_ci": None if measure is None else measure["lower_ci"],
+                "gap_upper_ci": None if measure is None else measure["upper_ci"],
+                "gap_text": _num(value, indicator.unit),
+                "gap_ci_text": "" if measure is None else _ci(measure["lower_ci"], measure["upper_ci"]),
+                "baseline_period": indicator.baseline_period,
+                "change": None if change is None else change["change"],
+                "change_text": "not available" if change is None else _num(change["change"], indicator.unit, signed=True),
+                "change_ci_text": "" if change is None else _ci(change["change_lower_ci"], change["change_upper_ci"]),
+                "verdict": "cannot be assessed" if change is None else change["verdict"],
+                "trend": "cannot be calculated" if trend is None else trend["trend"],
+                "trend_reason": "" if trend is None or pd.isna(trend["reason"]) else trend["reason"],
+                "target_status": "no target set" if target is None else target["status"],
+                "target_probability": None if target is None else target["probability_on_track"],
+                "target_text": "" if target is None else _target_text(target, indicator.unit),
+                "anchor": _slug(f"{indicator.id}-{indicator.short_name}-{sex}"),
+            })
+    return rows
+
+
+class _Figures:
+    """Draws charts into charts/ and keeps each as an embedded data URI with its alt text."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.drawn: list[dict] = []
+
+    def add(self, draw, file: str, alt: str, caption: str, section: str) -> dict:
+        path = self.folder / file
+        draw(path)
+        uri = "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+        figure = {"file": f"charts/{file}", "src": uri, "alt": alt, "caption": caption, "section": section}
+        self.drawn.append(figure)
+        return figure
+
+
+def indicator_sections(config: Config, marts: dict, figures: _Figures, demonstration: bool, progress=None):
+    """Theme sections: per indicator × sex, the latest ward chart with the SII line, the gap trend
+    with its CI band and target trajectory, and the table of gap measures in the latest period."""
+    from pipeline.report import charts
+
+    wards, gaps = _whole_population(marts["wards"]), _whole_population(marts["gaps"])
+    measures, changes = _whole_population(marts["measures"]), _whole_population(marts["changes"])
+    trajectories = _whole_population(marts["trajectories"])
+    trajectories = trajectories[(trajectories["measure"] == HEADLINE[0]) & (trajectories["grouping"] == HEADLINE[1])]
+    themes = []
+    for theme in THEMES:
+        entries = []
+        for indicator in (i for i in config.indicators if i.theme == theme):
+            footer = sources_line(config, {indicator.source} | {s.id for s in config.sources
+                                                                if s.format != "fingertips_csv"})
+            for sex in indicator.sexes:
+                series = _pick(gaps, indicator_id=indicator.id, sex=sex).sort_values("period_sort")
+                if series.empty:
                     continue
-                period_wards = wards[(wards["indicator_id"] == indicator.id) & (wards["sex"] == sex)
-                                     & (wards["period"] == row["period"])]
-                gap = row["absolute_gap"]
-                title = (f"{name}, {row['period']}: the most deprived fifth of wards is "
+                name = indicator.short_name if sex == "Persons" else f"{indicator.short_name} ({sex.lower()})"
+                anchor = _slug(f"{indicator.id}-{indicator.short_name}-{sex}")
+                baseline_rows = series[series["is_baseline"]]
+                baseline = baseline_rows.iloc[0] if len(baseline_rows) else series.iloc[0]
+                latest = series.iloc[-1]
+                since = series[series["period_sort"] >= baseline["period_sort"]]
+                shown = []
+                period_wards = _pick(wards, indicator_id=indicator.id, sex=sex, period=latest["period"])
+                gap = latest["absolute_gap"]
+                title = (f"{name}, {latest['period']}: the most deprived fifth of wards is "
                          f"{_num(abs(gap), indicator.unit)} {_direction(gap)} the least deprived"
-                         if pd.notna(gap) else f"{name}, {row['period']}: gap not available")
-                file = f"{label}_{slug}.png"
-                charts.baseline_chart(period_wards, row, title, indicator.unit, out_dir / file, footer,
-                                      demonstration)
-                alt = (f"Dot chart of {len(period_wards)} wards' {name} in {row['period']}, ordered from most to "
-                       f"least deprived, each with a 95% confidence interval. Best ward {row['best_ward_name']} "
-                       f"{_num(row['best_value'], indicator.unit)}, worst {row['worst_ward_name']} "
-                       f"{_num(row['worst_value'], indicator.unit)}. Most deprived fifth averages "
-                       f"{_num(row['most_deprived_mean'], indicator.unit)}, least deprived fifth "
-                       f"{_num(row['least_deprived_mean'], indicator.unit)}.")
-                figures.append({"file": file, "alt": alt, "caption":
-                                f"{label.capitalize()} ({row['period']}): each ward's value with its 95% confidence "
-                                "interval; bars mark the population-weighted means of the most and least deprived fifths."})
-            change = latest["absolute_gap_change_since_baseline"]
-            verdict = changes.get((indicator.id, sex))
-            if verdict is not None and pd.notna(verdict["change"]):
-                described = {"widened": "has widened", "narrowed": "has narrowed",
-                             "no significant change": "shows no significant change"}.get(verdict["verdict"],
-                                                                                         "cannot be assessed")
-                trend_title = (f"{name}: the gap {described} since {baseline['period']} "
-                               f"({_num(verdict['change'], indicator.unit, signed=True)}, 95% CI "
-                               f"{verdict['change_lower_ci']:+.1f} to {verdict['change_upper_ci']:+.1f})")
+                         if pd.notna(gap) else f"{name}, {latest['period']}: gap not available")
+                shown.append(figures.add(
+                    lambda p: charts.baseline_chart(period_wards, latest, title, indicator.unit, p, footer,
+                                                    demonstration),
+                    f"wards_{anchor}.png",
+                    f"Dot chart of {len(period_wards)} wards' {name} in {latest['period']}, ordered from most to "
+                    f"least deprived, each with a 95% confidence interval. Best ward {latest['best_ward_name']} "
+                    f"{_num(latest['best_value'], indicator.unit)}, worst {latest['worst_ward_name']} "
+                    f"{_num(latest['worst_value'], indicator.unit)}; most deprived fifth "
+                    f"{_num(latest['most_deprived_mean'], indicator.unit)}, least deprived fifth "
+                    f"{_num(latest['least_deprived_mean'], indicator.unit)}; SII {_num(latest['sii'], indicator.unit)}.",
+                    f"{latest['period']}: each ward's value with its 95% confidence interval, wards ordered by "
+                    "deprivation; bars mark the population-weighted means of the most and least deprived fifths; "
+                    "the dash-dot line is the slope index of inequality (SII).", name))
+                change = _one(changes, indicator_id=indicator.id, sex=sex, measure=HEADLINE[0], grouping=HEADLINE[1])
+                if change is not None and pd.notna(change["change"]):
+                    described = {"widened": "has widened", "narrowed": "has narrowed",
+                                 "no significant change": "shows no significant change"}.get(change["verdict"],
+                                                                                             "cannot be assessed")
+                    trend_title = (f"{name}: the gap {described} since {baseline['period']} "
+                                   f"({_num(change['change'], indicator.unit, signed=True)}, 95% CI "
+                                   f"{change['change_lower_ci']:+.1f} to {change['change_upper_ci']:+.1f})")
+                else:
+                    trend_title = f"{name}: gap over time"
+                path = _pick(trajectories, indicator_id=indicator.id, sex=sex)
+                path = path[path["target_id"] == path["target_id"].min()] if len(path) else path
+                shown.append(figures.add(
+                    lambda p: charts.trend_chart(since, trend_title, indicator.unit, p, footer, demonstration,
+                                                 path if len(path) else None),
+                    f"trend_{anchor}.png",
+                    "Line chart of the gap between the most and least deprived fifths by period: " + "; ".join(
+                        f"{p} {_num(g, indicator.unit, signed=True)}" for p, g in zip(since["period"], since["absolute_gap"]))
+                    + (f". Dashed line: trajectory to the {int(path['target_year'].iloc[0])} target of "
+                       f"{_num(path['target_value'].iloc[0], indicator.unit)}." if len(path) else "."),
+                    f"Gap between the most and least deprived fifths of wards with its 95% confidence band, "
+                    f"{baseline['period']} (baseline) to {latest['period']}"
+                    + ("; the dashed line is the trajectory to the target" if len(path) else "") + ".", name))
+                entries.append({
+                    "anchor": anchor, "heading": name, "figures": shown,
+                    "finding": (f"In {latest['period']} the most deprived fifth of {config.la_name}'s wards was "
+                                f"{_num(abs(gap), indicator.unit)} {_direction(gap)} the least deprived fifth."
+                                if pd.notna(gap) else "The gap is not available for the latest period."),
+                    "measures": measure_grid(_pick(measures, indicator_id=indicator.id, sex=sex,
+                                                   period=latest["period"])),
+                })
+                if progress:
+                    progress(name)
+        if entries:
+            themes.append({"theme": theme, "anchor": f"theme-{theme}", "entries": entries})
+    return themes
+
+
+MEASURE_LABELS = {"absolute_gap": "Absolute gap", "relative_gap": "Relative gap (ratio)",
+                  "sii": "Slope index of inequality (SII)", "rii": "Relative index of inequality (RII)"}
+GROUPING_LABELS = {"local_quintile": "local quintiles", "local_decile": "local deciles",
+                   "national_quintile": "national quintiles", "national_decile": "national deciles"}
+
+
+def measure_grid(rows: pd.DataFrame) -> dict:
+    """The gap measures of one indicator × sex × period as a grid: measure × deprivation grouping,
+    each cell 'value (95 % CI)', with the notes of empty cells listed below it."""
+    grid, notes = [], []
+    for measure, label in MEASURE_LABELS.items():
+        cells = []
+        for grouping in GROUPING_LABELS:
+            row = _one(rows, measure=measure, grouping=grouping)
+            if row is None or pd.isna(row["value"]):
+                cells.append({"value": "—", "ci": ""})
+                if row is not None and pd.notna(row["note"]) and row["note"] not in notes:
+                    notes.append(row["note"])
             else:
-                trend_title = f"{name}: gap over time"
-            file = f"trend_{slug}.png"
-            trajectory = trajectories[(trajectories["indicator_id"] == indicator.id) & (trajectories["sex"] == sex)]
-            charts.trend_chart(since, trend_title, indicator.unit, out_dir / file, footer, demonstration,
-                               trajectory if len(trajectory) else None)
-            figures.append({"file": file, "caption": f"Gap between the most and least deprived fifths of wards, "
-                            f"{baseline['period']} (baseline) to {latest['period']}; above zero means deprived wards are worse off.",
-                            "alt": "Line chart of the gap by period: " + "; ".join(
-                                f"{p} {_num(g, indicator.unit, signed=True)}" for p, g in zip(since["period"], since["absolute_gap"])) + "."})
-            summary.append({"name": name, "sex": sex, "period": latest["period"],
-                            "gap": _num(latest["absolute_gap"], indicator.unit),
-                            "baseline_gap": _num(baseline["absolute_gap"], indicator.unit),
-                            "change": _num(change, indicator.unit, signed=True),
-                            "verdict": verdict["verdict"] if verdict is not None else "cannot be assessed",
-                            "range": _num(latest["range_gap"], indicator.unit)})
-            sections.append({"anchor": slug, "heading": f"{name} ({indicator.theme})", "figures": figures,
-                             "summary": f"In {latest['period']} the most deprived fifth of {config.la_name}'s wards "
-                                        f"was {_num(abs(latest['absolute_gap']), indicator.unit)} {_direction(latest['absolute_gap'])} "
-                                        f"the least deprived fifth ({indicator.polarity.replace('-', ' ')})."
-                                        if pd.notna(latest["absolute_gap"]) else "The gap is not available for the latest period."})
-            if progress:
-                progress(name)
+                cells.append({"value": f"{row['value']:.2f}", "ci": _ci(row["lower_ci"], row["upper_ci"], 2)})
+        grid.append({"label": label, "cells": cells})
+    best = _one(rows, measure="range_gap")
+    return {"groupings": list(GROUPING_LABELS.values()), "rows": grid, "notes": notes,
+            "range": None if best is None or pd.isna(best["value"]) else
+            f"{best['value']:.2f} ({_ci(best['lower_ci'], best['upper_ci'], 2)})"}
+
+
+def quintile_figure(config: Config, marts: dict, figures: _Figures, demonstration: bool) -> dict | None:
+    from pipeline.report import charts
+
+    groups = _whole_population(marts["quintiles"])
+    panels = [{"indicator_id": i.id, "sex": s, "unit": i.unit,
+               "label": i.short_name if s == "Persons" else f"{i.short_name} ({s.lower()})"}
+              for i in config.indicators for s in i.sexes
+              if len(_pick(groups, indicator_id=i.id, sex=s))]
+    if not panels:
+        return None
+    footer = sources_line(config, {s.id for s in config.sources})
+    return figures.add(
+        lambda p: charts.quintile_trends_chart(groups, panels, "Each indicator by deprivation quintile of wards: the "
+                                               "most deprived fifth stands apart", p, footer,
+                                               demonstration),
+        "quintile_trends.png",
+        "Small multiples, one panel per indicator: " + "; ".join(p["label"] for p in panels)
+        + ". Each panel has five lines, the population-weighted mean of each local deprivation quintile by period.",
+        "Population-weighted mean of each local deprivation quintile of wards, by period.", "Trends by quintile")
+
+
+def area_sections(config: Config, marts: dict, figures: _Figures, demonstration: bool) -> list[dict]:
+    """Each target area (and the borough) against England, and each target area against the rest of the
+    borough, in the latest period of every indicator; a spine chart per area."""
+    from pipeline.report import charts
+
+    bench = _whole_population(marts["benchmark"])
+    latest_period = (_whole_population(marts["wards"]).sort_values("period_sort")
+                     .groupby(["indicator_id", "sex"])["period"].last())
+    bench = bench[[latest_period.get((i, s)) == p for i, s, p in zip(bench["indicator_id"], bench["sex"],
+                                                                       bench["period"])]]
+    short = {i.id: i.short_name for i in config.indicators}
+    order = {(i.id, s): n for n, (i, s) in enumerate((i, s) for i in config.indicators for s in i.sexes)}
+    bench = bench.assign(short_name=bench["indicator_id"].map(short),
+                         order=[order.get((i, s), 999) for i, s in zip(bench["indicator_id"], bench["sex"])])
+    footer = sources_line(config, {s.id for s in config.sources})
+    ward_rows = bench[(bench["area_type"] == "ward") & (bench["benchmark"] == config.comparator_name)]
+    spread = ward_rows.assign(distance=ward_rows["difference"].abs()).groupby(["indicator_id", "sex"])["distance"].max()
+    areas = [(config.la_name, "local authority")] + [(a.name, "target area") for a in config.target_areas]
+    out = []
+    for area, kind in areas:
+        vs_england = bench[(bench["area_name"] == area) & (bench["area_type"] == kind)
+                           & (bench["benchmark"] == config.comparator_name)].sort_values("order")
+        if vs_england.empty:
+            continue
+        vs_rest = bench[(bench["area_name"] == area) & (bench["benchmark"] == "rest of borough")]
+        anchor = "area-" + _slug(area)
+        worse = int((vs_england["comparison_95"] == "worse").sum())
+        figure = figures.add(
+            lambda p, rows=vs_england, a=area, w=worse: charts.spine_chart(
+                rows, spread, f"{a}: worse than {config.comparator_name} on {w} of {len(rows)} measures (95%)", p, footer,
+                demonstration),
+            f"spine_{_slug(area)}.png",
+            f"Spine chart for {area}: " + "; ".join(
+                f"{r.short_name} ({r.sex}) {r.comparison_95} than {config.comparator_name}"
+                for r in vs_england.itertuples()) + ".",
+            f"{area} against {config.comparator_name}, latest period of each indicator: the difference, oriented so "
+            "that right is better and scaled so that the shaded band reaches the borough ward furthest from "
+            f"{config.comparator_name}, with the 95% confidence interval; colour = significance at 95%.",
+            area)
+        rows = []
+        for r in vs_england.itertuples():
+            rest = vs_rest[(vs_rest["indicator_id"] == r.indicator_id) & (vs_rest["sex"] == r.sex)]
+            rows.append({"indicator": r.short_name, "sex": r.sex, "period": r.period, "unit": r.unit,
+                         "value": _level(r.value, r.unit), "england": _level(r.benchmark_value, r.unit),
+                         "vs_england": r.comparison_95, "vs_england_998": r.comparison_998,
+                         "vs_rest": rest["comparison_95"].iloc[0] if len(rest) else "",
+                         "rest_difference": _num(rest["difference"].iloc[0], r.unit, signed=True) if len(rest) else ""})
+        out.append({"name": area, "kind": kind, "anchor": anchor, "figure": figure, "rows": rows})
+    return out
+
+
+def ward_profile(config: Config, marts: dict) -> dict:
+    """Every borough ward (most deprived first) × every indicator's latest value, coloured by its
+    comparison with England at 95 %."""
+    wards = _whole_population(marts["wards"])
+    bench = _whole_population(marts["benchmark"])
+    bench = bench[bench["area_type"] == "ward"].set_index(["indicator_id", "sex", "period", "area_code"])["comparison_95"]
+    columns, cells = [], {}
+    for indicator in config.indicators:
+        for sex in indicator.sexes:
+            chosen = _pick(wards, indicator_id=indicator.id, sex=sex)
+            if chosen.empty:
+                continue
+            period = chosen.sort_values("period_sort")["period"].iloc[-1]
+            columns.append({"label": indicator.short_name + ("" if sex == "Persons" else f" ({sex.lower()})"),
+                            "period": period, "unit": indicator.unit})
+            for r in _pick(chosen, period=period).itertuples():
+                cells.setdefault(r.ward_code, {})[len(columns) - 1] = {
+                    "value": "suppressed" if pd.isna(r.value) else f"{r.value:.1f}",
+                    "comparison": bench.get((indicator.id, sex, period, r.ward_code), "not compared")}
+    names = wards.drop_duplicates("ward_code").sort_values(["local_rank", "ward_code"])
+    return {"columns": columns, "rows": [
+        {"ward": r.ward_name, "code": r.ward_code, "quintile": "" if pd.isna(r.local_quintile) else int(r.local_quintile),
+         "cells": [cells.get(r.ward_code, {}).get(n, {"value": "", "comparison": "not compared"})
+                   for n in range(len(columns))]} for r in names.itertuples()]}
+
+
+def community_rows(marts: dict) -> list[dict]:
+    """Headline gap of every community breakdown (category other than 'All'), latest period."""
+    measures = marts["measures"]
+    if "category" not in measures.columns:
+        return []
+    chosen = measures[(measures["category"] != "All") & (measures["measure"] == HEADLINE[0])
+                      & (measures["grouping"] == HEADLINE[1])]
+    rows = []
+    for (indicator, sex, category), group in chosen.groupby(["indicator_id", "sex", "category"]):
+        latest = group.iloc[-1]
+        rows.append({"indicator": latest.get("indicator_name", indicator), "sex": sex, "category": category,
+                     "period": latest["period"], "value": "" if pd.isna(latest["value"]) else f"{latest['value']:.2f}",
+                     "ci": _ci(latest["lower_ci"], latest["upper_ci"], 2)})
+    return rows
+
+
+def freshness_rows(config: Config, manifest: list[dict]) -> list[dict]:
+    """Each source's release, when its files were retrieved, and the next expected release."""
+    rows = []
+    for source in config.sources:
+        landed = [r for r in manifest if r["source"] == source.id]
+        rows.append({"source": source.title or source.id, "publisher": source.publisher, "release": source.release,
+                     "retrieved": max((r["retrieved_at"] for r in landed), default="not landed")[:10],
+                     "next_release": source.next_release or "not stated in fsot.toml", "licence": source.licence,
+                     "files": len(landed), "demonstration": source.demonstration})
+    return rows
+
+
+def write_report(config: Config, period: str | None = None, run_date: date | None = None, progress=None,
+                 pdf: bool = True) -> Path:
+    """Write reports/<period>/report.html, report.pdf and exports/; return the HTML path."""
+    from pipeline.report import methods_appendix
+    from pipeline.report.exports import write_exports
+
+    run_date = run_date or date.today()
+    period = check_period(period) if period else latest_quarter(run_date)
+    out_dir = config.reports_dir / period
+    previous = methods_appendix.previous_snapshot_path(config.reports_dir, period)
+    previous_snapshot = methods_appendix.load_snapshot(previous) if previous else None
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    (out_dir / "charts").mkdir(parents=True)
+    demonstration = any(s.demonstration for s in config.sources)
+    con = connect(config.warehouse_path)
+    try:
+        marts = read_marts(con)
+        appendix = methods_appendix.appendix_context(config, previous_snapshot,
+                                                     methods_appendix.periods_by_indicator(con))
+        exports = write_exports(con, out_dir / "exports", notes=(
+            ["DEMONSTRATION DATA: the bundled values are synthetic, not statistics about real places."]
+            if demonstration else []))
+    finally:
+        con.close()
+    figures = _Figures(out_dir / "charts")
+    summary = summary_rows(config, marts)
+    themes = indicator_sections(config, marts, figures, demonstration, progress)
+    quintiles = quintile_figure(config, marts, figures, demonstration)
+    areas = area_sections(config, marts, figures, demonstration)
+    manifest = read_manifest(config)
     env = Environment(loader=PackageLoader("pipeline.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    html = env.get_template("index.html.j2").render(
-        programme=config.programme, la_name=config.la_name, la_code=config.la_code, run_date=run_date.isoformat(),
-        demonstration=demonstration, sections=sections, summary=summary, version=__version__,
-        sources=[r for r in manifest if r["source"] in {s.id for s in config.sources}],
+    html = env.get_template("report.html.j2").render(
+        programme=config.programme, la_name=config.la_name, la_code=config.la_code, period=period,
+        run_date=run_date.isoformat(), demonstration=demonstration, summary=summary, themes=themes,
+        quintiles=quintiles, areas=areas, profile=ward_profile(config, marts), communities=community_rows(marts),
+        freshness=freshness_rows(config, manifest), comparator=config.comparator_name, version=__version__,
+        target_year=config.target_year, appendix=appendix,
+        exports=sorted(p.relative_to(out_dir).as_posix() for p in exports),
     )
-    index = out_dir / "index.html"
-    index.write_text(html, encoding="utf-8")
+    page = out_dir / "report.html"
+    page.write_text(html, encoding="utf-8")
+    (out_dir / methods_appendix.SNAPSHOT_FILE).write_text(methods_appendix.snapshot_json(appendix["snapshot"]),
+                                                          encoding="utf-8")
     (out_dir / "figures.json").write_text(json.dumps(
-        [{"section": s["heading"], **f} for s in sections for f in s["figures"]], indent=2) + "\n", encoding="utf-8")
-    return index
+        [{k: v for k, v in f.items() if k != "src"} for f in figures.drawn], indent=2) + "\n", encoding="utf-8")
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    if pdf:
+        from pipeline.report.pdf import html_to_pdf
+
+        html_to_pdf(page, out_dir / "report.pdf")
+    return page

@@ -9,6 +9,11 @@ BOROUGH = "#000000"
 GAP = "#CC79A7"
 RANGE = "#009E73"
 TARGET = "#000000"
+# benchmark comparison colours (Okabe-Ito; never red/green alone: the legend names each)
+BETTER = "#0072B2"
+SIMILAR = "#E69F00"
+WORSE = "#D55E00"
+NOT_COMPARED = "#FFFFFF"
 FIGSIZE = (10, 5.6)
 DPI = 110
 DEMONSTRATION_STAMP = "DEMONSTRATION DATA: synthetic values, not statistics about real places"
