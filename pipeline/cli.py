@@ -22,8 +22,19 @@ DATE_OPTION = click.option(
     "--date", "run_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
     help="Date the report is made (default: today); the default --period is the last quarter ended by then.",
 )
+def _quarter(_ctx, _param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from pipeline.report.site import ReportError, check_period
+
+    try:
+        return check_period(value)
+    except ReportError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 PERIOD_OPTION = click.option(
-    "--period", default=None, metavar="YYYY-Qn",
+    "--period", default=None, metavar="YYYY-Qn", callback=_quarter,
     help="Quarter of the outcome report, reports/<period>/ (default: the latest quarter that has ended).",
 )
 CONFIG_OPTION = click.option(

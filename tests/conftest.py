@@ -22,3 +22,26 @@ def shared_reference() -> Path:
     if not SHARED_REFERENCE.is_dir():
         pytest.skip("../shared/reference is not present beside the project")
     return SHARED_REFERENCE
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory):
+    """`fsot run --date 2026-11-22` (report for 2026-Q3) on a copy of the bundled demonstration data;
+    returns (config, CLI result). Shared by the end-to-end and report tests: it takes ~20 s."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.config import load_config
+
+    sample = PROJECT_ROOT / "data" / "raw" / "sample"
+    if not any(sample.glob("*.csv")):
+        pytest.fail("data/raw/sample/ holds no files: run `make sample`")
+    root = tmp_path_factory.mktemp("bundled")
+    shutil.copy(PROJECT_ROOT / "fsot.toml", root / "fsot.toml")
+    (root / "data" / "raw").mkdir(parents=True)
+    shutil.copytree(sample, root / "data" / "raw" / "sample")
+    result = CliRunner().invoke(cli, ["run", "--date", "2026-11-22", "--config", str(root / "fsot.toml")],
+                                catch_exceptions=False)
+    return load_config(root / "fsot.toml"), result

@@ -4,18 +4,14 @@ demonstration data; a second run on the same inputs gives identical tables and c
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 from click.testing import CliRunner
 
 import tiny_project
 from pipeline.cli import cli
-from pipeline.config import PACKAGE_ROOT, load_config
-
-SAMPLE = PACKAGE_ROOT / "data" / "raw" / "sample"
+from pipeline.config import load_config
 
 
 def run(config_path: Path, *args: str):
@@ -35,20 +31,23 @@ def table_contents(path: Path) -> dict[str, list]:
         con.close()
 
 
-def test_run_on_the_tiny_project_writes_charts_index_log_and_manifest(tmp_path):
+def test_run_on_the_tiny_project_writes_the_report_pdf_exports_log_and_manifest(tmp_path):
     config_path = tiny_project.write(tmp_path)
     result = run(config_path, "run", "--date", "2026-11-22")
     assert result.exit_code == 0, result.output
-    report = tmp_path / "reports" / "2026-11-22"
-    assert f"Report written to {report / 'index.html'}" in result.output
-    html = (report / "index.html").read_text()
-    pngs = sorted(p.name for p in report.glob("*.png"))
-    assert pngs == ["baseline_93097-unemployment-persons.png", "baseline_93283-life-expectancy-male.png",
-                    "latest_93283-life-expectancy-male.png", "trend_93097-unemployment-persons.png",
-                    "trend_93283-life-expectancy-male.png"]
-    for name in pngs:
-        assert f'src="{name}" alt="' in html
+    report = tmp_path / "reports" / "2026-Q3"  # the last quarter ended by 22 November 2026
+    assert f"Report written to {report / 'report.html'}" in result.output
+    html = (report / "report.html").read_text()
+    pngs = sorted(p.name for p in (report / "charts").glob("*.png"))
+    assert pngs == ["quintile_trends.png", "spine_riverside.png", "spine_stockton-on-tees.png",
+                    "trend_93097-unemployment-persons.png", "trend_93283-life-expectancy-male.png",
+                    "wards_93097-unemployment-persons.png", "wards_93283-life-expectancy-male.png"]
+    figures = json.loads((report / "figures.json").read_text())
+    assert sorted(f["file"] for f in figures) == [f"charts/{name}" for name in pngs]
+    assert html.count('src="data:image/png;base64,') == len(pngs)  # every chart embedded, nothing linked
     assert "DEMONSTRATION DATA" in html  # one source is flagged as demonstration data
+    assert (report / "report.pdf").read_bytes().startswith(b"%PDF-")
+    assert (report / "exports" / "fsot_marts.xlsx").is_file() and (report / "exports" / "fct_gap.parquet").is_file()
     manifest = json.loads((report / "run_manifest.json").read_text())
     assert manifest["command"] == "run"
     assert [m["model"] for m in manifest["build"]["models"]][-1].startswith("marts.")
@@ -56,15 +55,28 @@ def test_run_on_the_tiny_project_writes_charts_index_log_and_manifest(tmp_path):
     assert list((tmp_path / "logs").glob("*-run.log"))
 
 
-def test_rerunning_on_the_same_inputs_gives_identical_tables_and_charts(tmp_path):
+def test_rerunning_on_the_same_inputs_gives_identical_tables_charts_and_exports(tmp_path):
     config_path = tiny_project.write(tmp_path)
     assert run(config_path, "run", "--date", "2026-11-22").exit_code == 0
     config = load_config(config_path)
-    first_tables = table_contents(config.warehouse_path)
-    first_charts = {p.name: p.read_bytes() for p in (config.reports_dir / "2026-11-22").glob("*.png")}
+    report = config.reports_dir / "2026-Q3"
+
+    def outputs():
+        return {p.relative_to(report).as_posix(): p.read_bytes()
+                for p in [*report.glob("charts/*.png"), *report.glob("exports/*")]}
+
+    first_tables, first_outputs = table_contents(config.warehouse_path), outputs()
     assert run(config_path, "run", "--date", "2026-11-22").exit_code == 0
     assert table_contents(config.warehouse_path) == first_tables
-    assert {p.name: p.read_bytes() for p in (config.reports_dir / "2026-11-22").glob("*.png")} == first_charts
+    assert outputs() == first_outputs
+
+
+def test_a_period_that_is_not_a_quarter_is_refused_before_anything_runs(tmp_path):
+    config_path = tiny_project.write(tmp_path)
+    result = CliRunner().invoke(cli, ["run", "--period", "2026-09", "--config", str(config_path)])
+    assert result.exit_code == 2
+    assert "Invalid value for '--period': '2026-09' is not a quarter: give YYYY-Qn, e.g. 2026-Q3" in result.output
+    assert not (tmp_path / "data" / "raw" / "manifest.json").exists()
 
 
 def test_a_bad_source_file_stops_with_a_one_line_error_and_exit_code_2(tmp_path):
@@ -85,15 +97,9 @@ def test_a_broken_config_names_the_setting(tmp_path):
     assert "polarity 'down' is not one of higher-is-better, lower-is-better" in result.output
 
 
-def test_run_on_the_bundled_demonstration_data(tmp_path):
-    if not any(SAMPLE.glob("*.csv")):
-        pytest.fail("data/raw/sample/ holds no files: run `make sample`")
-    shutil.copy(PACKAGE_ROOT / "fsot.toml", tmp_path / "fsot.toml")
-    (tmp_path / "data" / "raw").mkdir(parents=True)
-    shutil.copytree(SAMPLE, tmp_path / "data" / "raw" / "sample")
-    result = run(tmp_path / "fsot.toml", "run", "--date", "2026-11-22")
+def test_run_on_the_bundled_demonstration_data(bundled_run):
+    config, result = bundled_run
     assert result.exit_code == 0, result.output
-    config = load_config(tmp_path / "fsot.toml")
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
         borough_wards = con.execute(
@@ -105,5 +111,5 @@ def test_run_on_the_bundled_demonstration_data(tmp_path):
     expected = {(i.id, sex) for i in config.indicators for sex in i.sexes}
     assert {(i, s) for i, s, _ in gaps} == expected
     assert all(n >= 5 for *_, n in gaps)
-    html = (config.reports_dir / "2026-11-22" / "index.html").read_text()
+    html = (config.reports_dir / "2026-Q3" / "report.html").read_text()
     assert "DEMONSTRATION DATA" in html

@@ -40,7 +40,7 @@ def latest_quarter(today: date) -> str:
 
 def check_period(period: str) -> str:
     if not QUARTER.match(period):
-        raise ReportError(f"--period {period!r}: give a quarter as YYYY-Qn, e.g. 2026-Q3")
+        raise ReportError(f"{period!r} is not a quarter: give YYYY-Qn, e.g. 2026-Q3")
     return period
 
 
