@@ -176,3 +176,13 @@ def test_names_from_data_are_escaped_in_html_and_neutralised_in_exports(tmp_path
 def test_the_default_period_is_the_last_quarter_that_has_ended(today, quarter):
     from datetime import date
     assert latest_quarter(date.fromisoformat(today)) == quarter
+
+
+def test_the_headline_counts_the_summary_tables_verdicts(report):
+    _, folder = report
+    html = (folder / "report.html").read_text()
+    verdicts = [row[3].split(" | ")[0] for row in table_cells(html, "summary-table")[1:]]
+    sentence = re.search(r'<p class="finding" id="headline">(.*?)</p>', html).group(1)
+    assert sentence.startswith(f"Of {len(verdicts)} headline gaps, {verdicts.count('narrowed')} narrowed and "
+                               f"{verdicts.count('widened')} widened significantly since baseline; "
+                               f"{verdicts.count('no significant change')} show no significant change.")

@@ -190,6 +190,21 @@ def summary_rows(config: Config, marts: dict[str, pd.DataFrame]) -> list[dict]:
     return rows
 
 
+def headline(rows: list[dict], target_year: int) -> str:
+    """One sentence counting the verdicts of the summary table."""
+    def count(key, value):
+        return sum(1 for r in rows if r[key] == value)
+
+    with_target = [r for r in rows if r["target_status"] != "no target set"]
+    text = (f"Of {len(rows)} headline gaps, {count('verdict', 'narrowed')} narrowed and "
+            f"{count('verdict', 'widened')} widened significantly since baseline; "
+            f"{count('verdict', 'no significant change')} show no significant change.")
+    if with_target:
+        text += (f" {count('target_status', 'on track')} of {len(with_target)} targets for {target_year} "
+                 f"are on track, {count('target_status', 'significantly off track')} significantly off track.")
+    return text
+
+
 class _Figures:
     """Draws charts into charts/ and keeps each as an embedded data URI with its alt text."""
 
@@ -474,6 +489,7 @@ def write_report(config: Config, period: str | None = None, run_date: date | Non
     manifest = read_manifest(config)
     env = Environment(loader=PackageLoader("pipeline.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
     html = env.get_template("report.html.j2").render(
+        headline=headline(summary, config.target_year),
         programme=config.programme, la_name=config.la_name, la_code=config.la_code, period=period,
         run_date=run_date.isoformat(), demonstration=demonstration, summary=summary, themes=themes,
         quintiles=quintiles, areas=areas, profile=ward_profile(config, marts), communities=community_rows(marts),
