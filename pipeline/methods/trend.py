@@ -1,8 +1,10 @@
 """Recent trend of a time series, as the Fingertips trend markers test it.
 
 Reference: OHID Fingertips technical guidance, "Fingertips trend markers"; the Fingertips trend
-calculator (PholioVisualisation TrendMarkerCalculator). Applied to the most recent five points of a
-series of independent (non-overlapping) periods, at the 99.8 % level:
+calculator (PholioVisualisation TrendMarkerCalculator).
+
+Applied to the most recent five points of a series of independent (non-overlapping) periods, at the
+99.8 % level:
 
 Proportions (needs counts r and denominators n; time points t = 1 … 5): the chi-squared test for
 linear trend (Armitage 1955; Altman, *Practical Statistics for Medical Research*, 1991, §10.7.4),
