@@ -18,8 +18,9 @@ HERE = Path(__file__)
 def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """fct_trend: the Fingertips recent trend of every series of values and of gaps.
 
-    Series: each borough ward, the borough and England for every indicator and sex
-    (int_indicator_value__configured), and every absolute gap of fct_gap_measure. The last five
+    Series: each borough ward, the borough and England for every indicator, sex and category
+    (int_indicator_value__configured; category 'All' = the whole population, otherwise a community
+    breakdown), and every absolute gap of fct_gap_measure. The last five
     points of each series are tested (pipeline.methods.trend): the chi-squared test for trend when
     the indicator is a proportion (unit %) with counts and denominators, the weighted regression on
     the 95 % limits otherwise; 99.8 % level with the leave-one-out direction check. Labels are
@@ -28,7 +29,7 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     pooled life expectancy) are "cannot be calculated".
     """
     values = con.execute("""
-        select v.indicator_id, v.sex, 'value' as series, v.area_code as subject, coalesce(v.area_name, v.area_code)
+        select v.indicator_id, v.sex, v.category, 'value' as series, v.area_code as subject, coalesce(v.area_name, v.area_code)
                    as subject_name, v.period, v.period_sort, v.period_range, v.value, v.lower_ci, v.upper_ci,
                v."count", v.denominator, v.unit = '%' as is_proportion, v.polarity_sign = 1 as higher_is_better
         from intermediate.int_indicator_value__configured as v
@@ -36,18 +37,18 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         where w.in_borough or v.area_code in (getvariable('local_authority_code'), getvariable('england_code'))
     """).df()
     gaps = con.execute("""
-        select g.indicator_id, g.sex, 'absolute gap' as series, g.grouping as subject,
+        select g.indicator_id, g.sex, g.category, 'absolute gap' as series, g.grouping as subject,
                g.group_compared || ' vs ' || g.group_reference as subject_name, g.period, v.period_sort,
                v.period_range, g.value, g.lower_ci, g.upper_ci, null::double as "count", null::double as denominator,
                false as is_proportion, false as higher_is_better
         from marts.fct_gap_measure as g
-        inner join (select distinct indicator_id, sex, period, period_sort, period_range
-                    from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, period)
+        inner join (select distinct indicator_id, sex, category, period, period_sort, period_range
+                    from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, category, period)
         where g.measure = 'absolute_gap'
     """).df()
     series = pd.concat([values, gaps], ignore_index=True).sort_values(
-        ["indicator_id", "sex", "series", "subject", "period_sort"], kind="stable")
-    keys = ["indicator_id", "sex", "series", "subject"]
+        ["indicator_id", "sex", "category", "series", "subject", "period_sort"], kind="stable")
+    keys = ["indicator_id", "sex", "category", "series", "subject"]
     last = series.groupby(keys, sort=True).tail(POINTS).copy()
     last["position"] = last.groupby(keys).cumcount() + (POINTS - last.groupby(keys)["period"].transform("size"))
     frame = last.pivot_table(index=keys, columns="position", values=["value", "lower_ci", "upper_ci", "count",
@@ -85,13 +86,14 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     out["trend"] = label
     out["reason"] = reason
     out["confidence"] = "99.8%"
-    return out[["indicator_id", "sex", "series", "subject", "subject_name", "first_period", "last_period", "points",
+    return out[["indicator_id", "sex", "category", "series", "subject", "subject_name", "first_period", "last_period", "points",
                 "method", "slope_per_period", "chi_squared", "trend", "reason", "confidence"]]
 
 
 def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """int_slope_index: slope and relative index of inequality (SII, RII) across the borough's
-    deprivation groups, per indicator × sex × period × grouping (local/national quintiles and deciles).
+    deprivation groups, per indicator × sex × category × period × grouping (local/national quintiles
+    and deciles); category 'All' is the whole population, any other a community breakdown.
 
     Input: int_deprivation_group — each group's population, population-weighted mean and standard
     error (from the wards' published limits). Method: PHEindicatormethods `phe_sii` with value_type 0
@@ -110,11 +112,11 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         select g.*, cfg.polarity_sign
         from intermediate.int_deprivation_group as g
         inner join config.indicator as cfg using (indicator_id)
-        order by indicator_id, sex, period, grouping, deprivation_group
+        order by indicator_id, sex, category, period, grouping, deprivation_group
     """).df()
     repetitions = int(con.execute("select getvariable('sii_repetitions')").fetchall()[0][0])
     seed = int(con.execute("select getvariable('sii_seed')").fetchall()[0][0])
-    keys = ["indicator_id", "sex", "period", "grouping"]
+    keys = ["indicator_id", "sex", "category", "period", "grouping"]
     summary = groups.groupby(keys, sort=True).agg(
         groups=("deprivation_group", "size"), expected=("groups_in_grouping", "first"),
         complete_se=("standard_error", lambda v: bool(v.notna().all())), polarity_sign=("polarity_sign", "first"))
@@ -127,22 +129,27 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                            "a deprivation group has no borough ward with a value",
                            np.where(~summary["complete_se"].to_numpy(), "a group mean has no standard error", None))
     complete = summary[summary["complete"]]
-    for sign in (1, -1):
-        chosen = complete[complete["polarity_sign"] == sign]
-        for size in sorted(chosen["expected"].unique()):
-            subset = chosen[chosen["expected"] == size]
-            if subset.empty:
-                continue
-            rows = groups.set_index(keys).loc[subset.index].reset_index()
-            shape = (len(subset), int(size))
-            result = phe_sii(population=rows["population"].to_numpy().reshape(shape),
-                             value=rows["mean"].to_numpy().reshape(shape),
-                             se=rows["standard_error"].to_numpy().reshape(shape),
-                             value_type=0, multiplier=sign, repetitions=repetitions, rii=True, intercept=True,
-                             seed=seed)
-            position = out.set_index(keys).index.get_indexer(subset.index)
-            for column in columns:
-                out.loc[position, column] = result[column]
+    # One simulation call per category (then per polarity and group count): a series' simulated limits
+    # depend on its place among the series of its call, so a community breakdown never changes the
+    # limits of the whole population ('All') or of another breakdown.
+    for category in sorted(complete.index.get_level_values("category").unique()):
+        in_category = complete[complete.index.get_level_values("category") == category]
+        for sign in (1, -1):
+            chosen = in_category[in_category["polarity_sign"] == sign]
+            for size in sorted(chosen["expected"].unique()):
+                subset = chosen[chosen["expected"] == size]
+                if subset.empty:
+                    continue
+                rows = groups.set_index(keys).loc[subset.index].reset_index()
+                shape = (len(subset), int(size))
+                result = phe_sii(population=rows["population"].to_numpy().reshape(shape),
+                                 value=rows["mean"].to_numpy().reshape(shape),
+                                 se=rows["standard_error"].to_numpy().reshape(shape),
+                                 value_type=0, multiplier=sign, repetitions=repetitions, rii=True, intercept=True,
+                                 seed=seed)
+                position = out.set_index(keys).index.get_indexer(subset.index)
+                for column in columns:
+                    out.loc[position, column] = result[column]
     crosses_zero = (out["rii"] <= 0) | (out["rii_lower_ci"] <= 0)
     out.loc[crosses_zero, ["rii", "rii_lower_ci", "rii_upper_ci"]] = np.nan
     out.loc[crosses_zero, "note"] = ("RII not reported: the fitted line reaches zero at one end of the deprivation "

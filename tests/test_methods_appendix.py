@@ -66,7 +66,7 @@ def test_every_intermediate_and_marts_model_appears_exactly_once(models):
 def test_fct_gap_measure_formula_is_taken_verbatim(models):
     entry = next(m for m in models if m.name == "fct_gap_measure")
     assert entry.definition == ("every gap measure with its 95 % confidence interval, tidy: one row per "
-                                "indicator × sex × period × measure × deprivation grouping.")
+                                "indicator × sex × category × period × measure × deprivation grouping.")
     body_lines = [line.strip() for line in entry.body.splitlines()]
     assert "absolute_gap = s · (m_least − m_most)" in body_lines
     assert "95 % CI: absolute_gap ∓ 1.959963984540054 · √(SE_least² + SE_most²)" in body_lines

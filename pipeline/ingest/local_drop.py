@@ -4,6 +4,12 @@ Columns (header row anywhere near the top; names case-insensitive): `area_code`,
 `value`, optionally `lower_ci`, `upper_ci`, `count`, `denominator`; any other column (e.g.
 `area_name`, `note`) is kept as it is, in `extra` (JSON). CSV (UTF-8 with or without BOM, or
 cp1252) or XLSX (first sheet). Values stay strings as delivered.
+
+Community breakdowns (optional): a `category` column (or `Category`) names the group a row
+describes, e.g. `Asian`, with an optional `category_type` (or `Category Type`) naming the breakdown,
+e.g. `Ethnic groups`. The models label such rows `'<category_type>: <category>'` (the category as
+given when there is no type) and put them through the same gap measures as the whole population; a
+file without these columns, or an empty or `All` category cell, is the whole population (`'All'`).
 """
 
 from __future__ import annotations
@@ -13,14 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import SourceFileError, read_csv_table, with_line_columns
+from pipeline.ingest.csv_file import SourceFileError, find_column, read_csv_table, with_line_columns
 from pipeline.ingest.spreadsheet import read_xlsx_table
 
 RAW_TABLE = "local_indicator_value"
 TITLE = "Local ward indicator values"
 REQUIRED = ["area_code", "period", "sex", "value"]
 OPTIONAL = ["lower_ci", "upper_ci", "count", "denominator"]
-OUTPUT = ["indicator_id", *REQUIRED, *OPTIONAL, "extra", "_file", "_line", "_fields", "_width"]
+# the community breakdown a row describes, and the header names it is found under (case-insensitive)
+BREAKDOWN = {"category_type": ("category_type", "category type"), "category": ("category",)}
+OUTPUT = ["indicator_id", *REQUIRED, *OPTIONAL, *BREAKDOWN, "extra", "_file", "_line", "_fields", "_width"]
 
 
 def read_table(path: Path):
@@ -42,7 +50,10 @@ def read(paths: list[Path], indicator_id: str) -> pd.DataFrame:
         for column in REQUIRED + OPTIONAL:
             original = lowered.get(column)
             out[column] = table.frame[original].str.strip() if original else pd.Series([""] * len(out), dtype="str")
-        extras = [h for h in table.header if h and h.lower() not in REQUIRED + OPTIONAL]
+        found = {column: find_column(table, *names, required=False) for column, names in BREAKDOWN.items()}
+        for column, original in found.items():
+            out[column] = table.frame[original].str.strip() if original else pd.Series([""] * len(out), dtype="str")
+        extras = [h for h in table.header if h and h.lower() not in REQUIRED + OPTIONAL and h not in found.values()]
         out["extra"] = [json.dumps({h: row[h] for h in extras}, ensure_ascii=False, sort_keys=True)
                         for _, row in table.frame[extras].iterrows()] if extras else "{}"
         with_line_columns(out, table)

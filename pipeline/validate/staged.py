@@ -31,9 +31,13 @@ def staged_suites() -> dict[str, list[Check]]:
             Check("ci_contains_value", "lower ≤ value where both are published",
                   gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="value", column_B="lower_ci", or_equal=True,
                                                               ignore_row_if="either_value_is_missing")),
+            Check("category_present", "every row names its category ('All' for the whole population)",
+                  gxe.ExpectColumnValuesToNotBeNull(column="category")),
         ],
         "staging.stg_local__indicator_value": [
             Check("period_sorts", "every period has a sortable form", gxe.ExpectColumnValuesToNotBeNull(column="period_sort")),
+            Check("category_present", "every row names its category ('All' for the whole population)",
+                  gxe.ExpectColumnValuesToNotBeNull(column="category")),
         ],
     }
 

@@ -133,7 +133,8 @@ def prepare_local(frame: pd.DataFrame, config: Config, ward_codes: set[str]) -> 
     columns = {"value": "value", "lower": "lower_ci", "upper": "upper_ci", "count": "count",
                "denominator": "denominator", "indicator": "indicator_id", "area": "area_code", "period": "period"}
     checks = indicator_value_checks(gxe, frame, config, columns,
-                                    ["_source", "_file", "indicator_id", "area_code", "sex", "period"])
+                                    ["_source", "_file", "indicator_id", "area_code", "sex", "category_type",
+                                     "category", "period"])
     known = sorted(ward_codes | {config.la_code, config.comparator_code})
     checks += [
         Check("sex_known", "sex must be Male, Female or Persons",

@@ -1,4 +1,4 @@
--- int_deprivation_group: the borough's wards grouped by deprivation, per indicator × sex × period,
+-- int_deprivation_group: the borough's wards grouped by deprivation, per indicator × sex × category × period,
 -- for each grouping: local_quintile, local_decile, national_quintile, national_decile
 -- (int_ward_deprivation; group 1 = most deprived).
 --
@@ -15,6 +15,7 @@ with ward as (
     select
         val.indicator_id,
         val.sex,
+        val.category,
         val.period,
         val.value,
         val.lower_ci,
@@ -30,21 +31,22 @@ with ward as (
 ),
 
 grouped as (
-    select indicator_id, sex, period, 'local_quintile' as grouping, local_quintile as deprivation_group,
+    select indicator_id, sex, category, period, 'local_quintile' as grouping, local_quintile as deprivation_group,
         value, lower_ci, upper_ci, population from ward
     union all
-    select indicator_id, sex, period, 'local_decile', local_decile, value, lower_ci, upper_ci, population from ward
+    select indicator_id, sex, category, period, 'local_decile', local_decile, value, lower_ci, upper_ci, population from ward
     union all
-    select indicator_id, sex, period, 'national_quintile', national_quintile, value, lower_ci, upper_ci, population
+    select indicator_id, sex, category, period, 'national_quintile', national_quintile, value, lower_ci, upper_ci, population
     from ward
     union all
-    select indicator_id, sex, period, 'national_decile', national_decile, value, lower_ci, upper_ci, population
+    select indicator_id, sex, category, period, 'national_decile', national_decile, value, lower_ci, upper_ci, population
     from ward
 )
 
 select
     indicator_id,
     sex,
+    category,
     period,
     grouping,
     deprivation_group,
@@ -55,5 +57,5 @@ select
     group_mean_standard_error(population, lower_ci, upper_ci) as standard_error
 from grouped
 where deprivation_group is not null
-group by indicator_id, sex, period, grouping, deprivation_group
-order by indicator_id, sex, period, grouping, deprivation_group
+group by indicator_id, sex, category, period, grouping, deprivation_group
+order by indicator_id, sex, category, period, grouping, deprivation_group

@@ -1,22 +1,27 @@
 -- int_indicator_value__configured: the values of the indicators and sexes that fsot.toml declares,
--- from the one source each declares: its Fingertips source (area rows only; deprivation-category rows
--- are left out) or, for source = "local", the council's local drops; with each indicator's metadata: theme, unit, polarity (polarity_sign = +1
--- higher-is-better, −1 lower-is-better) and baseline period.
+-- from the one source each declares: its Fingertips source (area rows; deprivation-category rows such
+-- as England's "Most deprived decile" are left out, fsot computes its own deprivation groups) or, for
+-- source = "local", the council's local drops; with each indicator's metadata: theme, unit, polarity
+-- (polarity_sign = +1 higher-is-better, −1 lower-is-better) and baseline period.
+-- category: the community breakdown ('All' = the whole population; otherwise '<Category Type>:
+-- <Category>', e.g. 'Ethnic groups: Asian', from Fingertips' non-deprivation category rows or a local
+-- drop's category column). It is part of every key downstream, next to sex: each breakdown goes
+-- through the same gap measures, benchmarks, changes and trends as the whole population.
 --
 -- Disclosure control (fsot.toml [disclosure]): a value whose count is 1 … max_suppressed_count
 -- (default 7) is suppressed here, value and limits NULL, with a note, so no published figure, gap or
 -- trend downstream is computed from it. A count of 0 is not disclosive and is kept.
 with published as (
     select
-        indicator_id, sex, period, period_sort, period_range, area_code, area_name, area_type, value, lower_ci,
-        upper_ci, "count", denominator, value_note, _source, _file, _line
+        indicator_id, sex, category, period, period_sort, period_range, area_code, area_name, area_type, value,
+        lower_ci, upper_ci, "count", denominator, value_note, _source, _file, _line
     from staging.stg_fingertips__indicator_value
-    where not is_category_row
+    where not is_deprivation_category
 ),
 
 local_drop as (
     select
-        indicator_id, sex, period, period_sort, cast(null as varchar) as period_range, area_code,
+        indicator_id, sex, category, period, period_sort, cast(null as varchar) as period_range, area_code,
         cast(null as varchar) as area_name, 'local drop' as area_type, value, lower_ci, upper_ci,
         "count", denominator, value_note, _source, _file, _line
     from staging.stg_local__indicator_value
@@ -40,6 +45,7 @@ select
     cfg.baseline_period,
     val.period = cfg.baseline_period as is_baseline,
     val.sex,
+    val.category,
     val.period,
     val.period_sort,
     val.period_range,

@@ -1,10 +1,10 @@
 -- int_target_area_value: each target area of fsot.toml, and the rest of the borough outside it, as a
--- population-weighted mean of its wards, per indicator × sex × period, with a standard error from the
+-- population-weighted mean of its wards, per indicator × sex × category × period, with a standard error from the
 -- wards' published 95 % limits (same formulas as int_deprivation_group):
 --     m = Σ P·v / Σ P,    SE(m) = √(Σ P²·SE_w²) / Σ P with SE_w = (U − L) / (2 · 1.959963984540054)
 --     (macro group_mean_standard_error in sql/macros)
 with ward as (
-    select val.indicator_id, val.sex, val.period, val.area_code as ward_code, val.value, val.lower_ci,
+    select val.indicator_id, val.sex, val.category, val.period, val.area_code as ward_code, val.value, val.lower_ci,
         val.upper_ci, dep.population
     from intermediate.int_indicator_value__configured as val
     inner join intermediate.int_ward_deprivation as dep on dep.ward_code = val.area_code
@@ -25,6 +25,7 @@ membership as (
 select
     indicator_id,
     sex,
+    category,
     period,
     target_area,
     case when in_area then 'target area' else 'rest of borough' end as part,
@@ -33,5 +34,5 @@ select
     sum(population * value) / sum(population) as mean,
     group_mean_standard_error(population, lower_ci, upper_ci) as standard_error
 from membership
-group by indicator_id, sex, period, target_area, in_area
-order by indicator_id, sex, period, target_area, part desc
+group by indicator_id, sex, category, period, target_area, in_area
+order by indicator_id, sex, category, period, target_area, part desc

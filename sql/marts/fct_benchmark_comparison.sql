@@ -1,5 +1,8 @@
 -- fct_benchmark_comparison: is an area better, similar or worse than its benchmark?
--- one row per indicator × sex × period × area × benchmark.
+-- one row per indicator × sex × category × period × area × benchmark.
+-- category: 'All' (the whole population) or a community breakdown; a breakdown is compared with
+-- England's value for the same breakdown (no row when England has none), and a target area's breakdown
+-- with the same breakdown in the rest of the borough.
 --
 -- Areas vs England (the comparator in fsot.toml): each borough ward, the borough (its published row)
 -- and each target area. As Fingertips compares with a benchmark: the area's confidence interval at
@@ -12,30 +15,30 @@
 -- CI d ∓ z·√(SE_area² + SE_rest²); significant when the interval excludes 0.
 -- No interval (suppressed value or no published limits) → "not compared".
 with england as (
-    select indicator_id, sex, period, value as benchmark_value
+    select indicator_id, sex, category, period, value as benchmark_value
     from intermediate.int_indicator_value__configured
     where area_code = getvariable('england_code')
 ),
 
 areas as (
-    select val.indicator_id, val.sex, val.period, 'ward' as area_type, val.area_code, dep.ward_name as area_name,
+    select val.indicator_id, val.sex, val.category, val.period, 'ward' as area_type, val.area_code, dep.ward_name as area_name,
         val.value, (val.upper_ci - val.lower_ci) / (2 * 1.959963984540054) as standard_error
     from intermediate.int_indicator_value__configured as val
     inner join intermediate.int_ward_deprivation as dep on dep.ward_code = val.area_code and dep.in_borough
     union all
-    select indicator_id, sex, period, 'local authority', area_code, area_name, value,
+    select indicator_id, sex, category, period, 'local authority', area_code, area_name, value,
         (upper_ci - lower_ci) / (2 * 1.959963984540054)
     from intermediate.int_indicator_value__configured
     where area_code = getvariable('local_authority_code')
     union all
-    select indicator_id, sex, period, 'target area', target_area, target_area, mean, standard_error
+    select indicator_id, sex, category, period, 'target area', target_area, target_area, mean, standard_error
     from intermediate.int_target_area_value
     where part = 'target area'
 ),
 
 versus_england as (
     select
-        a.indicator_id, a.sex, a.period, a.area_type, a.area_code, a.area_name,
+        a.indicator_id, a.sex, a.category, a.period, a.area_type, a.area_code, a.area_name,
         'England' as benchmark, a.value, e.benchmark_value,
         a.value - e.benchmark_value as difference,
         a.value - 1.959963984540054 * a.standard_error as lower_95,
@@ -44,12 +47,12 @@ versus_england as (
         a.value + 3.090232306167813 * a.standard_error as upper_998,
         e.benchmark_value as compare_to
     from areas as a
-    inner join england as e using (indicator_id, sex, period)
+    inner join england as e using (indicator_id, sex, category, period)
 ),
 
 versus_rest as (
     select
-        t.indicator_id, t.sex, t.period, 'target area' as area_type, t.target_area as area_code,
+        t.indicator_id, t.sex, t.category, t.period, 'target area' as area_type, t.target_area as area_code,
         t.target_area as area_name, 'rest of borough' as benchmark, t.mean as value, r.mean as benchmark_value,
         t.mean - r.mean as difference,
         t.mean - r.mean - 1.959963984540054 * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as lower_95,
@@ -59,7 +62,7 @@ versus_rest as (
         0.0 as compare_to
     from intermediate.int_target_area_value as t
     inner join intermediate.int_target_area_value as r
-        on r.indicator_id = t.indicator_id and r.sex = t.sex and r.period = t.period
+        on r.indicator_id = t.indicator_id and r.sex = t.sex and r.category = t.category and r.period = t.period
         and r.target_area = t.target_area and r.part = 'rest of borough'
     where t.part = 'target area'
 ),
@@ -76,6 +79,7 @@ select
     cfg.unit,
     cfg.polarity,
     c.sex,
+    c.category,
     c.period,
     c.area_type,
     c.area_code,
@@ -98,4 +102,4 @@ select
          else 'similar' end as comparison_998
 from compared as c
 inner join config.indicator as cfg on cfg.indicator_id = c.indicator_id
-order by cfg.sort_order, c.sex, c.period, c.benchmark, c.area_type, c.area_code
+order by cfg.sort_order, c.sex, c.category, c.period, c.benchmark, c.area_type, c.area_code

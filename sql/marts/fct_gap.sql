@@ -1,4 +1,6 @@
--- fct_gap: the gap between the borough's deprived and affluent wards, per indicator × sex × period.
+-- fct_gap: the gap between the borough's deprived and affluent wards, per indicator × sex × category × period.
+-- category: 'All' (the whole population) or a community breakdown ('Ethnic groups: Asian'), whose gap
+-- rests on that breakdown's own ward values (and its own borough and England values).
 --
 -- Orientation: s = polarity_sign (+1 higher-is-better, −1 lower-is-better, from fsot.toml), so that a
 -- positive gap always means "deprived wards are worse off".
@@ -30,6 +32,7 @@ per_period as (
     select
         indicator_id,
         sex,
+        category,
         period,
         min(period_sort) as period_sort,
         bool_or(is_baseline) as is_baseline,
@@ -50,11 +53,11 @@ per_period as (
             / sum(population) filter (where local_quintile = 5 and value is not null)
             as least_deprived_mean
     from ward
-    group by indicator_id, sex, period
+    group by indicator_id, sex, category, period
 ),
 
 area_value as (
-    select indicator_id, sex, period, area_code, value
+    select indicator_id, sex, category, period, area_code, value
     from intermediate.int_indicator_value__configured
     where area_code in (getvariable('local_authority_code'), getvariable('england_code'))
 ),
@@ -76,6 +79,7 @@ select
     cfg.unit,
     cfg.polarity,
     gap.sex,
+    gap.category,
     gap.period,
     gap.period_sort,
     gap.is_baseline,
@@ -95,7 +99,7 @@ select
     gap.absolute_gap,
     gap.relative_gap,
     gap.absolute_gap - max(gap.absolute_gap) filter (where gap.is_baseline)
-        over (partition by gap.indicator_id, gap.sex) as absolute_gap_change_since_baseline,
+        over (partition by gap.indicator_id, gap.sex, gap.category) as absolute_gap_change_since_baseline,
     slope.sii,
     slope.sii_lower_ci,
     slope.sii_upper_ci,
@@ -105,12 +109,15 @@ select
 from gap
 inner join config.indicator as cfg on cfg.indicator_id = gap.indicator_id
 left join intermediate.int_slope_index as slope
-    on slope.indicator_id = gap.indicator_id and slope.sex = gap.sex and slope.period = gap.period
+    on slope.indicator_id = gap.indicator_id and slope.sex = gap.sex and slope.category = gap.category
+    and slope.period = gap.period
     and slope.grouping = 'local_quintile' 
 left join area_value as borough
-    on borough.indicator_id = gap.indicator_id and borough.sex = gap.sex and borough.period = gap.period
+    on borough.indicator_id = gap.indicator_id and borough.sex = gap.sex and borough.category = gap.category
+    and borough.period = gap.period
     and borough.area_code = getvariable('local_authority_code')
 left join area_value as england
-    on england.indicator_id = gap.indicator_id and england.sex = gap.sex and england.period = gap.period
+    on england.indicator_id = gap.indicator_id and england.sex = gap.sex and england.category = gap.category
+    and england.period = gap.period
     and england.area_code = getvariable('england_code')
-order by cfg.sort_order, gap.sex, gap.period_sort
+order by cfg.sort_order, gap.sex, gap.category, gap.period_sort

@@ -1,6 +1,6 @@
 -- fct_gap_change: has each gap narrowed or widened since the baseline?
--- one row per indicator × sex × measure × grouping: the latest period against the indicator's
--- baseline period (fsot.toml).
+-- one row per indicator × sex × category × measure × grouping: the latest period against the indicator's
+-- baseline period (fsot.toml). category: 'All' (the whole population) or a community breakdown.
 --
 -- Absolute gap and SII (differences, in the indicator's unit):
 --     change = latest − baseline,   SE_p = (U_p − L_p) / (2 · 1.959963984540054) for each period p,
@@ -17,8 +17,8 @@ with measure as (
         v.period_sort,
         m.measure in ('relative_gap', 'rii') as is_ratio
     from marts.fct_gap_measure as m
-    inner join (select distinct indicator_id, sex, period, period_sort
-                from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, period)
+    inner join (select distinct indicator_id, sex, category, period, period_sort
+                from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, category, period)
 ),
 
 scaled as (
@@ -32,7 +32,7 @@ scaled as (
 
 pairs as (
     select
-        latest.indicator_id, latest.indicator_name, latest.unit, latest.polarity, latest.sex, latest.measure,
+        latest.indicator_id, latest.indicator_name, latest.unit, latest.polarity, latest.sex, latest.category, latest.measure,
         latest.grouping, latest.is_ratio,
         baseline.period as baseline_period, latest.period as latest_period,
         baseline.value as baseline_value, latest.value as latest_value,
@@ -41,8 +41,9 @@ pairs as (
     from scaled as latest
     inner join scaled as baseline
         on baseline.indicator_id = latest.indicator_id and baseline.sex = latest.sex
+        and baseline.category = latest.category
         and baseline.measure = latest.measure and baseline.grouping = latest.grouping and baseline.is_baseline
-    qualify latest.period_sort = max(latest.period_sort) over (partition by latest.indicator_id, latest.sex,
+    qualify latest.period_sort = max(latest.period_sort) over (partition by latest.indicator_id, latest.sex, latest.category,
                                                                  latest.measure, latest.grouping)
 )
 
@@ -52,6 +53,7 @@ select
     unit,
     polarity,
     sex,
+    category,
     measure,
     grouping,
     baseline_period,
@@ -73,4 +75,4 @@ select
     end as verdict,
     'z-test of the difference between two independent estimates (95%)' as method
 from pairs
-order by indicator_id, sex, measure, grouping
+order by indicator_id, sex, category, measure, grouping

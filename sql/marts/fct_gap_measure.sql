@@ -1,5 +1,8 @@
 -- fct_gap_measure: every gap measure with its 95 % confidence interval, tidy:
--- one row per indicator × sex × period × measure × deprivation grouping.
+-- one row per indicator × sex × category × period × measure × deprivation grouping.
+--
+-- category: 'All' = the whole population, otherwise a community breakdown (e.g. 'Ethnic groups: Asian'),
+-- measured in the same way on its own wards' values.
 --
 -- s = polarity_sign (+1 higher-is-better, −1 lower-is-better): positive absolute gaps and relative
 -- gaps above 1 always mean "the most deprived group is worse off".
@@ -23,6 +26,7 @@ with ends as (
     select
         indicator_id,
         sex,
+        category,
         period,
         grouping,
         max(mean) filter (where deprivation_group = 1) as most_mean,
@@ -33,7 +37,7 @@ with ends as (
         max(wards_with_value) filter (where deprivation_group = groups_in_grouping) as least_wards,
         max(groups_in_grouping) as groups_in_grouping
     from intermediate.int_deprivation_group
-    group by indicator_id, sex, period, grouping
+    group by indicator_id, sex, category, period, grouping
 ),
 
 oriented as (
@@ -51,7 +55,7 @@ oriented as (
 
 measures as (
     select
-        indicator_id, sex, period, grouping, 'absolute_gap' as measure,
+        indicator_id, sex, category, period, grouping, 'absolute_gap' as measure,
         absolute_gap as value,
         absolute_gap - 1.959963984540054 * absolute_se as lower_ci,
         absolute_gap + 1.959963984540054 * absolute_se as upper_ci,
@@ -61,7 +65,7 @@ measures as (
     from oriented
     union all
     select
-        indicator_id, sex, period, grouping, 'relative_gap',
+        indicator_id, sex, category, period, grouping, 'relative_gap',
         relative_gap,
         relative_gap * exp(-1.959963984540054 * log_ratio_se),
         relative_gap * exp(1.959963984540054 * log_ratio_se),
@@ -70,7 +74,7 @@ measures as (
     from oriented
     union all
     select
-        gap.indicator_id, gap.sex, gap.period, 'ward', 'range_gap', gap.range_gap,
+        gap.indicator_id, gap.sex, gap.category, gap.period, 'ward', 'range_gap', gap.range_gap,
         gap.range_gap - 1.959963984540054 * sqrt(((best.upper_ci - best.lower_ci) / 3.919927969080108) ^ 2
                                                  + ((worst.upper_ci - worst.lower_ci) / 3.919927969080108) ^ 2),
         gap.range_gap + 1.959963984540054 * sqrt(((best.upper_ci - best.lower_ci) / 3.919927969080108) ^ 2
@@ -79,24 +83,26 @@ measures as (
         1, 1, null
     from marts.fct_gap as gap
     left join marts.fct_ward_indicator as best
-        on best.indicator_id = gap.indicator_id and best.sex = gap.sex and best.period = gap.period
+        on best.indicator_id = gap.indicator_id and best.sex = gap.sex and best.category = gap.category
+        and best.period = gap.period
         and best.ward_code = gap.best_ward_code
     left join marts.fct_ward_indicator as worst
-        on worst.indicator_id = gap.indicator_id and worst.sex = gap.sex and worst.period = gap.period
+        on worst.indicator_id = gap.indicator_id and worst.sex = gap.sex and worst.category = gap.category
+        and worst.period = gap.period
         and worst.ward_code = gap.worst_ward_code
     union all
     select
-        s.indicator_id, s.sex, s.period, s.grouping, 'sii', s.sii, s.sii_lower_ci, s.sii_upper_ci, s.method,
+        s.indicator_id, s.sex, s.category, s.period, s.grouping, 'sii', s.sii, s.sii_lower_ci, s.sii_upper_ci, s.method,
         o.most_wards, o.least_wards, o.groups_in_grouping
     from intermediate.int_slope_index as s
-    inner join oriented as o using (indicator_id, sex, period, grouping)
+    inner join oriented as o using (indicator_id, sex, category, period, grouping)
     union all
     select
-        s.indicator_id, s.sex, s.period, s.grouping, 'rii', s.rii, s.rii_lower_ci, s.rii_upper_ci,
+        s.indicator_id, s.sex, s.category, s.period, s.grouping, 'rii', s.rii, s.rii_lower_ci, s.rii_upper_ci,
         replace(s.method, 'slope index', 'relative index'),
         o.most_wards, o.least_wards, o.groups_in_grouping
     from intermediate.int_slope_index as s
-    inner join oriented as o using (indicator_id, sex, period, grouping)
+    inner join oriented as o using (indicator_id, sex, category, period, grouping)
 )
 
 select
@@ -105,6 +111,7 @@ select
     cfg.unit,
     cfg.polarity,
     m.sex,
+    m.category,
     m.period,
     cfg.baseline_period = m.period as is_baseline,
     m.measure,
@@ -130,8 +137,9 @@ select
 from measures as m
 inner join config.indicator as cfg on cfg.indicator_id = m.indicator_id
 left join marts.fct_gap as g
-    on g.indicator_id = m.indicator_id and g.sex = m.sex and g.period = m.period
+    on g.indicator_id = m.indicator_id and g.sex = m.sex and g.category = m.category and g.period = m.period
 left join intermediate.int_slope_index as slope
-    on slope.indicator_id = m.indicator_id and slope.sex = m.sex and slope.period = m.period
+    on slope.indicator_id = m.indicator_id and slope.sex = m.sex and slope.category = m.category
+    and slope.period = m.period
     and slope.grouping = m.grouping
-order by cfg.sort_order, m.sex, m.period, m.measure, m.grouping
+order by cfg.sort_order, m.sex, m.category, m.period, m.measure, m.grouping

@@ -1,6 +1,8 @@
 -- fct_target_progress: is the borough on track for its 2031 targets?
 -- one row per target (fsot.toml [[indicators]] targets) × sex × period from the baseline on (one row
 -- with a note when the measure has no value at all).
+-- category: targets are set on the whole population only, so it is always 'All' (the subject's
+-- community breakdowns are not compared with a target; see fct_target_trajectory).
 --
 -- Subject: the borough's own value (measure = 'value') or one of its gap measures (fct_gap_measure).
 -- Expected value E_p: the trajectory (marts.fct_target_trajectory: linear or proportional from the
@@ -21,23 +23,23 @@
 -- Confidence, 2nd ed.; the trajectories are fsot's own (fct_target_trajectory).
 with subject as (
     select
-        indicator_id, sex, 'value' as measure, 'borough' as grouping, period, period_sort, value, lower_ci,
+        indicator_id, sex, category, 'value' as measure, 'borough' as grouping, period, period_sort, value, lower_ci,
         upper_ci, polarity_sign as better_sign, false as is_ratio
     from intermediate.int_indicator_value__configured
     where area_code = getvariable('local_authority_code')
     union all
     select
-        m.indicator_id, m.sex, m.measure, m.grouping, m.period, v.period_sort, m.value, m.lower_ci, m.upper_ci,
+        m.indicator_id, m.sex, m.category, m.measure, m.grouping, m.period, v.period_sort, m.value, m.lower_ci, m.upper_ci,
         -1 as better_sign, m.measure in ('relative_gap', 'rii') as is_ratio
     from marts.fct_gap_measure as m
-    inner join (select distinct indicator_id, sex, period, period_sort
-                from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, period)
+    inner join (select distinct indicator_id, sex, category, period, period_sort
+                from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, category, period)
 ),
 
 target as (
     select distinct
-        t.target_id, t.indicator_id, cfg.indicator_name, cfg.short_name, cfg.unit, cfg.baseline_period, t.sex, t.measure,
-        t.grouping, t.shape
+        t.target_id, t.indicator_id, cfg.indicator_name, cfg.short_name, cfg.unit, cfg.baseline_period, t.sex,
+        'All' as category, t.measure, t.grouping, t.shape
     from config.indicator_target as t
     inner join config.indicator as cfg using (indicator_id)
 ),
@@ -49,7 +51,7 @@ actual as (
         min(s.period_sort) filter (where s.period = target.baseline_period)
             over (partition by target.target_id, target.sex) as baseline_sort
     from target
-    left join subject as s using (indicator_id, sex, measure, grouping)
+    left join subject as s using (indicator_id, sex, category, measure, grouping)
 ),
 
 compared as (
@@ -62,7 +64,8 @@ compared as (
                             else value - path.expected_value end) as oriented_distance
     from actual
     left join marts.fct_target_trajectory as path
-        on path.target_id = actual.target_id and path.sex = actual.sex and path.year = least(actual.period_year, path.target_year)
+        on path.target_id = actual.target_id and path.sex = actual.sex and path.category = actual.category
+        and path.year = least(actual.period_year, path.target_year)
     where actual.period_sort >= actual.baseline_sort or actual.baseline_sort is null
 )
 
@@ -73,6 +76,7 @@ select
     short_name,
     unit,
     sex,
+    category,
     measure,
     grouping,
     shape,

@@ -1,5 +1,8 @@
 -- fct_target_trajectory: the path from each target's baseline to its 2031 target, year by year.
 -- one row per target (fsot.toml [[indicators]] targets; target_id = indicator id-position) × sex × year, baseline year to target year.
+-- category: targets are set on the whole population only, so it is always 'All'. A target cannot name a
+-- community breakdown yet (that would need a category in fsot.toml's targets and config.indicator_target;
+-- the join below is where it would replace 'All').
 --
 -- Subject of a target: the borough's own value (measure = 'value', grouping = 'borough') or one of its
 -- gap measures in marts.fct_gap_measure (absolute_gap, relative_gap, range_gap, sii, rii).
@@ -13,23 +16,24 @@
 -- Reference: no OHID/Fingertips standard defines target trajectories; these two shapes are fsot's
 -- definitions, stated here in full.
 with baseline as (
-    select indicator_id, sex, 'value' as measure, 'borough' as grouping, period, value
+    select indicator_id, sex, category, 'value' as measure, 'borough' as grouping, period, value
     from intermediate.int_indicator_value__configured
     where area_code = getvariable('local_authority_code') and is_baseline
     union all
-    select indicator_id, sex, measure, grouping, period, value
+    select indicator_id, sex, category, measure, grouping, period, value
     from marts.fct_gap_measure
     where is_baseline
 ),
 
 target as (
     select
-        t.target_id, t.indicator_id, t.sex, t.measure, t.grouping, t.shape, b.period as baseline_period,
+        t.target_id, t.indicator_id, t.sex, b.category, t.measure, t.grouping, t.shape, b.period as baseline_period,
         period_end_year(b.period) as baseline_year, b.value as baseline_value,
         coalesce(t.target_value, b.value * (1 - t.reduction)) as target_value,
         getvariable('target_year') as target_year
     from config.indicator_target as t
-    inner join baseline as b using (indicator_id, sex, measure, grouping)
+    inner join baseline as b on b.indicator_id = t.indicator_id and b.sex = t.sex and b.category = 'All'
+        and b.measure = t.measure and b.grouping = t.grouping
 ),
 
 path as (
@@ -42,6 +46,7 @@ select
     target_id,
     indicator_id,
     sex,
+    category,
     measure,
     grouping,
     shape,

@@ -1,4 +1,5 @@
--- fct_ward_indicator: one row per ward × indicator × sex × period, tidy.
+-- fct_ward_indicator: one row per ward × indicator × sex × category × period, tidy.
+-- category: 'All' (the whole population) or a community breakdown, e.g. 'Ethnic groups: Asian'.
 -- Value and 95 % limits as published (NULL when suppressed; value_note says why), count and
 -- denominator, and the ward's deprivation: IMD score, national decile, local quintile
 -- (int_ward_deprivation). Rows for wards outside the borough are kept (in_borough = false) for
@@ -10,6 +11,7 @@ select
     val.unit,
     val.polarity,
     val.sex,
+    val.category,
     val.period,
     val.period_sort,
     val.is_baseline,
@@ -34,4 +36,4 @@ select
     val._line as source_line
 from intermediate.int_indicator_value__configured as val
 inner join intermediate.int_ward_deprivation as ward on ward.ward_code = val.area_code
-order by val.indicator_order, val.sex, val.period_sort, ward.local_rank, ward.ward_code
+order by val.indicator_order, val.sex, val.category, val.period_sort, ward.local_rank, ward.ward_code

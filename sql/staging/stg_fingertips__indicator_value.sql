@@ -6,8 +6,14 @@
 -- note says which marker was found when the publisher gave none.
 -- period_sort: the export's "Time period Sortable" (e.g. 20120000), or the first year in the
 -- period label × 10000 where that column is empty (local drops).
--- is_category_row: rows that describe a deprivation category (e.g. "Most deprived decile") rather
--- than an area.
+-- category: the community breakdown the row describes, '<Category Type>: <Category>' (e.g.
+-- 'Ethnic groups: Asian'), or 'All' when Category Type is empty (the whole population); never NULL.
+-- category_name: the export's Category as delivered (NULL when empty).
+-- is_category_row: rows with any Category Type (a breakdown rather than the whole population).
+-- is_deprivation_category: rows whose Category Type names deprivation (case-insensitive, e.g.
+-- "County & UA deprivation deciles in England (IMD2019, 4/21 geography)" with Category "Most deprived
+-- decile (IMD2019)"): England's or a region's values by deprivation decile, which fsot computes itself
+-- from the borough's wards, so int_indicator_value__configured leaves them out.
 with source as (
     select * from raw.fingertips_indicator_value
 ),
@@ -29,9 +35,12 @@ renamed as (
         nullif(parent_name, '') as parent_name,
         sex,
         nullif(age, '') as age,
+        case when coalesce(trim(category_type), '') = '' then 'All'
+             else trim(category_type) || coalesce(': ' || nullif(trim(category), ''), '') end as category,
         nullif(category_type, '') as category_type,
-        nullif(category, '') as category,
+        nullif(category, '') as category_name,
         category_type <> '' as is_category_row,
+        coalesce(category_type ilike '%deprivation%', false) as is_deprivation_category,
         time_period as period,
         coalesce(
             try_cast(nullif(time_period_sortable, '') as integer),
