@@ -96,8 +96,7 @@ def test_the_pdf_has_a_page_per_section_and_no_blank_page(report, tmp_path):
 
 def expected_summary(con, config) -> list[list[str]]:
     """The summary table worked out from the marts directly, formatted as the report formats it."""
-    columns = {r[0] for r in con.execute("describe marts.fct_gap_measure").fetchall()}
-    whole = "and m.category = 'All'" if "category" in columns else ""  # not a community breakdown
+    whole = "and m.category = 'All'"  # the whole population, not a community breakdown
     def number(value, unit, signed=False):
         text = f"{value:+.1f}" if signed else f"{value:.1f}"
         return f"{text} percentage points" if unit == "%" else f"{text} {unit}"
@@ -186,3 +185,15 @@ def test_the_headline_counts_the_summary_tables_verdicts(report):
     assert sentence.startswith(f"Of {len(verdicts)} headline gaps, {verdicts.count('narrowed')} narrowed and "
                                f"{verdicts.count('widened')} widened significantly since baseline; "
                                f"{verdicts.count('no significant change')} show no significant change.")
+
+
+def test_community_breakdowns_get_their_own_rows_and_leave_the_headlines_alone(tmp_path):
+    import test_category  # the tiny project with an Asian breakdown of unemployment, worked by hand there
+
+    config = test_category.build(tmp_path / "with", with_breakdown=True)
+    html = write_report(config, "2026-Q3", pdf=False).read_text()
+    communities = table_cells(html, "communities-table")
+    assert ["Unemployment", "Persons", "Ethnic groups: Asian", "2019/20", "10.00"] == communities[1][:5]
+    plain = test_category.build(tmp_path / "without", with_breakdown=False)
+    plain_html = write_report(plain, "2026-Q3", pdf=False).read_text()
+    assert table_cells(html, "summary-table") == table_cells(plain_html, "summary-table")

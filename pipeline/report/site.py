@@ -74,7 +74,7 @@ def _direction(gap: float) -> str:
 
 def _whole_population(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows for the whole population (community breakdowns carry another `category`)."""
-    return frame[frame["category"] == "All"] if "category" in frame.columns else frame
+    return frame[frame["category"] == "All"]
 
 
 def sources_line(config: Config, source_ids: set[str]) -> str:
@@ -90,9 +90,13 @@ def read_marts(con) -> dict[str, pd.DataFrame]:
             select gap.*, period_end_year(gap.period) as period_year, m.lower_ci as gap_lower_ci,
                    m.upper_ci as gap_upper_ci
             from marts.fct_gap as gap
-            left join marts.fct_gap_measure as m using ({_gap_join_columns(con)})
-            where m.measure = '{HEADLINE[0]}' and m.grouping = '{HEADLINE[1]}'""",
-        "measures": "select * from marts.fct_gap_measure",
+            left join marts.fct_gap_measure as m
+                on m.indicator_id = gap.indicator_id and m.sex = gap.sex and m.category = gap.category
+                and m.period = gap.period and m.measure = '{HEADLINE[0]}' and m.grouping = '{HEADLINE[1]}'""",
+        "measures": """
+            select m.*, v.period_sort from marts.fct_gap_measure as m
+            inner join (select distinct indicator_id, sex, period, period_sort
+                        from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, period)""",
         "changes": "select * from marts.fct_gap_change",
         "trends": "select * from marts.fct_trend",
         "progress": "select * from marts.fct_target_progress",
@@ -105,11 +109,6 @@ def read_marts(con) -> dict[str, pd.DataFrame]:
             where g.grouping = 'local_quintile'""",
     }
     return {name: con.execute(sql).df() for name, sql in queries.items()}
-
-
-def _gap_join_columns(con) -> str:
-    columns = {r[0] for r in con.execute("describe marts.fct_gap").fetchall()}
-    return "indicator_id, sex, period, category" if "category" in columns else "indicator_id, sex, period"
 
 
 def _pick(frame: pd.DataFrame, **equals) -> pd.DataFrame:
@@ -430,9 +429,7 @@ def ward_profile(config: Config, marts: dict) -> dict:
 
 def community_rows(marts: dict) -> list[dict]:
     """Headline gap of every community breakdown (category other than 'All'), latest period."""
-    measures = marts["measures"]
-    if "category" not in measures.columns:
-        return []
+    measures = marts["measures"].sort_values("period_sort")
     chosen = measures[(measures["category"] != "All") & (measures["measure"] == HEADLINE[0])
                       & (measures["grouping"] == HEADLINE[1])]
     rows = []
