@@ -9,8 +9,10 @@
 -- through the same gap measures, benchmarks, changes and trends as the whole population.
 --
 -- Disclosure control (fsot.toml [disclosure]): a value whose count is 1 … max_suppressed_count
--- (default 7) is suppressed here, value and limits NULL, with a note, so no published figure, gap or
--- trend downstream is computed from it. A count of 0 is not disclosive and is kept.
+-- (default 7) is suppressed here, value, limits and count NULL, with a note, so no published figure,
+-- gap or trend downstream is computed from it. A count of 0 is not disclosive and is kept.
+-- Reference: the council's disclosure rule as configured in fsot.toml (the programme's default:
+-- counts 1 to 7).
 with published as (
     select
         indicator_id, sex, category, period, period_sort, period_range, area_code, area_name, area_type, value,

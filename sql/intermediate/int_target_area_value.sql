@@ -1,8 +1,11 @@
 -- int_target_area_value: each target area of fsot.toml, and the rest of the borough outside it, as a
--- population-weighted mean of its wards, per indicator × sex × category × period, with a standard error from the
--- wards' published 95 % limits (same formulas as int_deprivation_group):
+-- population-weighted mean of its wards, per indicator × sex × category × period.
+-- Standard error from the wards' published 95 % limits (same formulas as int_deprivation_group):
 --     m = Σ P·v / Σ P,    SE(m) = √(Σ P²·SE_w²) / Σ P with SE_w = (U − L) / (2 · 1.959963984540054)
 --     (macro group_mean_standard_error in sql/macros)
+-- Reference: variance of a weighted mean of independent estimates, Kirkwood BR & Sterne JAC (2003),
+-- Essential Medical Statistics, 2nd ed.; SE from a 95 % CI as in Altman DG et al. (2000), Statistics
+-- with Confidence, 2nd ed.
 with ward as (
     select val.indicator_id, val.sex, val.category, val.period, val.area_code as ward_code, val.value, val.lower_ci,
         val.upper_ci, dep.population

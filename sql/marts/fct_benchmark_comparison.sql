@@ -12,7 +12,9 @@
 -- (Fingertips technical guidance, "comparing with a benchmark"; the normal approximation is used for
 -- both levels so that the two levels are comparable).
 -- Target area vs the rest of the borough: difference of the two population-weighted means with
--- CI d ∓ z·√(SE_area² + SE_rest²); significant when the interval excludes 0.
+-- CI d ∓ z·√(SE_area² + SE_rest²), z = 1.959963984540054 (95 %) and 3.090232306167813 (99.8 %);
+-- significant when the interval excludes 0 (difference of two independent estimates: Altman DG et al.
+-- (2000), Statistics with Confidence, 2nd ed., ch. 6).
 -- No interval (suppressed value or no published limits) → "not compared".
 with england as (
     select indicator_id, sex, category, period, value as benchmark_value

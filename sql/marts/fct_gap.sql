@@ -18,6 +18,8 @@
 -- fitted line's intercept, for the charts; every other grouping is in fct_gap_measure.
 -- Suppressed ward values (NULL) are left out of every mean, count and range; *_wards_with_value say
 -- how many wards each figure rests on. Confidence intervals of every gap measure are in fct_gap_measure.
+-- Reference: descriptive differences of group means, defined here in full; their confidence intervals,
+-- methods and references are in fct_gap_measure.
 with ward as (
     select
         fwi.*,

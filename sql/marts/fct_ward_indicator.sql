@@ -4,6 +4,8 @@
 -- denominator, and the ward's deprivation: IMD score, national decile, local quintile
 -- (int_ward_deprivation). Rows for wards outside the borough are kept (in_borough = false) for
 -- national comparison.
+-- No computation: values, limits and notes are the publisher's (OHID Fingertips or the council's local
+-- drop), after the disclosure rule of int_indicator_value__configured.
 select
     val.indicator_id,
     val.indicator_name,
