@@ -15,7 +15,6 @@ from pipeline.methods.counts import (
     _format_number,
     _group_codes,
     _group_sum,
-    _group_sum_na_rm,
     _numeric,
     _require_columns,
     byars_lower,

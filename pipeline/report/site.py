@@ -2,8 +2,8 @@
 charts embedded), report.pdf (the same page printed by headless Chromium) and exports/ (every mart
 for Power BI and Excel, with a data dictionary).
 
-Reads only the marts, the raw manifest and fsot.toml; every number and sentence describes what the
-SQL models computed. Text from data (ward, area and indicator names) reaches the page only through
+Reads the marts (and intermediate.int_deprivation_group for the quintile panels), the raw manifest and
+fsot.toml; every number and sentence describes what the SQL models computed; nothing is computed here. Text from data (ward, area and indicator names) reaches the page only through
 Jinja2's autoescaping.
 """
 
