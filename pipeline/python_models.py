@@ -20,10 +20,12 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
     Series: each borough ward, the borough and England for every indicator, sex and category
     (int_indicator_value__configured; category 'All' = the whole population, otherwise a community
-    breakdown), and every absolute gap of fct_gap_measure. The last five
-    points of each series are tested (pipeline.methods.trend): the chi-squared test for trend when
-    the indicator is a proportion (unit %) with counts and denominators, the weighted regression on
-    the 95 % limits otherwise; 99.8 % level with the leave-one-out direction check. Labels are
+    breakdown), and every gap measure of fct_gap_measure (absolute, relative and range gap, SII, RII;
+    series = the measure, subject = the deprivation grouping). The last five points of each series are
+    tested (pipeline.methods.trend): the chi-squared test for trend when the indicator is a proportion
+    (unit %) with counts and denominators, the weighted regression on the 95 % limits otherwise (for
+    the ratios, relative gap and RII, on the log scale, where their limits are symmetric); 99.8 %
+    level with the leave-one-out direction check. Labels are
     polarity-aware; for gaps an increase is "worsening" (the gap widens). Fingertips tests only
     independent periods, so series of overlapping periods (period range over one year, e.g. 5-year
     pooled life expectancy) are "cannot be calculated".
@@ -31,20 +33,24 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     values = con.execute("""
         select v.indicator_id, v.sex, v.category, 'value' as series, v.area_code as subject, coalesce(v.area_name, v.area_code)
                    as subject_name, v.period, v.period_sort, v.period_range, v.value, v.lower_ci, v.upper_ci,
-               v."count", v.denominator, v.unit = '%' as is_proportion, v.polarity_sign = 1 as higher_is_better
+               v."count", v.denominator, v.unit = '%' as is_proportion, v.polarity_sign = 1 as higher_is_better,
+               false as is_ratio
         from intermediate.int_indicator_value__configured as v
         left join intermediate.int_ward_deprivation as w on w.ward_code = v.area_code
         where w.in_borough or v.area_code in (getvariable('local_authority_code'), getvariable('england_code'))
     """).df()
     gaps = con.execute("""
-        select g.indicator_id, g.sex, g.category, 'absolute gap' as series, g.grouping as subject,
+        select g.indicator_id, g.sex, g.category, replace(g.measure, '_', ' ') as series, g.grouping as subject,
                g.group_compared || ' vs ' || g.group_reference as subject_name, g.period, v.period_sort,
-               v.period_range, g.value, g.lower_ci, g.upper_ci, null::double as "count", null::double as denominator,
-               false as is_proportion, false as higher_is_better
+               v.period_range,
+               case when g.measure in ('relative_gap', 'rii') then ln(g.value) else g.value end as value,
+               case when g.measure in ('relative_gap', 'rii') then ln(g.lower_ci) else g.lower_ci end as lower_ci,
+               case when g.measure in ('relative_gap', 'rii') then ln(g.upper_ci) else g.upper_ci end as upper_ci,
+               null::double as "count", null::double as denominator, false as is_proportion,
+               false as higher_is_better, g.measure in ('relative_gap', 'rii') as is_ratio
         from marts.fct_gap_measure as g
         inner join (select distinct indicator_id, sex, category, period, period_sort, period_range
                     from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, category, period)
-        where g.measure = 'absolute_gap'
     """).df()
     series = pd.concat([values, gaps], ignore_index=True).sort_values(
         ["indicator_id", "sex", "category", "series", "subject", "period_sort"], kind="stable")
@@ -57,6 +63,7 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                                   last_period=("period", "last"), points=("period", "size"),
                                   is_proportion=("is_proportion", "first"),
                                   higher_is_better=("higher_is_better", "first"),
+                                  is_ratio=("is_ratio", "first"),
                                   overlapping=("period_range", lambda r: bool((r.fillna("1y") != "1y").any())))
 
     def block(name: str) -> np.ndarray:
@@ -80,7 +87,8 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                       reason)
     out = meta.reset_index()
     out["method"] = np.where(by_proportion, "chi-squared test for trend (proportion)",
-                             "inverse-variance weighted regression on the 95% limits")
+                             np.where(out["is_ratio"], "inverse-variance weighted regression on the log of the "
+                                      "ratio and its 95% limits", "inverse-variance weighted regression on the 95% limits"))
     out["slope_per_period"] = np.where(by_proportion, np.nan, weighted["slope"])
     out["chi_squared"] = chosen["chi2"]
     out["trend"] = label

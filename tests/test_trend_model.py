@@ -58,3 +58,15 @@ def test_steady_series_are_labelled_by_polarity(trends):
 def test_a_series_of_four_points_cannot_be_calculated(trends):
     assert trends.loc["E05000004", "trend"] == "cannot be calculated"
     assert trends.loc["E05000004", "points"] == 4
+
+
+def test_every_gap_measure_has_a_trend_series_with_ratios_tested_on_the_log_scale(tmp_path):
+    config = tiny_project.landed(tmp_path)
+    build_warehouse(config)
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    methods = dict(con.execute("select distinct series, method from marts.fct_trend where series <> 'value'").fetchall())
+    con.close()
+    assert set(methods) == {"absolute gap", "relative gap", "range gap", "sii", "rii"}
+    assert methods["rii"] == methods["relative gap"] == ("inverse-variance weighted regression on the log of the "
+                                                         "ratio and its 95% limits")
+    assert methods["sii"] == "inverse-variance weighted regression on the 95% limits"
