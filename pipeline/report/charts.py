@@ -207,6 +207,6 @@ def quintile_trends_chart(groups: pd.DataFrame, panels: list[dict], title: str, 
     fig.legend(handles, labels, fontsize=8, frameon=False, ncols=5, loc="upper left",
                bbox_to_anchor=(0.06, 1 - 0.62 / (1.0 + 2.6 * rows_n)))
     fig.suptitle(title, x=0.06, y=1 - 0.3 / (1.0 + 2.6 * rows_n), ha="left", va="top", fontsize=12,
-                 fontweight="bold")
+                 fontweight="bold", wrap=True)
     style.footer(fig, sources, demonstration)
     _save(fig, path)

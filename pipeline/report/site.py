@@ -329,7 +329,10 @@ def measure_grid(rows: pd.DataFrame) -> dict:
             f"{best['value']:.2f} ({_ci(best['lower_ci'], best['upper_ci'], 2)})"}
 
 
-def quintile_figure(config: Config, marts: dict, figures: _Figures, demonstration: bool) -> dict | None:
+def quintile_figure(config: Config, marts: dict, figures: _Figures, demonstration: bool,
+                    summary: list[dict]) -> dict | None:
+    """Small multiples of every indicator by local deprivation quintile; the title counts the headline
+    gaps (summary rows) in which the most deprived fifth is worse off."""
     from pipeline.report import charts
 
     groups = _whole_population(marts["quintiles"])
@@ -340,10 +343,12 @@ def quintile_figure(config: Config, marts: dict, figures: _Figures, demonstratio
     if not panels:
         return None
     footer = sources_line(config, {s.id for s in config.sources})
+    known = [r for r in summary if r["gap"] is not None and pd.notna(r["gap"])]
+    worse = sum(1 for r in known if r["gap"] > 0)
+    title = (f"The most deprived fifth of wards is worse off than the least deprived on {worse} of "
+             f"{len(known)} measures")
     return figures.add(
-        lambda p: charts.quintile_trends_chart(groups, panels, "Each indicator by deprivation quintile of wards: the "
-                                               "most deprived fifth stands apart", p, footer,
-                                               demonstration),
+        lambda p: charts.quintile_trends_chart(groups, panels, title, p, footer, demonstration),
         "quintile_trends.png",
         "Small multiples, one panel per indicator: " + "; ".join(p["label"] for p in panels)
         + ". Each panel has five lines, the population-weighted mean of each local deprivation quintile by period.",
@@ -481,7 +486,7 @@ def write_report(config: Config, period: str | None = None, run_date: date | Non
     figures = _Figures(out_dir / "charts")
     summary = summary_rows(config, marts)
     themes = indicator_sections(config, marts, figures, demonstration, progress)
-    quintiles = quintile_figure(config, marts, figures, demonstration)
+    quintiles = quintile_figure(config, marts, figures, demonstration, summary)
     areas = area_sections(config, marts, figures, demonstration)
     manifest = read_manifest(config)
     env = Environment(loader=PackageLoader("pipeline.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
