@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install system-packages sample benchmark clean
+.PHONY: run demo test install system-packages sample benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,13 @@ system-packages:
 	  command -v chromium >/dev/null && command -v pdftoppm >/dev/null; } || \
 	{ echo "error: could not install $(SYSTEM_PACKAGES); as root run: $$hint" >&2; exit 1; }
 
-## Run the whole pipeline (ingest -> build -> report) on the bundled demonstration data.
+## Run the whole pipeline (ingest -> build -> report) on the real public data bundled in data/raw/public/ (fsot.toml).
 run: $(STAMP) system-packages
 	$(BIN)/fsot run
+
+## The same on the synthetic demonstration data (demonstration.toml; reports/demonstration/).
+demo: $(STAMP) system-packages
+	$(BIN)/fsot run --config demonstration.toml
 
 ## Run the whole test suite.
 test: $(STAMP) system-packages
@@ -46,4 +50,4 @@ benchmark: $(STAMP)
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) data/processed/*.duckdb reports/20* logs
+	rm -rf $(VENV) data/processed/*.duckdb data/processed/demonstration reports/20* reports/demonstration logs

@@ -1,3 +1,3 @@
 """fsot: the outcomes-framework analytics pipeline for "A Fairer Stockton-on-Tees"."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -78,6 +78,12 @@ def _step(config, command: str, work):
         log.error("%s", exc)
         write_run_manifest(config, command, started, {"error": str(exc)}, log_path)
         raise FsotError(f"{exc}\n(log: {log_path})") from exc
+    except Exception as exc:  # a bug, not the user's: one line here, the traceback in the log
+        log.exception("unexpected error in %s", command)
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        write_run_manifest(config, command, started, {"error": message}, log_path)
+        raise FsotError(f"fsot stopped on an unexpected error ({message}); nothing was replaced. The details are in "
+                        f"{log_path}: please send that file to the fsot maintainers") from exc
     report_dir = Path(steps["report"]["index"]).parent if "report" in steps else None
     write_run_manifest(config, command, started, steps, log_path, also_to=report_dir)
     return steps

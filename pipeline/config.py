@@ -15,6 +15,11 @@ DEFAULT_CONFIG = PACKAGE_ROOT / "fsot.toml"
 SQL_DIR = PACKAGE_ROOT / "sql"
 
 THEMES = ("health", "employment", "housing", "deprivation")
+# Formats whose rows are LSOA (or OA) level: deprivation scores, lookups, populations and counts.
+LOOKUP_FORMAT = "ons_lsoa_ward_lookup"
+DEPRIVATION_FORMAT = "english_indices_of_deprivation"
+AREA_COUNTS_FORMAT = "area_counts"
+POPULATION_FORMATS = (DEPRIVATION_FORMAT, "lsoa_population", AREA_COUNTS_FORMAT)
 LOCAL_SOURCE = "local"  # an indicator whose values come from `fsot ingest local` drops
 POLARITIES = ("higher-is-better", "lower-is-better")
 # What a target may be set on: the borough's own value, or a gap measure of marts.fct_gap_measure.
@@ -38,6 +43,27 @@ class Source:
     title: str = ""
     demonstration: bool = False
     next_release: str = ""
+    # area_counts only: the period the counts describe (e.g. "2021" for Census 2021) and the file's
+    # columns: area (LSOA/OA code), category, count and, optionally, denominator (else the sum of the
+    # area's counts over all categories).
+    period: str = ""
+    columns: tuple[tuple[str, str], ...] = ()
+
+    def column(self, role: str) -> str | None:
+        return dict(self.columns).get(role)
+
+
+@dataclass(frozen=True)
+class WardVintage:
+    """One set of ward boundaries with the deprivation measured on them.
+
+    `id` labels every output row that rests on it (e.g. "WD17"); `lookup` is the LSOA→ward lookup
+    source, `deprivation` the IoD source of LSOA scores (of the same LSOA vintage as the lookup),
+    `population` the sources whose LSOA populations weight the scores, in order of preference."""
+    id: str
+    lookup: str
+    deprivation: str
+    population: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -68,6 +94,8 @@ class Indicator:
     baseline_period: str
     sexes: tuple[str, ...] = ("Persons",)
     targets: tuple[Target, ...] = ()
+    ward_vintage: str = ""
+    numerator: tuple[str, ...] = ()  # area_counts sources: the categories counted in the numerator
 
     @property
     def higher_is_better(self) -> bool:
@@ -78,6 +106,7 @@ class Indicator:
 class TargetArea:
     name: str
     wards: tuple[str, ...]
+    ward_vintage: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +130,7 @@ class Config:
     sources: tuple[Source, ...]
     indicators: tuple[Indicator, ...]
     target_areas: tuple[TargetArea, ...] = field(default_factory=tuple)
+    ward_vintages: tuple[WardVintage, ...] = field(default_factory=tuple)
     suppression_markers: tuple[str, ...] = ("*", "x", "..", "c", "-", ":")
     plausible_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
@@ -117,6 +147,12 @@ class Config:
             if source.id == source_id:
                 return source
         raise ConfigError(f"{self.path}: no [[sources]] entry has id = {source_id!r}")
+
+    def ward_vintage(self, vintage_id: str) -> WardVintage:
+        for vintage in self.ward_vintages:
+            if vintage.id == vintage_id:
+                return vintage
+        raise ConfigError(f"{self.path}: no [[ward_vintages]] entry has id = {vintage_id!r}")
 
 
 def _require(table: dict, key: str, where: str, path: Path):
@@ -179,11 +215,16 @@ def load_config(path: Path | str | None = None) -> Config:
             files=tuple(files), publisher=_require(s, "publisher", where, path),
             release=str(_require(s, "release", where, path)), licence=_require(s, "licence", where, path),
             title=s.get("title", ""), demonstration=bool(s.get("demonstration", False)),
-            next_release=str(s.get("next_release", "")),
+            next_release=str(s.get("next_release", "")), period=str(s.get("period", "")),
+            columns=tuple(sorted((str(k), str(v)) for k, v in s.get("columns", {}).items())),
         ))
+        if s["format"] == AREA_COUNTS_FORMAT:
+            _check_area_counts(sources[-1], where, path)
     source_ids = {s.id for s in sources}
     if len(source_ids) != len(sources):
         raise ConfigError(f"{path}: two [[sources]] entries share an id; ids must be unique")
+    vintages = _ward_vintages(data.get("ward_vintages", []), sources, path)
+    vintage_ids = [v.id for v in vintages]
 
     indicators = []
     for i, ind in enumerate(_require(data, "indicators", "the file", path), start=1):
@@ -200,22 +241,39 @@ def load_config(path: Path | str | None = None) -> Config:
         if source not in source_ids | {LOCAL_SOURCE}:
             raise ConfigError(f"{path}: {where}: source {source!r} is not the id of any [[sources]] entry "
                               f"(or {LOCAL_SOURCE!r} for values the council supplies with `fsot ingest local`)")
+        vintage = str(ind.get("ward_vintage", vintage_ids[0] if len(vintage_ids) == 1 else ""))
+        if vintage not in vintage_ids:
+            raise ConfigError(f"{path}: {where}: ward_vintage {vintage or '(not set)'!r} is not the id of a "
+                              f"[[ward_vintages]] entry; write ward_vintage = one of {vintage_ids}")
+        numerator = tuple(str(c) for c in ind.get("numerator", []))
+        counted = source in source_ids and next(s for s in sources if s.id == source).format == AREA_COUNTS_FORMAT
+        if counted and not numerator:
+            raise ConfigError(f"{path}: {where}: source {source!r} gives counts by category; list the categories "
+                              "counted in the numerator, e.g. numerator = [\"-1 (overcrowded)\"]")
+        if counted and ind.get("unit") != "%":
+            raise ConfigError(f"{path}: {where}: an indicator made from counts is a percentage: write unit = \"%\"")
+        if numerator and not counted:
+            raise ConfigError(f"{path}: {where}: 'numerator' applies only to a source of format "
+                              f"{AREA_COUNTS_FORMAT!r}; remove it")
         indicators.append(Indicator(
             id=str(_require(ind, "id", where, path)), name=_require(ind, "name", where, path),
             short_name=ind.get("short_name", ind["name"]), theme=theme,
             unit=_require(ind, "unit", where, path), polarity=polarity, source=source,
             baseline_period=str(_require(ind, "baseline_period", where, path)),
-            sexes=sexes, targets=targets,
+            sexes=sexes, targets=targets, ward_vintage=vintage, numerator=numerator,
         ))
     keys = [(ind.id, ind.source) for ind in indicators]
     if len(set(keys)) != len(keys):
         raise ConfigError(f"{path}: an indicator id is declared twice for the same source")
 
-    areas = tuple(
-        TargetArea(name=_require(a, "name", "[[target_areas]] entry", path),
-                   wards=tuple(_require(a, "wards", "[[target_areas]] entry", path)))
-        for a in data.get("target_areas", [])
-    )
+    areas = []
+    for a in data.get("target_areas", []):
+        vintage = str(a.get("ward_vintage", vintage_ids[0] if len(vintage_ids) == 1 else ""))
+        if vintage not in vintage_ids:
+            raise ConfigError(f"{path}: [[target_areas]] entry {a.get('name', '?')!r}: ward_vintage "
+                              f"{vintage or '(not set)'!r} is not one of {vintage_ids}; say which wards its codes are")
+        areas.append(TargetArea(name=_require(a, "name", "[[target_areas]] entry", path),
+                                wards=tuple(_require(a, "wards", "[[target_areas]] entry", path)), ward_vintage=vintage))
     validation = data.get("validation", {})
     ranges = {unit: (float(lo), float(hi)) for unit, (lo, hi) in validation.get("plausible_ranges", {}).items()}
     return Config(
@@ -236,5 +294,51 @@ def load_config(path: Path | str | None = None) -> Config:
         processed_dir=root / paths.get("processed", "data/processed"),
         reports_dir=root / paths.get("reports", "reports"),
         logs_dir=root / paths.get("logs", "logs"),
-        sources=tuple(sources), indicators=tuple(indicators), target_areas=areas,
+        sources=tuple(sources), indicators=tuple(indicators), target_areas=tuple(areas), ward_vintages=vintages,
     )
+
+
+def _check_area_counts(source: Source, where: str, path: Path) -> None:
+    missing = [role for role in ("area", "category", "count") if not source.column(role)]
+    if missing:
+        raise ConfigError(f"{path}: {where} ({source.id}): a source of format {AREA_COUNTS_FORMAT!r} needs "
+                          f"columns = {{ area = ..., category = ..., count = ... }} naming its file's columns "
+                          f"(missing: {', '.join(missing)}; denominator is optional)")
+    unknown = sorted(set(dict(source.columns)) - {"area", "category", "count", "denominator"})
+    if unknown:
+        raise ConfigError(f"{path}: {where} ({source.id}): unknown column role(s) {unknown}; use area, category, "
+                          "count and denominator")
+    if not source.period:
+        raise ConfigError(f"{path}: {where} ({source.id}): give the period the counts describe, e.g. period = \"2021\"")
+
+
+def _ward_vintages(entries: list[dict], sources: list[Source], path: Path) -> tuple[WardVintage, ...]:
+    """The [[ward_vintages]] entries, checked; without any, the one lookup and the one deprivation source."""
+    formats = {s.id: s.format for s in sources}
+    if not entries:
+        lookups = [s.id for s in sources if s.format == LOOKUP_FORMAT]
+        deprivation = [s.id for s in sources if s.format == DEPRIVATION_FORMAT]
+        if len(lookups) != 1 or len(deprivation) != 1:
+            raise ConfigError(f"{path}: with {len(lookups)} ward lookup(s) and {len(deprivation)} deprivation "
+                              "source(s), say which go together: add a [[ward_vintages]] entry for each set of "
+                              "wards (id, lookup, deprivation, population)")
+        return (WardVintage(id=lookups[0], lookup=lookups[0], deprivation=deprivation[0],
+                            population=(deprivation[0],)),)
+    vintages = []
+    for i, entry in enumerate(entries, start=1):
+        where = f"[[ward_vintages]] entry {i}"
+        vintage = WardVintage(id=str(_require(entry, "id", where, path)),
+                              lookup=str(_require(entry, "lookup", where, path)),
+                              deprivation=str(_require(entry, "deprivation", where, path)),
+                              population=tuple(str(p) for p in entry.get("population", [entry.get("deprivation")])))
+        for role, ids, allowed in (("lookup", [vintage.lookup], (LOOKUP_FORMAT,)),
+                                   ("deprivation", [vintage.deprivation], (DEPRIVATION_FORMAT,)),
+                                   ("population", list(vintage.population), POPULATION_FORMATS)):
+            for source_id in ids:
+                if formats.get(source_id) not in allowed:
+                    raise ConfigError(f"{path}: {where} ({vintage.id}): {role} = {source_id!r} is not the id of a "
+                                      f"[[sources]] entry of format {' or '.join(allowed)}")
+        vintages.append(vintage)
+    if len({v.id for v in vintages}) != len(vintages):
+        raise ConfigError(f"{path}: two [[ward_vintages]] entries share an id; ids must be unique")
+    return tuple(vintages)

@@ -141,9 +141,36 @@ def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, progress=None) -> 
     return records
 
 
+def uniqueness_tests(sql_dir: Path) -> list[tuple[str, str]]:
+    """(name, SQL) of a uniqueness test per table that sql/data_dictionary.toml gives a `key`: the SQL
+    returns every key that occurs more than once, with how often."""
+    import tomllib
+
+    path = sql_dir / "data_dictionary.toml"
+    if not path.is_file():
+        return []
+    tests = []
+    for table, entry in tomllib.loads(path.read_text(encoding="utf-8")).items():
+        key = entry.get("key")
+        if key:
+            columns = ", ".join(f'"{c}"' for c in key)
+            tests.append((f"unique_{table.replace('.', '_')}",
+                          f"select {columns}, count(*) as copies from {table} group by {columns} having count(*) > 1"))
+    return tests
+
+
 def run_tests(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[dict]:
-    """Run sql/tests/assert_*.sql; raise ModelError listing the offending rows of every failing test."""
+    """Run sql/tests/assert_*.sql and a uniqueness test of every table with a `key` in the data
+    dictionary; raise ModelError listing the offending rows of every failing test."""
     results, failures = [], []
+    for name, sql in uniqueness_tests(sql_dir):
+        try:
+            frame = con.execute(sql).df()
+        except duckdb.Error as exc:
+            raise ModelError(f"{sql_dir / 'data_dictionary.toml'}: key of {name}: {exc}".splitlines()[0]) from exc
+        results.append({"test": name, "offending_rows": len(frame)})
+        if len(frame):
+            failures.append(f"{name}: {len(frame)} key(s) occur more than once:\n{frame.head(10).to_string(index=False)}")
     for path in sorted((sql_dir / "tests").glob("assert_*.sql")):
         try:
             frame = con.execute(path.read_text(encoding="utf-8").strip().rstrip(";")).df()

@@ -36,7 +36,7 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                v."count", v.denominator, v.unit = '%' as is_proportion, v.polarity_sign = 1 as higher_is_better,
                false as is_ratio
         from intermediate.int_indicator_value__configured as v
-        left join intermediate.int_ward_deprivation as w on w.ward_code = v.area_code
+        left join intermediate.int_ward_deprivation as w on w.ward_vintage = v.ward_vintage and w.ward_code = v.area_code
         where w.in_borough or v.area_code in (getvariable('local_authority_code'), getvariable('england_code'))
     """).df()
     gaps = con.execute("""
@@ -94,7 +94,9 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     out["trend"] = label
     out["reason"] = reason
     out["confidence"] = "99.8%"
-    return out[["indicator_id", "sex", "category", "series", "subject", "subject_name", "first_period", "last_period", "points",
+    basis = con.execute("select indicator_id, ward_vintage, imd_edition, population_weights from config.indicator").df()
+    out = out.merge(basis, on="indicator_id", how="left")
+    return out[["indicator_id", "ward_vintage", "imd_edition", "population_weights", "sex", "category", "series", "subject", "subject_name", "first_period", "last_period", "points",
                 "method", "slope_per_period", "chi_squared", "trend", "reason", "confidence"]]
 
 
@@ -128,6 +130,7 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     summary = groups.groupby(keys, sort=True).agg(
         groups=("deprivation_group", "size"), expected=("groups_in_grouping", "first"),
         complete_se=("standard_error", lambda v: bool(v.notna().all())), polarity_sign=("polarity_sign", "first"))
+    summary["complete_se"] = summary["complete_se"].astype(bool)  # an empty frame's aggregate is not boolean
     summary["complete"] = (summary["groups"] == summary["expected"]) & summary["complete_se"]
     out = summary.reset_index()[keys + ["polarity_sign"]]
     columns = ("sii", "sii_lower_ci", "sii_upper_ci", "rii", "rii_lower_ci", "rii_upper_ci", "intercept")
@@ -166,7 +169,79 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return out.drop(columns="polarity_sign")
 
 
+def int_indicator_value__from_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """int_indicator_value__from_counts: ward and borough values of the indicators made from counts by
+    LSOA (sources of format area_counts, e.g. Census 2021 tables), one row per indicator × area.
+
+    Aggregation: for each LSOA, x_l = the sum of its counts in the indicator's numerator categories
+    (fsot.toml `numerator`) and n_l = its total (the file's denominator column, else the sum of its counts
+    over all categories). Through the lookup of the indicator's ward vintage (LSOAs of the same vintage:
+    the build checks this before any model runs), a ward's count and denominator are the sums over its
+    LSOAs, X_w = Σ x_l and N_w = Σ n_l, and the borough's the sums over all its wards' LSOAs.
+    Value: the percentage X / N × 100 with its Wilson score 95 % limits (pipeline.methods.proportion,
+    PHEindicatormethods `phe_proportion`; Wilson 1927, Newcombe & Altman 2000). Period: the source's
+    `period` (e.g. 2021); sex "Persons"; category "All". A denominator of 0 gives no value, with a note.
+    """
+    from pipeline.methods.proportion import proportion
+
+    frame = con.execute("""
+        with lsoa as (
+            select
+                cfg.indicator_id, cfg.ward_vintage, cfg.counts_period, c._source, min(c._file) as _file, c.area_code,
+                sum(c."count") filter (where n.category is not null) as numerator,
+                coalesce(max(c.denominator), sum(c."count")) as denominator
+            from config.indicator as cfg
+            inner join staging.stg_counts__area as c on c._source = cfg.source
+            left join config.indicator_numerator as n on n.indicator_id = cfg.indicator_id and n.category = c.category
+            group by cfg.indicator_id, cfg.ward_vintage, cfg.counts_period, c._source, c.area_code
+        ),
+
+        placed as (
+            select lsoa.*, lookup.ward_code, dep.ward_name, dep.in_borough, dep.la_code, dep.la_name
+            from lsoa
+            inner join config.ward_vintage as v on v.ward_vintage = lsoa.ward_vintage
+            inner join staging.stg_ons__lsoa_ward as lookup
+                on lookup._source = v.lookup_source and lookup.lsoa_code = lsoa.area_code
+            inner join intermediate.int_ward_deprivation as dep
+                on dep.ward_vintage = lsoa.ward_vintage and dep.ward_code = lookup.ward_code
+        )
+
+        select indicator_id, counts_period as period, ward_code as area_code, ward_name as area_name, 'Ward' as area_type,
+            sum(coalesce(numerator, 0)) as "count", sum(denominator) as denominator, _source, min(_file) as _file
+        from placed
+        group by indicator_id, counts_period, ward_code, ward_name, _source
+        union all
+        select indicator_id, counts_period, la_code, min(la_name), 'Local authority',
+            sum(coalesce(numerator, 0)), sum(denominator), _source, min(_file)
+        from placed
+        where in_borough
+        group by indicator_id, counts_period, la_code, _source
+        order by 1, 2, 3
+    """).df()
+    positive = frame["denominator"].to_numpy(dtype=float) > 0
+    value = np.full(len(frame), np.nan)
+    lower, upper = value.copy(), value.copy()
+    if positive.any():
+        result = proportion(frame["count"].to_numpy(dtype=float)[positive],
+                            frame["denominator"].to_numpy(dtype=float)[positive], confidence=0.95, multiplier=100)
+        value[positive], lower[positive], upper[positive] = result["value"], result["lower_ci"], result["upper_ci"]
+    frame["value"], frame["lower_ci"], frame["upper_ci"] = value, lower, upper
+    frame["value_note"] = pd.Series(np.where(positive, None, "no value: the areas' denominators sum to 0"), dtype="str")
+    frame["sex"] = "Persons"
+    frame["category"] = "All"
+    frame["period_sort"] = pd.to_numeric(frame["period"].str.extract(r"(\d{4})")[0], errors="coerce") * 10000
+    frame["period_range"] = pd.Series([None] * len(frame), dtype="str")
+    frame["_line"] = pd.Series([None] * len(frame), dtype="Int64")
+    return frame[["indicator_id", "sex", "category", "period", "period_sort", "period_range", "area_code", "area_name",
+                  "area_type", "value", "lower_ci", "upper_ci", "count", "denominator", "value_note", "_source",
+                  "_file", "_line"]].astype({"period_sort": "Int64"})
+
+
 PYTHON_MODELS = [
+    Model(name="int_indicator_value__from_counts", layer="intermediate", path=HERE,
+          sql=int_indicator_value__from_counts.__doc__ or "",
+          depends_on=frozenset({"staging.stg_counts__area", "staging.stg_ons__lsoa_ward",
+                                "intermediate.int_ward_deprivation"}), build=int_indicator_value__from_counts),
     Model(name="int_slope_index", layer="intermediate", path=HERE, sql=int_slope_index.__doc__ or "",
           depends_on=frozenset({"intermediate.int_deprivation_group"}), build=int_slope_index),
     Model(name="fct_trend", layer="marts", path=HERE, sql=fct_trend.__doc__ or "",

@@ -26,7 +26,8 @@ def shared_reference() -> Path:
 
 @pytest.fixture(scope="session")
 def bundled_run(tmp_path_factory):
-    """`fsot run --date 2026-11-22` (report for 2026-Q3) on a copy of the bundled demonstration data;
+    """`fsot run --date 2026-11-22` (report for 2026-Q3) on a copy of the bundled demonstration data
+    (demonstration.toml);
     returns (config, CLI result). Shared by the end-to-end and report tests: it takes ~20 s."""
     import shutil
 
@@ -39,9 +40,29 @@ def bundled_run(tmp_path_factory):
     if not any(sample.glob("*.csv")):
         pytest.fail("data/raw/sample/ holds no files: run `make sample`")
     root = tmp_path_factory.mktemp("bundled")
-    shutil.copy(PROJECT_ROOT / "fsot.toml", root / "fsot.toml")
+    shutil.copy(PROJECT_ROOT / "demonstration.toml", root / "fsot.toml")
     (root / "data" / "raw").mkdir(parents=True)
     shutil.copytree(sample, root / "data" / "raw" / "sample")
+    result = CliRunner().invoke(cli, ["run", "--date", "2026-11-22", "--config", str(root / "fsot.toml")],
+                                catch_exceptions=False)
+    return load_config(root / "fsot.toml"), result
+
+
+@pytest.fixture(scope="session")
+def public_run(tmp_path_factory):
+    """`fsot run --date 2026-11-22` on a copy of the real public-data profile (fsot.toml and the public
+    files bundled in data/raw/public/); returns (config, CLI result). About 25 s."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.config import load_config
+
+    root = tmp_path_factory.mktemp("public")
+    shutil.copy(PROJECT_ROOT / "fsot.toml", root / "fsot.toml")
+    (root / "data" / "raw").mkdir(parents=True)
+    shutil.copytree(PROJECT_ROOT / "data" / "raw" / "public", root / "data" / "raw" / "public")
     result = CliRunner().invoke(cli, ["run", "--date", "2026-11-22", "--config", str(root / "fsot.toml")],
                                 catch_exceptions=False)
     return load_config(root / "fsot.toml"), result

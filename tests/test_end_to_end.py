@@ -113,3 +113,19 @@ def test_run_on_the_bundled_demonstration_data(bundled_run):
     assert all(n >= 5 for *_, n in gaps)
     html = (config.reports_dir / "2026-Q3" / "report.html").read_text()
     assert "DEMONSTRATION DATA" in html
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(tmp_path, monkeypatch):
+    import pipeline.warehouse.build as build
+
+    def broken(con, config):
+        raise TypeError("ufunc 'invert' not supported")
+
+    monkeypatch.setattr(build, "check_vintages", broken)
+    config_path = tiny_project.write(tmp_path)
+    result = CliRunner().invoke(cli, ["run", "--date", "2026-11-22", "--config", str(config_path)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "unexpected error (TypeError: ufunc 'invert' not supported)" in " ".join(result.output.split())
+    log = next((tmp_path / "logs").glob("*-run.log")).read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in log and "def broken" not in log and "in broken" in log

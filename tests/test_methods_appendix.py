@@ -57,7 +57,8 @@ def test_every_intermediate_and_marts_model_appears_exactly_once(models):
     assert not any(m.layer == "staging" for m in models)
     # and the Python models registered in pipeline/python_models.py, once each
     python = [m.relation for m in models if m.kind == "python"]
-    assert sorted(python) == ["intermediate.int_slope_index", "marts.fct_trend"]
+    assert sorted(python) == ["intermediate.int_indicator_value__from_counts", "intermediate.int_slope_index",
+                              "marts.fct_trend"]
     for model in models:
         assert model.path == (f"sql/{model.layer}/{model.name}.sql" if model.kind == "sql"
                               else "pipeline/python_models.py")
@@ -144,7 +145,8 @@ def test_methods_used_by_the_build_come_from_the_python_models(methods):
     assert build["pipeline.methods.trend.weighted_trend"] == ("marts.fct_trend",)
     assert "pipeline.methods.trend.POINTS" not in build  # constants are not methods
     checks = [m.qualname for m in methods if m.role == "check"]
-    assert "pipeline.methods.proportion.proportion" in checks
+    assert build["pipeline.methods.proportion.proportion"] == ("intermediate.int_indicator_value__from_counts",)
+    assert "pipeline.methods.rate.rate" in checks
     assert "pipeline.methods.life_expectancy.life_expectancy" in checks
     z = next(m for m in methods if m.qualname == "pipeline.methods.confidence.z_value")
     assert z.role == "constant"

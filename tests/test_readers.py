@@ -37,9 +37,16 @@ def test_files_1_5_6_combine_on_lsoa_code_whatever_their_order(tmp_path):
     assert frame.loc["E01000003", "population"] == "980"  # after a blank line in File 6
 
 
-def test_deprivation_without_population_is_refused_with_what_to_add():
-    with pytest.raises(SourceFileError, match="population.*File 6"):
-        deprivation.read([FIXTURES / "deprivation" / "File_5_tiny.csv"])
+def test_deprivation_without_scores_is_refused_with_every_accepted_combination(tmp_path):
+    with pytest.raises(SourceFileError, match="File 7 alone.*File 5.*File 6.*imd2019_lsoa11_scores.*IoD2025"):
+        deprivation.read([FIXTURES / "deprivation" / "File_6_tiny.csv"])
+
+
+def test_deprivation_without_population_is_read_and_its_scores_kept():
+    """Scores alone are a deprivation source; the build asks for weights only where the source is a
+    ward vintage's population source (tests/test_vintages.py)."""
+    frame = deprivation.read([FIXTURES / "deprivation" / "File_5_tiny.csv"])
+    assert frame["imd_score"].notna().all() and frame["population"].isna().all()
 
 
 def test_deprivation_files_with_different_lsoas_are_refused(tmp_path):

@@ -15,6 +15,7 @@ Values are never parsed here: thousands separators and suppression markers stay 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,14 @@ class CsvTable:
 
 
 def decode(path: Path) -> tuple[str, str]:
+    """The file's text and the encoding it was read with. A gzip-compressed file (as bundled
+    public files are, to keep the project small) is read through gzip: the text is the published file."""
     data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise SourceFileError(f"{path}: the gzip file is damaged ({exc}); land the complete download again") from exc
     if not data.strip():
         raise SourceFileError(f"{path}: the file is empty; land the complete download again")
     for encoding in ENCODINGS:

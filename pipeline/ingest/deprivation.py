@@ -1,8 +1,9 @@
 """English Indices of Deprivation (IoD2019, and IoD2025 where its files are given), LSOA level.
 
 Reads the files as MHCLG publishes them: either File 7 alone (scores, ranks, deciles and population
-denominators for all 32,844 LSOAs) or the separate files it combines (File 1 ranks/deciles, File 5
-scores, File 6 population denominators), in any order. Columns are recognised by their published
+denominators for all 32,844 LSOAs) or the separate files it combines (File 5 scores, with File 1
+ranks/deciles and File 6 population denominators if wanted), in any order; a score is the one column
+every combination needs (`ACCEPTED` lists them). Columns are recognised by their published
 headers (and by the snake_case headers of common redistributions such as `lsoa_code, imd_score`).
 Values stay strings as delivered ("29,199" included): staging casts them.
 """
@@ -66,14 +67,22 @@ def _read_one(path: Path) -> pd.DataFrame:
     return out
 
 
-def read(paths: list[Path]) -> pd.DataFrame:
+ACCEPTED = ("File 7 alone (scores, ranks, deciles and population denominators); "
+            "File 5 (scores), with File 1 (ranks, deciles) and/or File 6 (population denominators) if wanted; "
+            "a scores file such as imd2019_lsoa11_scores.csv (lsoa_code, imd_score), with File 6 if wanted; "
+            "or IoD2025's LSOA 2021 file (lsoa21_code, IMD_score, IMD_rank, IMD_decile)")
+
+
+def read(paths: list[Path], source=None) -> pd.DataFrame:
     """Combine one or more IoD files on LSOA code into one row per LSOA (strings as delivered).
 
-    The score's file supplies `_file`/`_line`. Every LSOA must appear in every file given."""
+    The score's file supplies `_file`/`_line`. Every LSOA must appear in every file given. A score is
+    required; population denominators are needed only where the source weights ward scores
+    ([[ward_vintages]] population), which the build checks."""
     parts = [_read_one(p) for p in paths]
-    for needed, hint in (("imd_score", "File 5 (scores) or File 7"), ("population", "File 6 (population denominators) or File 7")):
-        if not any(needed in p for p in parts):
-            raise SourceFileError(f"{paths[0]}: no file of this source has the {needed} column; add {hint} to its files")
+    if not any("imd_score" in p for p in parts):
+        raise SourceFileError(f"{paths[0]}: no file of this source has an IMD score column; the source takes "
+                              f"{ACCEPTED}")
     parts.sort(key=lambda p: "imd_score" not in p)  # the scores file leads
     vintages = sorted({v for p in parts for v in p["lsoa_vintage"].unique() if v})
     if len(vintages) > 1:

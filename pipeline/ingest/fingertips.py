@@ -35,7 +35,7 @@ def snake(name: str) -> str:
 OUTPUT = [snake(c) for c in REQUIRED + OPTIONAL] + ["_file", "_line", "_fields", "_width"]
 
 
-def read(paths: list[Path]) -> pd.DataFrame:
+def read(paths: list[Path], source=None) -> pd.DataFrame:
     frames = []
     for path in paths:
         try:

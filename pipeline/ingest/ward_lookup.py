@@ -36,7 +36,7 @@ def has_lsoa_and_ward(cells: list[str]) -> bool:
         any(re.fullmatch(PATTERNS["ward_code"], c, re.IGNORECASE) for c in cells)
 
 
-def read(paths: list[Path]) -> pd.DataFrame:
+def read(paths: list[Path], source=None) -> pd.DataFrame:
     frames = []
     for path in paths:
         table = read_csv_table(path, has_lsoa_and_ward)

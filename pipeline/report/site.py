@@ -23,6 +23,7 @@ from pipeline import __version__
 from pipeline.config import THEMES, Config
 from pipeline.ingest.landing import read_manifest
 from pipeline.warehouse.build import connect
+from pipeline.warehouse.load import ward_vintage_labels
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 HEADLINE = ("absolute_gap", "local_quintile")  # the gap the summary and trend charts follow
@@ -82,6 +83,68 @@ def sources_line(config: Config, source_ids: set[str]) -> str:
     return "Source: " + "; ".join(parts) + ". Chart: fsot."
 
 
+def basis_text(config: Config, vintage_id: str) -> str:
+    """What a ward figure rests on: the ward vintage, the IMD edition and the population weights."""
+    labels = ward_vintage_labels(config)[vintage_id]
+    return f"Wards: {vintage_id}; deprivation: {labels['imd_edition']}; weights: {labels['population_weights']}."
+
+
+def indicator_footer(config: Config, indicator) -> str:
+    """A chart's foot for one indicator: its basis (wards, IMD edition, weights) and its sources."""
+    vintage = config.ward_vintage(indicator.ward_vintage)
+    used = {indicator.source, vintage.lookup, vintage.deprivation, *vintage.population}
+    return basis_text(config, vintage.id) + " " + sources_line(config, used)
+
+
+def deprivation_rows(config: Config, marts: dict) -> list[dict]:
+    """The deprivation headline of each ward vintage: how many of the borough's wards are in England's
+    most deprived 10 % of wards, and what that count rests on."""
+    lookup = {v.id: v.lookup for v in config.ward_vintages}
+    rows = []
+    for r in marts["headline"].itertuples():
+        rows.append({
+            "ward_vintage": r.ward_vintage, "imd_edition": r.imd_edition, "population_weights": r.population_weights,
+            "wards": int(r.borough_wards), "national_wards": None if pd.isna(r.national_wards) else int(r.national_wards),
+            "decile": int(r.wards_in_most_deprived_decile), "quintile": int(r.wards_in_most_deprived_quintile),
+            "names": "" if pd.isna(r.most_deprived_decile_wards) else r.most_deprived_decile_wards,
+            "partial": int(r.wards_with_partial_coverage),
+            "sentence": (f"{int(r.wards_in_most_deprived_decile)} of the {int(r.borough_wards)} wards of {config.la_name} "
+                         f"as drawn in {config.source(lookup[r.ward_vintage]).release} ({r.ward_vintage}) are among "
+                         f"England's 10% most deprived wards by {r.imd_edition}."),
+        })
+    return rows
+
+
+def unmeasured_entries(config: Config, marts: dict, theme: str, footer_of) -> list[dict]:
+    """Indicators of the theme with no ward values: no gap between wards can be measured, but the
+    borough's latest value against England and its recent trend are kept."""
+    values = _whole_population(marts["wards"])
+    bench = _whole_population(marts["benchmark"])
+    trends = _whole_population(marts["trends"])
+    out = []
+    for indicator in (i for i in config.indicators if i.theme == theme):
+        for sex in indicator.sexes:
+            if len(_pick(values, indicator_id=indicator.id, sex=sex)):
+                continue
+            name = indicator.short_name if sex == "Persons" else f"{indicator.short_name} ({sex.lower()})"
+            borough = _pick(bench, indicator_id=indicator.id, sex=sex, area_type="local authority",
+                            benchmark=config.comparator_name)
+            latest = borough.sort_values("period").iloc[-1] if len(borough) else None
+            trend = _one(trends, indicator_id=indicator.id, sex=sex, series="value", subject=config.la_code)
+            out.append({
+                "anchor": _slug(f"{indicator.id}-{indicator.short_name}-{sex}"), "heading": name, "figures": [],
+                "unmeasured": True,
+                "finding": "No ward-level values: gaps between wards cannot be measured.",
+                "borough": None if latest is None else (
+                    f"{config.la_name} in {latest['period']}: {_level(latest['value'], indicator.unit)} against "
+                    f"{config.comparator_name}'s {_level(latest['benchmark_value'], indicator.unit)} "
+                    f"({latest['comparison_95']} at 95%)"
+                    + ("" if trend is None else f"; recent trend: {trend['trend']}") + "."),
+                "footer": footer_of(indicator),
+            })
+    return out
+
+
 def read_marts(con) -> dict[str, pd.DataFrame]:
     """The marts the report shows (every category; the sections pick the whole population)."""
     queries = {
@@ -102,6 +165,7 @@ def read_marts(con) -> dict[str, pd.DataFrame]:
         "progress": "select * from marts.fct_target_progress",
         "trajectories": "select * from marts.fct_target_trajectory",
         "benchmark": "select * from marts.fct_benchmark_comparison",
+        "headline": "select * from marts.fct_deprivation_headline",
         "quintiles": """
             select g.*, v.period_sort from intermediate.int_deprivation_group as g
             inner join (select distinct indicator_id, sex, period, period_sort
@@ -233,8 +297,7 @@ def indicator_sections(config: Config, marts: dict, figures: _Figures, demonstra
     for theme in THEMES:
         entries = []
         for indicator in (i for i in config.indicators if i.theme == theme):
-            footer = sources_line(config, {indicator.source} | {s.id for s in config.sources
-                                                                if s.format != "fingertips_csv"})
+            footer = indicator_footer(config, indicator)
             for sex in indicator.sexes:
                 series = _pick(gaps, indicator_id=indicator.id, sex=sex).sort_values("period_sort")
                 if series.empty:
@@ -288,7 +351,7 @@ def indicator_sections(config: Config, marts: dict, figures: _Figures, demonstra
                     f"{baseline['period']} (baseline) to {latest['period']}"
                     + ("; the dashed line is the trajectory to the target" if len(path) else "") + ".", name))
                 entries.append({
-                    "anchor": anchor, "heading": name, "figures": shown,
+                    "anchor": anchor, "heading": name, "figures": shown, "basis": basis_text(config, indicator.ward_vintage),
                     "finding": (f"In {latest['period']} the most deprived fifth of {config.la_name}'s wards was "
                                 f"{_num(abs(gap), indicator.unit)} {_direction(gap)} the least deprived fifth."
                                 if pd.notna(gap) else "The gap is not available for the latest period."),
@@ -297,6 +360,7 @@ def indicator_sections(config: Config, marts: dict, figures: _Figures, demonstra
                 })
                 if progress:
                     progress(name)
+        entries += unmeasured_entries(config, marts, theme, lambda i: indicator_footer(config, i))
         if entries:
             themes.append({"theme": theme, "anchor": f"theme-{theme}", "entries": entries})
     return themes
@@ -342,7 +406,9 @@ def quintile_figure(config: Config, marts: dict, figures: _Figures, demonstratio
               if len(_pick(groups, indicator_id=i.id, sex=s))]
     if not panels:
         return None
-    footer = sources_line(config, {s.id for s in config.sources})
+    shown = {i.ward_vintage for i in config.indicators if any(p["indicator_id"] == i.id for p in panels)}
+    footer = " ".join(basis_text(config, v.id) for v in config.ward_vintages if v.id in shown) + " " + \
+        sources_line(config, {s.id for s in config.sources})
     known = [r for r in summary if r["gap"] is not None and pd.notna(r["gap"])]
     worse = sum(1 for r in known if r["gap"] > 0)
     title = (f"The most deprived fifth of wards is worse off than the least deprived on {worse} of "
@@ -406,30 +472,42 @@ def area_sections(config: Config, marts: dict, figures: _Figures, demonstration:
     return out
 
 
-def ward_profile(config: Config, marts: dict) -> dict:
-    """Every borough ward (most deprived first) × every indicator's latest value, coloured by its
-    comparison with England at 95 %."""
+def ward_profiles(config: Config, marts: dict) -> list[dict]:
+    """For each ward vintage with ward values: every borough ward (most deprived first) × every
+    indicator's latest value, with its comparison at 95 % with England (the comparator), or with the
+    borough for an indicator England has no value of."""
     wards = _whole_population(marts["wards"])
     bench = _whole_population(marts["benchmark"])
-    bench = bench[bench["area_type"] == "ward"].set_index(["indicator_id", "sex", "period", "area_code"])["comparison_95"]
-    columns, cells = [], {}
-    for indicator in config.indicators:
-        for sex in indicator.sexes:
-            chosen = _pick(wards, indicator_id=indicator.id, sex=sex)
-            if chosen.empty:
-                continue
-            period = chosen.sort_values("period_sort")["period"].iloc[-1]
-            columns.append({"label": indicator.short_name + ("" if sex == "Persons" else f" ({sex.lower()})"),
-                            "period": period, "unit": indicator.unit})
-            for r in _pick(chosen, period=period).itertuples():
-                cells.setdefault(r.ward_code, {})[len(columns) - 1] = {
-                    "value": "suppressed" if pd.isna(r.value) else f"{r.value:.1f}",
-                    "comparison": bench.get((indicator.id, sex, period, r.ward_code), "not compared")}
-    names = wards.drop_duplicates("ward_code").sort_values(["local_rank", "ward_code"])
-    return {"columns": columns, "rows": [
-        {"ward": r.ward_name, "code": r.ward_code, "quintile": "" if pd.isna(r.local_quintile) else int(r.local_quintile),
-         "cells": [cells.get(r.ward_code, {}).get(n, {"value": "", "comparison": "not compared"})
-                   for n in range(len(columns))]} for r in names.itertuples()]}
+    bench = bench[bench["area_type"] == "ward"].set_index(
+        ["indicator_id", "sex", "period", "area_code", "benchmark"])["comparison_95"]
+    compared = set(zip(bench.index.get_level_values(0), bench.index.get_level_values(4)))
+    profiles = []
+    for vintage in config.ward_vintages:
+        columns, cells = [], {}
+        for indicator in (i for i in config.indicators if i.ward_vintage == vintage.id):
+            against = config.comparator_name if (indicator.id, config.comparator_name) in compared else config.la_name
+            for sex in indicator.sexes:
+                chosen = _pick(wards, indicator_id=indicator.id, sex=sex)
+                if chosen.empty:
+                    continue
+                period = chosen.sort_values("period_sort")["period"].iloc[-1]
+                columns.append({"label": indicator.short_name + ("" if sex == "Persons" else f" ({sex.lower()})"),
+                                "period": period, "unit": indicator.unit, "against": against})
+                for r in _pick(chosen, period=period).itertuples():
+                    cells.setdefault(r.ward_code, {})[len(columns) - 1] = {
+                        "value": "suppressed" if pd.isna(r.value) else f"{r.value:.1f}", "against": against,
+                        "comparison": bench.get((indicator.id, sex, period, r.ward_code, against), "not compared")}
+        if not columns:
+            continue
+        names = (wards[wards["ward_vintage"] == vintage.id].drop_duplicates("ward_code")
+                 .sort_values(["local_rank", "ward_code"]))
+        profiles.append({"ward_vintage": vintage.id, "basis": basis_text(config, vintage.id), "columns": columns,
+                         "rows": [{"ward": r.ward_name, "code": r.ward_code,
+                                   "quintile": "" if pd.isna(r.local_quintile) else int(r.local_quintile),
+                                   "cells": [cells.get(r.ward_code, {}).get(n, {"value": "", "comparison": "not compared",
+                                                                                 "against": columns[n]["against"]})
+                                             for n in range(len(columns))]} for r in names.itertuples()]})
+    return profiles
 
 
 def community_rows(marts: dict) -> list[dict]:
@@ -494,7 +572,8 @@ def write_report(config: Config, period: str | None = None, run_date: date | Non
         headline=headline(summary, config.target_year),
         programme=config.programme, la_name=config.la_name, la_code=config.la_code, period=period,
         run_date=run_date.isoformat(), demonstration=demonstration, summary=summary, themes=themes,
-        quintiles=quintiles, areas=areas, profile=ward_profile(config, marts), communities=community_rows(marts),
+        quintiles=quintiles, areas=areas, profiles=ward_profiles(config, marts), communities=community_rows(marts),
+        deprivation=deprivation_rows(config, marts),
         freshness=freshness_rows(config, manifest), comparator=config.comparator_name, version=__version__,
         target_year=config.target_year, appendix=appendix,
         exports=sorted(p.relative_to(out_dir).as_posix() for p in exports),

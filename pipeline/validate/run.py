@@ -55,6 +55,8 @@ def validate_tables(con: duckdb.DuckDBPyConnection, config: Config, all_wards: s
         "lsoa_ward_lookup": lambda f: suites.prepare_lookup(f, config),
         "fingertips_indicator_value": lambda f: suites.prepare_fingertips(f, config, all_wards),
         "local_indicator_value": lambda f: suites.prepare_local(f, config, all_wards),
+        "lsoa_population": lambda f: suites.prepare_population(f, config),
+        "area_count": lambda f: suites.prepare_area_counts(f, config),
     }
     checks_out, files, table_checks = [], [], []
     for table, prepare in plans.items():

@@ -18,12 +18,14 @@ def staged_suites() -> dict[str, list[Check]]:
         "staging.stg_deprivation__lsoa": [
             Check("score_present", "every staged LSOA has a numeric IMD score",
                   gxe.ExpectColumnValuesToNotBeNull(column="imd_score")),
-            Check("population_positive", "every staged LSOA has a positive population",
+            Check("population_positive", "every staged LSOA population given is positive",
                   gxe.ExpectColumnValuesToBeBetween(column="population", min_value=1)),
-            Check("lsoa_unique", "one row per LSOA", gxe.ExpectColumnValuesToBeUnique(column="lsoa_code")),
+            Check("lsoa_unique", "one row per LSOA and source",
+                  gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "lsoa_code"])),
         ],
         "staging.stg_ons__lsoa_ward": [
-            Check("lsoa_unique", "each LSOA in one ward", gxe.ExpectColumnValuesToBeUnique(column="lsoa_code")),
+            Check("lsoa_unique", "each LSOA in one ward of each lookup",
+                  gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "lsoa_code"])),
             Check("ward_present", "every LSOA has a ward", gxe.ExpectColumnValuesToNotBeNull(column="ward_code")),
         ],
         "staging.stg_fingertips__indicator_value": [

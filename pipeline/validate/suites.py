@@ -17,7 +17,8 @@ from pipeline.config import Config
 
 GSS_CODE = r"^[EWSNLMJK]\d{8}$"
 # Fingertips also publishes NHS organisations (GP practices A81001, sub-ICB 00L, ICB QHM, …)
-AREA_CODE = r"^(?:[EWSNLMJK]\d{8}|[A-Z]\d{5}|[A-Z0-9]{3,5})$"
+# and exports some ICB codes with a leading "n" (nE54000027), kept as published
+AREA_CODE = r"^n?(?:[EWSNLMJK]\d{8}|[A-Z]\d{5}|[A-Z0-9]{3,5})$"
 PERIOD = r"^\d{4}"
 
 
@@ -164,8 +165,8 @@ def prepare_deprivation(frame: pd.DataFrame, config: Config) -> Prepared:
               gxe.ExpectColumnValuesToBeBetween(column="population_num", min_value=1, max_value=None)),
         Check("decile_in_range", "the IMD decile is not 1–10",
               gxe.ExpectColumnValuesToBeBetween(column="imd_decile_num", min_value=1, max_value=10)),
-        Check("lsoa_unique", "the LSOA appears more than once",
-              gxe.ExpectColumnValuesToBeUnique(column="lsoa_code")),
+        Check("lsoa_unique", "the LSOA appears more than once in this source",
+              gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "lsoa_code"])),
     ]
     return Prepared(frame, checks)
 
@@ -185,6 +186,45 @@ def prepare_lookup(frame: pd.DataFrame, config: Config) -> Prepared:
         Check("lsoa_unique", "the LSOA is placed in more than one ward",
               gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "lsoa_code"])),
     ])
+
+
+def prepare_population(frame: pd.DataFrame, config: Config) -> Prepared:
+    gxe = _gx()
+    frame = frame.copy()
+    frame["_fields_ok"] = frame["_fields"] == frame["_width"]
+    checks = [fields_check(gxe)]
+    checks += numeric_checks(gxe, frame, ["population"], set(config.suppression_markers))
+    checks += [
+        Check("lsoa_code_valid", "the LSOA code is not a GSS LSOA code (E01…/W01…); correct it",
+              gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$")),
+        Check("population_positive", "the population is missing or not positive",
+              gxe.ExpectColumnValuesToBeBetween(column="population_num", min_value=1, max_value=None)),
+        Check("lsoa_unique", "the LSOA appears more than once in this source",
+              gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "lsoa_code"])),
+    ]
+    return Prepared(frame, checks)
+
+
+def prepare_area_counts(frame: pd.DataFrame, config: Config) -> Prepared:
+    gxe = _gx()
+    frame = frame.copy()
+    frame["_fields_ok"] = frame["_fields"] == frame["_width"]
+    checks = [fields_check(gxe)]
+    checks += numeric_checks(gxe, frame, ["count", "denominator"], set(config.suppression_markers))
+    checks += [
+        Check("area_code_valid", "the area code is not a GSS LSOA or OA code (E01…/E00…); correct it",
+              gxe.ExpectColumnValuesToMatchRegex(column="area_code", regex=r"^[EW]0[01]\d{6}$")),
+        Check("count_present", "the count is missing or suppressed; a ward sum would leave it out",
+              gxe.ExpectColumnValuesToNotBeNull(column="count_num")),
+        Check("count_not_negative", "the count is negative; correct the figure",
+              gxe.ExpectColumnValuesToBeBetween(column="count_num", min_value=0, max_value=None)),
+        Check("count_within_denominator", "the count exceeds the area's total; correct one of them",
+              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="denominator_num", column_B="count_num",
+                                                          or_equal=True, ignore_row_if="either_value_is_missing")),
+        Check("no_duplicate_rows", "the same area and category appear more than once",
+              gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "area_code", "category"])),
+    ]
+    return Prepared(frame, checks)
 
 
 def completeness(frame: pd.DataFrame, config: Config, ward_codes_in_borough: set[str]) -> list[dict]:

@@ -17,6 +17,7 @@ from pipeline.config import SQL_DIR, Config
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.models import ModelError, run_models, run_tests
 from pipeline.warehouse.load import create_schemas, load_config, load_raw
+from pipeline.warehouse.vintage import check_vintages
 
 
 class SourceErrors(SourceFileError):
@@ -51,6 +52,8 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
         raw_counts, errors = load_raw(con, config)
         if progress:
             progress("loaded raw tables")
+        # before validation and models: a vintage mismatch stops here (unless a file already failed to read)
+        vintages = [] if errors else check_vintages(con, config)
         from pipeline.validate.run import validate_raw  # Great Expectations is slow to import: only here
 
         validation = validate_raw(con, config)
@@ -79,6 +82,7 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
     return {
         "warehouse": str(target),
         "raw_rows": raw_counts,
+        "ward_vintages": vintages,
         "validation": validation,
         "models": models,
         "tests": tests,

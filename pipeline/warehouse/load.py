@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.config import LOCAL_SOURCE, Config
-from pipeline.ingest import local_drop, reader_for
+from pipeline.ingest import FORMATS, local_drop, reader_for
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import LandingError, landed_files, local_drops
 
@@ -30,7 +30,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
     for source in config.sources:
         reader = reader_for(source.format)
         try:
-            frame = reader.read(landed_files(config, source))
+            frame = reader.read(landed_files(config, source), source)
         except (SourceFileError, LandingError) as exc:
             errors.append(f"source {source.id!r}: {exc}")
             continue
@@ -47,6 +47,10 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
     except (SourceFileError, LandingError) as exc:
         errors.append(f"local drops: {exc}")
     frames[local_drop.RAW_TABLE] = local
+    for reader in FORMATS.values():  # every raw table exists, empty where no source has its format
+        if reader.RAW_TABLE not in frames:
+            frames[reader.RAW_TABLE] = [pd.DataFrame(columns=["_source", *reader.OUTPUT], dtype="str")
+                                        .astype({"_line": "int64", "_fields": "int64", "_width": "int64"})]
     counts = {}
     for table, parts in frames.items():
         frame = pd.concat(parts, ignore_index=True).astype({"_line": "int64"})
@@ -57,8 +61,25 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
     return counts, errors
 
 
+def ward_vintage_labels(config: Config) -> dict[str, dict]:
+    """What each ward vintage rests on, as every output states it: the IMD edition (the deprivation
+    source's release) and the population weights (the population sources' titles, in preference order)."""
+    labels = {}
+    for n, v in enumerate(config.ward_vintages):
+        weights = [config.source(p) for p in v.population]
+        labels[v.id] = {
+            "ward_vintage": v.id, "lookup_source": v.lookup, "deprivation_source": v.deprivation,
+            "imd_edition": config.source(v.deprivation).release,
+            "population_weights": "; where missing, ".join(f"{s.title or s.id} ({s.release})" for s in weights),
+            "sort_order": n,
+        }
+    return labels
+
+
 def load_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
-    """Write fsot.toml's indicators and target areas to config.* and its settings to DuckDB variables."""
+    """Write fsot.toml's indicators, ward vintages and target areas to config.* and its settings to
+    DuckDB variables."""
+    vintages = ward_vintage_labels(config)
     indicators = pd.DataFrame(
         [{
             "indicator_id": i.id, "indicator_name": i.name, "short_name": i.short_name, "theme": i.theme,
@@ -66,12 +87,29 @@ def load_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
             # +1 when a higher value is better, -1 when lower is better: multiplying by it orients every gap
             "polarity_sign": 1 if i.higher_is_better else -1,
             "sort_order": n,
-        } for n, i in enumerate(config.indicators)]
-    )
+            "ward_vintage": i.ward_vintage,
+            "imd_edition": vintages[i.ward_vintage]["imd_edition"],
+            "population_weights": vintages[i.ward_vintage]["population_weights"],
+            # counts sources only: the period the counts describe (e.g. Census 2021)
+            "counts_period": config.source(i.source).period if i.numerator else None,
+        } for n, i in enumerate(config.indicators)],
+        columns=["indicator_id", "indicator_name", "short_name", "theme", "unit", "polarity", "source",
+                 "baseline_period", "polarity_sign", "sort_order", "ward_vintage", "imd_edition",
+                 "population_weights", "counts_period"],
+    ).astype({"indicator_id": "str", "counts_period": "str"})
+    numerators = pd.DataFrame([{"indicator_id": i.id, "category": c} for i in config.indicators for c in i.numerator],
+                              columns=["indicator_id", "category"]).astype("str")
+    ward_vintages = pd.DataFrame(list(vintages.values()),
+                                 columns=["ward_vintage", "lookup_source", "deprivation_source", "imd_edition",
+                                          "population_weights", "sort_order"])
+    weights = pd.DataFrame([{"ward_vintage": v.id, "population_source": p, "preference": n}
+                            for v in config.ward_vintages for n, p in enumerate(v.population, start=1)],
+                           columns=["ward_vintage", "population_source", "preference"])
     sexes = pd.DataFrame([{"indicator_id": i.id, "sex": s} for i in config.indicators for s in i.sexes])
     areas = pd.DataFrame(
-        [{"target_area": a.name, "ward_code": w} for a in config.target_areas for w in a.wards],
-        columns=["target_area", "ward_code"],
+        [{"target_area": a.name, "ward_vintage": a.ward_vintage, "ward_code": w} for a in config.target_areas
+         for w in a.wards],
+        columns=["target_area", "ward_vintage", "ward_code"],
     ).astype("str")
     targets = pd.DataFrame(
         [{"target_id": f"{i.id}-{n}", "indicator_id": i.id, "sex": sex, "measure": t.measure, "grouping": t.grouping,
@@ -82,7 +120,8 @@ def load_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     ).astype({"target_id": "str", "indicator_id": "str", "sex": "str", "measure": "str", "grouping": "str", "target_value": "float64",
               "reduction": "float64", "shape": "str"})
     for name, frame in (("indicator", indicators), ("indicator_sex", sexes), ("target_area_ward", areas),
-                        ("indicator_target", targets)):
+                        ("indicator_target", targets), ("indicator_numerator", numerators),
+                        ("ward_vintage", ward_vintages), ("ward_vintage_population", weights)):
         con.register("_incoming", frame)
         con.execute(f"create or replace table config.{name} as select * from _incoming")
         con.unregister("_incoming")
@@ -93,6 +132,8 @@ def set_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     """Settings that models read with getvariable(); prepared parameters, never string formatting."""
     for name, value in (
         ("local_authority_code", config.la_code),
+        ("local_authority_name", config.la_name),
+        ("comparator_name", config.comparator_name),
         ("england_code", config.comparator_code),
         ("suppression_markers", list(config.suppression_markers)),
         ("sii_repetitions", config.sii_repetitions),

@@ -1,6 +1,6 @@
 -- int_deprivation_group: the borough's wards grouped by deprivation, per indicator × sex × category × period,
 -- for each grouping: local_quintile, local_decile, national_quintile, national_decile
--- (int_ward_deprivation; group 1 = most deprived).
+-- (int_ward_deprivation, of the indicator's ward vintage; group 1 = most deprived).
 --
 -- Group mean (population-weighted):   m_g = Σ P_w · v_w / Σ P_w       over wards w with a published value
 -- Standard error of a ward's value from its published 95 % limits (the Fingertips convention):
@@ -26,7 +26,8 @@ with ward as (
         dep.national_quintile,
         dep.national_decile
     from intermediate.int_indicator_value__configured as val
-    inner join intermediate.int_ward_deprivation as dep on dep.ward_code = val.area_code
+    inner join intermediate.int_ward_deprivation as dep
+        on dep.ward_vintage = val.ward_vintage and dep.ward_code = val.area_code
     where dep.in_borough and val.value is not null
 ),
 

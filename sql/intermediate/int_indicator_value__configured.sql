@@ -1,8 +1,10 @@
 -- int_indicator_value__configured: the values of the indicators and sexes that fsot.toml declares,
 -- from the one source each declares: its Fingertips source (area rows; deprivation-category rows such
--- as England's "Most deprived decile" are left out, fsot computes its own deprivation groups) or, for
+-- as England's "Most deprived decile" are left out, fsot computes its own deprivation groups), a
+-- source of counts by LSOA (ward and borough sums, int_indicator_value__from_counts) or, for
 -- source = "local", the council's local drops; with each indicator's metadata: theme, unit, polarity
--- (polarity_sign = +1 higher-is-better, −1 lower-is-better) and baseline period.
+-- (polarity_sign = +1 higher-is-better, −1 lower-is-better), baseline period, and the ward vintage its
+-- ward values are on, with that vintage's IMD edition and population weights (fsot.toml [[ward_vintages]]).
 -- category: the community breakdown ('All' = the whole population; otherwise '<Category Type>:
 -- <Category>', e.g. 'Ethnic groups: Asian', from Fingertips' non-deprivation category rows or a local
 -- drop's category column). It is part of every key downstream, next to sex: each breakdown goes
@@ -29,10 +31,19 @@ local_drop as (
     from staging.stg_local__indicator_value
 ),
 
+counted as (
+    select
+        indicator_id, sex, category, period, period_sort, period_range, area_code, area_name, area_type, value,
+        lower_ci, upper_ci, "count", denominator, value_note, _source, _file, _line
+    from intermediate.int_indicator_value__from_counts
+),
+
 combined as (
     select * from published
     union all
     select * from local_drop
+    union all
+    select * from counted
 )
 
 select
@@ -45,6 +56,9 @@ select
     cfg.polarity_sign,
     cfg.sort_order as indicator_order,
     cfg.baseline_period,
+    cfg.ward_vintage,
+    cfg.imd_edition,
+    cfg.population_weights,
     val.period = cfg.baseline_period as is_baseline,
     val.sex,
     val.category,

@@ -11,6 +11,10 @@
 -- v ∓ 3.090232306167813 · SE with SE = (U − L)/(2 · 1.959963984540054) from the 95 % limits
 -- (Fingertips technical guidance, "comparing with a benchmark"; the normal approximation is used for
 -- both levels so that the two levels are comparable).
+-- Wards vs the borough (as Fingertips compares an area with its parent): each borough ward's interval
+-- set against the borough's value in the same way; benchmark = the borough's name (fsot.toml
+-- [local_authority] name). This is the comparison for indicators England has no value of (e.g. counts
+-- from a Census table of the borough's LSOAs).
 -- Target area vs the rest of the borough: difference of the two population-weighted means with
 -- CI d ∓ z·√(SE_area² + SE_rest²), z = 1.959963984540054 (95 %) and 3.090232306167813 (99.8 %);
 -- significant when the interval excludes 0 (difference of two independent estimates: Altman DG et al.
@@ -22,11 +26,18 @@ with england as (
     where area_code = getvariable('england_code')
 ),
 
+borough as (
+    select indicator_id, sex, category, period, value as benchmark_value
+    from intermediate.int_indicator_value__configured
+    where area_code = getvariable('local_authority_code')
+),
+
 areas as (
     select val.indicator_id, val.sex, val.category, val.period, 'ward' as area_type, val.area_code, dep.ward_name as area_name,
         val.value, (val.upper_ci - val.lower_ci) / (2 * 1.959963984540054) as standard_error
     from intermediate.int_indicator_value__configured as val
-    inner join intermediate.int_ward_deprivation as dep on dep.ward_code = val.area_code and dep.in_borough
+    inner join intermediate.int_ward_deprivation as dep
+        on dep.ward_vintage = val.ward_vintage and dep.ward_code = val.area_code and dep.in_borough
     union all
     select indicator_id, sex, category, period, 'local authority', area_code, area_name, value,
         (upper_ci - lower_ci) / (2 * 1.959963984540054)
@@ -41,7 +52,7 @@ areas as (
 versus_england as (
     select
         a.indicator_id, a.sex, a.category, a.period, a.area_type, a.area_code, a.area_name,
-        'England' as benchmark, a.value, e.benchmark_value,
+        getvariable('comparator_name') as benchmark, a.value, e.benchmark_value,
         a.value - e.benchmark_value as difference,
         a.value - 1.959963984540054 * a.standard_error as lower_95,
         a.value + 1.959963984540054 * a.standard_error as upper_95,
@@ -50,6 +61,21 @@ versus_england as (
         e.benchmark_value as compare_to
     from areas as a
     inner join england as e using (indicator_id, sex, category, period)
+),
+
+versus_borough as (
+    select
+        a.indicator_id, a.sex, a.category, a.period, a.area_type, a.area_code, a.area_name,
+        getvariable('local_authority_name') as benchmark, a.value, b.benchmark_value,
+        a.value - b.benchmark_value as difference,
+        a.value - 1.959963984540054 * a.standard_error as lower_95,
+        a.value + 1.959963984540054 * a.standard_error as upper_95,
+        a.value - 3.090232306167813 * a.standard_error as lower_998,
+        a.value + 3.090232306167813 * a.standard_error as upper_998,
+        b.benchmark_value as compare_to
+    from areas as a
+    inner join borough as b using (indicator_id, sex, category, period)
+    where a.area_type = 'ward'
 ),
 
 versus_rest as (
@@ -72,6 +98,8 @@ versus_rest as (
 compared as (
     select * from versus_england
     union all
+    select * from versus_borough
+    union all
     select * from versus_rest
 )
 
@@ -80,6 +108,9 @@ select
     cfg.indicator_name,
     cfg.unit,
     cfg.polarity,
+    cfg.ward_vintage,
+    cfg.imd_edition,
+    cfg.population_weights,
     c.sex,
     c.category,
     c.period,

@@ -32,7 +32,8 @@ scaled as (
 
 pairs as (
     select
-        latest.indicator_id, latest.indicator_name, latest.unit, latest.polarity, latest.sex, latest.category, latest.measure,
+        latest.indicator_id, latest.indicator_name, latest.unit, latest.polarity, latest.ward_vintage, latest.imd_edition,
+        latest.population_weights, latest.sex, latest.category, latest.measure,
         latest.grouping, latest.is_ratio,
         baseline.period as baseline_period, latest.period as latest_period,
         baseline.value as baseline_value, latest.value as latest_value,
@@ -52,6 +53,9 @@ select
     indicator_name,
     unit,
     polarity,
+    ward_vintage,
+    imd_edition,
+    population_weights,
     sex,
     category,
     measure,
@@ -68,6 +72,7 @@ select
     case when is_ratio then 'ratio latest/baseline (1 = no change)' else 'difference latest − baseline' end
         as change_scale,
     case
+        when latest_period = baseline_period then 'no period after the baseline yet'
         when change_se is null or change is null then 'cannot be assessed'
         when change - 1.959963984540054 * change_se > 0 then 'widened'
         when change + 1.959963984540054 * change_se < 0 then 'narrowed'

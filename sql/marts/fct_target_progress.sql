@@ -38,7 +38,8 @@ with subject as (
 
 target as (
     select distinct
-        t.target_id, t.indicator_id, cfg.indicator_name, cfg.short_name, cfg.unit, cfg.baseline_period, t.sex,
+        t.target_id, t.indicator_id, cfg.indicator_name, cfg.short_name, cfg.unit, cfg.baseline_period, cfg.ward_vintage,
+        cfg.imd_edition, cfg.population_weights, t.sex,
         'All' as category, t.measure, t.grouping, t.shape
     from config.indicator_target as t
     inner join config.indicator as cfg using (indicator_id)
@@ -75,6 +76,9 @@ select
     indicator_name,
     short_name,
     unit,
+    ward_vintage,
+    imd_edition,
+    population_weights,
     sex,
     category,
     measure,

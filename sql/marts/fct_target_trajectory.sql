@@ -43,14 +43,17 @@ path as (
 )
 
 select
-    target_id,
-    indicator_id,
-    sex,
+    path.target_id,
+    path.indicator_id,
+    cfg.ward_vintage,
+    cfg.imd_edition,
+    cfg.population_weights,
+    path.sex,
     category,
     measure,
     grouping,
     shape,
-    baseline_period,
+    path.baseline_period,
     baseline_year,
     baseline_value,
     target_year,
@@ -63,4 +66,5 @@ select
             then baseline_value * power(target_value / baseline_value, fraction)
     end as expected_value
 from path
+inner join config.indicator as cfg using (indicator_id)
 order by target_id, sex, year

@@ -14,6 +14,13 @@
 -- "County & UA deprivation deciles in England (IMD2019, 4/21 geography)" with Category "Most deprived
 -- decile (IMD2019)"): England's or a region's values by deprivation decile, which fsot computes itself
 -- from the borough's wards, so int_indicator_value__configured leaves them out.
+-- Repeated rows: Fingertips exports sometimes repeat a period with another Age label (indicator 91547
+-- gives 2015/16 once with Age "15+ yrs" and once with "Not applicable": the same value, count and
+-- denominator; for local authorities that later merged, the "Not applicable" row is "Aggregated from
+-- values for merged local authorities" with limits of its own). Rule: of rows of one source with the
+-- same indicator, area, sex, category, period, value, count and denominator, one is kept: the one with
+-- a stated age band rather than "Not applicable", then the first in the file. Rows that differ in
+-- value, count or denominator are all kept (and the uniqueness tests downstream then stop the build).
 with source as (
     select * from raw.fingertips_indicator_value
 ),
@@ -67,4 +74,10 @@ renamed as (
     from valid
 )
 
-select * from renamed
+select * exclude (age_not_applicable)
+from (select *, coalesce(age, '') = 'Not applicable' as age_not_applicable from renamed)
+qualify row_number() over (
+    partition by _source, indicator_id, area_code, sex, category, period, value, "count", denominator
+    order by age_not_applicable, _file, _line
+) = 1
+order by _source, _file, _line

@@ -3,5 +3,5 @@
 select area.target_area, area.ward_code
 from config.target_area_ward as area
 left join intermediate.int_ward_deprivation as ward
-    on ward.ward_code = area.ward_code and ward.in_borough
+    on ward.ward_vintage = area.ward_vintage and ward.ward_code = area.ward_code and ward.in_borough
 where ward.ward_code is null
