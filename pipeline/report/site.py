@@ -231,8 +231,11 @@ def summary_rows(config: Config, marts: dict[str, pd.DataFrame]) -> list[dict]:
             target = chosen.sort_values("period_year").iloc[-1] if len(chosen) else None
             name = indicator.short_name if sex == "Persons" else f"{indicator.short_name} ({sex.lower()})"
             value = None if measure is None else measure["value"]
+            basis = ward_vintage_labels(config)[indicator.ward_vintage]
             rows.append({
                 "indicator_id": indicator.id, "sex": sex, "name": name, "theme": indicator.theme,
+                "ward_vintage": indicator.ward_vintage, "imd_edition": basis["imd_edition"],
+                "population_weights": basis["population_weights"],
                 "unit": indicator.unit, "period": latest["period"],
                 "gap": value, "gap_lower_ci": None if measure is None else measure["lower_ci"],
                 "gap_upper_ci": None if measure is None else measure["upper_ci"],
