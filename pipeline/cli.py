@@ -64,7 +64,7 @@ def _load(config_path):
 def _step(config, command: str, work):
     """Run one step with a log and a run manifest; turn known failures into one-line errors."""
     from pipeline.ingest.csv_file import SourceFileError
-    from pipeline.ingest.landing import LandingError
+    from pipeline.ingest.landing import LandingError, PullError
     from pipeline.models import ModelError
     from pipeline.report.pdf import PdfError
     from pipeline.run_record import log, start_log, write_run_manifest
@@ -74,7 +74,8 @@ def _step(config, command: str, work):
     log_path = start_log(config, command)
     try:
         steps = work()
-    except (SourceFileError, LandingError, ModelError, LockTimeout, PdfError, FileNotFoundError, ValueError) as exc:
+    except (SourceFileError, LandingError, ModelError, LockTimeout, PdfError, PullError, FileNotFoundError,
+            ValueError) as exc:
         log.error("%s", exc)
         write_run_manifest(config, command, started, {"error": str(exc)}, log_path)
         raise FsotError(f"{exc}\n(log: {log_path})") from exc
@@ -89,19 +90,68 @@ def _step(config, command: str, work):
     return steps
 
 
-def _ingest(config) -> dict:
-    from pipeline.ingest.landing import land_source
+def _ingest(config, only: str | None = None, offline: bool = False) -> dict:
+    """Pull every API source (unless offline), then land every file source; a table says per source
+    what happened and what changed."""
+    from rich.table import Table
+
+    from pipeline.ingest.landing import land_source, latest_release
     from pipeline.run_record import log
 
-    landed = []
-    with console.status("Landing source files in data/raw/ …"):
-        for source in config.sources:
+    chosen = [s for s in config.sources if only in (None, s.id)]
+    if only and not chosen:
+        raise ValueError(f"no source has id {only!r} in {config.path}; use one of: "
+                         f"{', '.join(s.id for s in config.sources)}")
+    landed, results = [], []
+    pulled = [s for s in chosen if s.pulled and not offline]
+    if pulled:
+        results += _pull(config, pulled, log)
+    for source in chosen:
+        if source.pulled and offline:
+            release = latest_release(config, source)
+            if not release:
+                raise ValueError(f"source {source.id!r} has never been pulled, so --offline has nothing to use; run "
+                                 "`fsot ingest` with network first")
+            results.append({"source": source.id, "status": "offline", "release": release[0]["release"], "rows": None,
+                            "changes": "using the release already landed"})
+        elif not source.pulled:
             added = land_source(config, source)
             for record in added:
                 log.info("landed %s (%s bytes, sha256 %s)", record.path, record.bytes, record.sha256)
                 landed.append(record.path)
-            console.print(f"  {source.id}: {len(added)} new file(s) landed, {len(source.files) - len(added)} already there")
-    return {"ingest": {"landed": landed}}
+            results.append({"source": source.id, "status": f"{len(added)} file(s) landed" if added else "unchanged",
+                            "release": source.release, "rows": None, "changes": ""})
+    table = Table(title="Sources", title_justify="left", show_edge=False)
+    for column in ("source", "status", "release", "rows", "what changed"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        table.add_row(r["source"], r["status"], r["release"], "" if r["rows"] is None else f"{r['rows']:,}",
+                      r["changes"])
+        log.info("source %s: %s, release %s, %s", r["source"], r["status"], r["release"], r["changes"])
+    console.print(table)
+    return {"ingest": {"landed": landed, "sources": results}}
+
+
+def _pull(config, sources, log) -> list[dict]:
+    """Pull the API sources one by one with a progress bar of bytes; stop at the first failure (what was
+    pulled before it stays landed, the failing source lands nothing)."""
+    from rich.progress import DownloadColumn, Progress, SpinnerColumn, TextColumn, TransferSpeedColumn
+
+    from pipeline.ingest.http import Session
+    from pipeline.ingest.pull import change_text, pull_source
+
+    results = []
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), DownloadColumn(), TransferSpeedColumn(),
+                  console=console, transient=True) as bar:
+        for source in sources:
+            task = bar.add_task(f"Pulling {source.id}", total=None)
+            with Session(config.http, progress=lambda n, t=task: bar.update(t, advance=n)) as session:
+                result = pull_source(config, source, session)
+            bar.update(task, description=f"{source.id}: {result.status}")
+            log.info("pulled %s: %s %s (%s bytes)", source.id, result.status, result.release, result.bytes)
+            results.append({"source": source.id, "status": result.status, "release": result.release,
+                            "rows": result.rows, "changes": change_text(result.changes), "detail": result.changes})
+    return results
 
 
 def _show_validation(config, validation: dict, errors: list[str] | None = None) -> None:
@@ -191,19 +241,25 @@ def cli() -> None:
 
 @cli.group(invoke_without_command=True)
 @CONFIG_OPTION
+@click.option("--source", "only", metavar="ID", default=None, help="Pull or land this source only.")
+@click.option("--offline", is_flag=True, help="Use only what is already landed: pull nothing over the network.")
 @click.pass_context
-def ingest(ctx, config_path):
-    """Land every source file named in fsot.toml in data/raw/<source>/<release>/, unchanged.
+def ingest(ctx, config_path, only, offline):
+    """Pull every API source of fsot.toml, then land every source file, in data/raw/<source>/<release>/.
 
-    Each newly landed file gets a provenance record in data/raw/manifest.json (publisher, release,
-    licence, retrieval time, sha256). Landing the same file again does nothing; a file that differs
-    from what was landed under the same release is refused: give the new data a new release.
+    API sources (formats fingertips_api, nomis_api, ons_arcgis) are asked with a conditional request:
+    an unchanged source costs one round trip and lands nothing; a changed one lands a new release,
+    every body as the service sent it, with its URL, HTTP status, ETag/Last-Modified, retrieval time
+    and sha256 in data/raw/manifest.json. Files are copied unchanged with the same provenance; landing
+    the same file again does nothing, and a file that differs from what was landed under the same
+    release is refused: give the new data a new release. A table at the end says per source what is
+    new and what changed (new periods, revised values, indicators gone).
 
     `fsot ingest local PATH --indicator ID` takes a council's own file of ward values instead.
     """
     if ctx.invoked_subcommand is None:
         config = _load(config_path)
-        _step(config, "ingest", lambda: _ingest(config))
+        _step(config, "ingest", lambda: _ingest(config, only, offline))
 
 
 @ingest.command("local")
@@ -247,7 +303,7 @@ def ingest_local(path, indicator_id, config_path):
         frame.insert(0, "_source", "local")
         wards: set[str] = set()
         for source in config.sources:
-            if source.format == "ons_lsoa_ward_lookup":
+            if source.reads_as == "ons_lsoa_ward_lookup":
                 try:
                     wards |= set(read_lookup(landed_files(config, source))["ward_code"])
                 except Exception:  # lookup not landed yet: the ward check runs at the next build

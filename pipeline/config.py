@@ -20,6 +20,10 @@ LOOKUP_FORMAT = "ons_lsoa_ward_lookup"
 DEPRIVATION_FORMAT = "english_indices_of_deprivation"
 AREA_COUNTS_FORMAT = "area_counts"
 POPULATION_FORMATS = (DEPRIVATION_FORMAT, "lsoa_population", AREA_COUNTS_FORMAT)
+# Formats pulled over HTTP (pipeline/ingest/<format>.py); their landed bodies are read as `reads_as`.
+API_FORMATS = ("fingertips_api", "nomis_api", "ons_arcgis")
+API_READS_AS = {"fingertips_api": "fingertips_csv", "nomis_api": "nomis_csv", "ons_arcgis": LOOKUP_FORMAT}
+NOT_LOADED = "none"  # reads_as of a pulled source that is landed only (e.g. boundaries as GeoJSON)
 LOCAL_SOURCE = "local"  # an indicator whose values come from `fsot ingest local` drops
 POLARITIES = ("higher-is-better", "lower-is-better")
 # What a target may be set on: the borough's own value, or a gap measure of marts.fct_gap_measure.
@@ -48,9 +52,24 @@ class Source:
     # area's counts over all categories).
     period: str = ""
     columns: tuple[tuple[str, str], ...] = ()
+    # API formats only: the service's base URL (default: the public service) and the format's own
+    # settings (indicator_ids, dataset, query, service, where, …), checked by its connector.
+    base_url: str = ""
+    api: dict = field(default_factory=dict, compare=False)
 
     def column(self, role: str) -> str | None:
         return dict(self.columns).get(role)
+
+    @property
+    def pulled(self) -> bool:
+        """True for a source pulled over HTTP: its releases are the bodies landed by `fsot ingest`."""
+        return self.format in API_FORMATS
+
+    @property
+    def reads_as(self) -> str:
+        """The file format the source's landed files are read as: its own format for files; for a pulled
+        source, the format of the bodies it lands (`reads_as` in fsot.toml, else the service's usual one)."""
+        return str(self.api.get("reads_as", API_READS_AS[self.format])) if self.pulled else self.format
 
 
 @dataclass(frozen=True)
@@ -110,6 +129,16 @@ class TargetArea:
 
 
 @dataclass(frozen=True)
+class Http:
+    """How fsot talks to web services ([http] in fsot.toml): per-request timeout, attempts per
+    request (retries on 429, 5xx, timeouts and connection errors) and the backoff between them."""
+    timeout: float = 60.0
+    attempts: int = 5
+    wait_initial: float = 1.0
+    wait_max: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     root: Path
@@ -131,6 +160,7 @@ class Config:
     indicators: tuple[Indicator, ...]
     target_areas: tuple[TargetArea, ...] = field(default_factory=tuple)
     ward_vintages: tuple[WardVintage, ...] = field(default_factory=tuple)
+    http: Http = field(default_factory=Http)
     suppression_markers: tuple[str, ...] = ("*", "x", "..", "c", "-", ":")
     plausible_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
@@ -209,17 +239,30 @@ def load_config(path: Path | str | None = None) -> Config:
     sources = []
     for i, s in enumerate(_require(data, "sources", "the file", path), start=1):
         where = f"[[sources]] entry {i}"
-        files = s.get("files") or [_require(s, "file", where, path)]
+        pulled = _require(s, "format", where, path) in API_FORMATS
+        files = () if pulled else (s.get("files") or [_require(s, "file", where, path)])
+        known = {"id", "format", "files", "file", "publisher", "release", "licence", "title", "demonstration",
+                 "next_release", "period", "columns", "base_url"}
         sources.append(Source(
-            id=_require(s, "id", where, path), format=_require(s, "format", where, path),
+            id=_require(s, "id", where, path), format=s["format"],
             files=tuple(files), publisher=_require(s, "publisher", where, path),
-            release=str(_require(s, "release", where, path)), licence=_require(s, "licence", where, path),
+            # a pulled source's release is the body it lands: named when it is pulled
+            release=str(s.get("release", "pulled")) if pulled else str(_require(s, "release", where, path)),
+            licence=_require(s, "licence", where, path),
             title=s.get("title", ""), demonstration=bool(s.get("demonstration", False)),
             next_release=str(s.get("next_release", "")), period=str(s.get("period", "")),
             columns=tuple(sorted((str(k), str(v)) for k, v in s.get("columns", {}).items())),
+            base_url=str(s.get("base_url", "")), api={k: v for k, v in s.items() if k not in known},
         ))
         if s["format"] == AREA_COUNTS_FORMAT:
             _check_area_counts(sources[-1], where, path)
+        if pulled:
+            from pipeline.ingest import connector_for
+
+            try:
+                connector_for(s["format"]).check(sources[-1])
+            except ValueError as exc:
+                raise ConfigError(f"{path}: {where} ({sources[-1].id}): {exc}") from exc
     source_ids = {s.id for s in sources}
     if len(source_ids) != len(sources):
         raise ConfigError(f"{path}: two [[sources]] entries share an id; ids must be unique")
@@ -246,7 +289,7 @@ def load_config(path: Path | str | None = None) -> Config:
             raise ConfigError(f"{path}: {where}: ward_vintage {vintage or '(not set)'!r} is not the id of a "
                               f"[[ward_vintages]] entry; write ward_vintage = one of {vintage_ids}")
         numerator = tuple(str(c) for c in ind.get("numerator", []))
-        counted = source in source_ids and next(s for s in sources if s.id == source).format == AREA_COUNTS_FORMAT
+        counted = source in source_ids and next(s for s in sources if s.id == source).reads_as == AREA_COUNTS_FORMAT
         if counted and not numerator:
             raise ConfigError(f"{path}: {where}: source {source!r} gives counts by category; list the categories "
                               "counted in the numerator, e.g. numerator = [\"-1 (overcrowded)\"]")
@@ -274,6 +317,7 @@ def load_config(path: Path | str | None = None) -> Config:
                               f"{vintage or '(not set)'!r} is not one of {vintage_ids}; say which wards its codes are")
         areas.append(TargetArea(name=_require(a, "name", "[[target_areas]] entry", path),
                                 wards=tuple(_require(a, "wards", "[[target_areas]] entry", path)), ward_vintage=vintage))
+    http = data.get("http", {})
     validation = data.get("validation", {})
     ranges = {unit: (float(lo), float(hi)) for unit, (lo, hi) in validation.get("plausible_ranges", {}).items()}
     return Config(
@@ -295,6 +339,10 @@ def load_config(path: Path | str | None = None) -> Config:
         reports_dir=root / paths.get("reports", "reports"),
         logs_dir=root / paths.get("logs", "logs"),
         sources=tuple(sources), indicators=tuple(indicators), target_areas=tuple(areas), ward_vintages=vintages,
+        http=Http(timeout=float(http.get("timeout_seconds", Http.timeout)),
+                  attempts=int(http.get("attempts", Http.attempts)),
+                  wait_initial=float(http.get("wait_initial_seconds", Http.wait_initial)),
+                  wait_max=float(http.get("wait_max_seconds", Http.wait_max))),
     )
 
 
@@ -314,10 +362,10 @@ def _check_area_counts(source: Source, where: str, path: Path) -> None:
 
 def _ward_vintages(entries: list[dict], sources: list[Source], path: Path) -> tuple[WardVintage, ...]:
     """The [[ward_vintages]] entries, checked; without any, the one lookup and the one deprivation source."""
-    formats = {s.id: s.format for s in sources}
+    formats = {s.id: s.reads_as for s in sources}
     if not entries:
-        lookups = [s.id for s in sources if s.format == LOOKUP_FORMAT]
-        deprivation = [s.id for s in sources if s.format == DEPRIVATION_FORMAT]
+        lookups = [s.id for s in sources if s.reads_as == LOOKUP_FORMAT]
+        deprivation = [s.id for s in sources if s.reads_as == DEPRIVATION_FORMAT]
         if len(lookups) != 1 or len(deprivation) != 1:
             raise ConfigError(f"{path}: with {len(lookups)} ward lookup(s) and {len(deprivation)} deprivation "
                               "source(s), say which go together: add a [[ward_vintages]] entry for each set of "

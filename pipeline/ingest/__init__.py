@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from pipeline.ingest import area_counts, deprivation, fingertips, population, ward_lookup
+from pipeline.ingest import area_counts, deprivation, fingertips, nomis, population, ward_lookup
 
 FORMATS: dict[str, ModuleType] = {
     "english_indices_of_deprivation": deprivation,
@@ -14,7 +14,19 @@ FORMATS: dict[str, ModuleType] = {
     "fingertips_csv": fingertips,
     "lsoa_population": population,
     "area_counts": area_counts,
+    "nomis_csv": nomis,
 }
+# Connectors that pull over HTTP (fetch only; their bodies are read by FORMATS[source.reads_as]).
+CONNECTORS = ("fingertips_api", "nomis_api", "ons_arcgis")
+
+
+def connector_for(format_name: str) -> ModuleType:
+    """The module that pulls a source of this API format (imported only when needed: httpx)."""
+    import importlib
+
+    if format_name not in CONNECTORS:
+        raise ValueError(f"unknown API format {format_name!r}; use one of: {', '.join(CONNECTORS)}")
+    return importlib.import_module(f"pipeline.ingest.{format_name}")
 
 
 def reader_for(format_name: str) -> ModuleType:

@@ -23,6 +23,8 @@ RAW_TABLE = "area_count"
 TITLE = "Counts by small area and category"
 OUTPUT = ["area_code", "area_level", "area_vintage", "category", "count", "denominator",
           "_file", "_line", "_fields", "_width"]
+CHANGE_KEY, CHANGE_VALUE, CHANGE_PERIOD, CHANGE_INDICATOR = ["area_code", "category"], "count", None, "category"
+NUMERIC = ["count"]
 GEOGRAPHY = re.compile(r"(lsoa|oa)\s*(\d\d(?:\d\d)?)", re.IGNORECASE)
 
 

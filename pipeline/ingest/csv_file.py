@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +132,28 @@ def table_from_rows(path: Path, encoding: str, rows: list[tuple[int, list[str]]]
     frame["_fields"] = pd.Series(fields, dtype="int64")
     return CsvTable(path=path, encoding=encoding, header=header, header_line=header_line, frame=frame,
                     skipped=sorted(skipped))
+
+
+def read_table(path: Path, required: HeaderTest = ()) -> CsvTable:
+    """Like read_csv_table, and also an ArcGIS query response (JSON `features`, each feature's
+    `attributes`, or GeoJSON `properties`, a row; `_line` = the feature's position, 1 = the first)."""
+    text, encoding = decode(path)
+    if not text.lstrip().startswith("{"):
+        return read_csv_table(path, required)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceFileError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg}); land the complete response "
+                              "again") from exc
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list):
+        raise SourceFileError(f"{path}: JSON without a 'features' list; land an ArcGIS query response (f=json)")
+    records = [f.get("attributes", f.get("properties")) or {} for f in features if isinstance(f, dict)]
+    header = [f["name"] for f in document.get("fields", []) if isinstance(f, dict) and "name" in f] or \
+        list(dict.fromkeys(k for r in records for k in r))
+    rows = [(0, header)] + [(n, ["" if r.get(h) is None else str(r.get(h)) for h in header])
+                            for n, r in enumerate(records, start=1)]
+    return table_from_rows(path, "json", rows, required)
 
 
 def read_csv_table(path: Path, required: HeaderTest = ()) -> CsvTable:

@@ -33,6 +33,10 @@ def snake(name: str) -> str:
 
 
 OUTPUT = [snake(c) for c in REQUIRED + OPTIONAL] + ["_file", "_line", "_fields", "_width"]
+# what identifies one published value, for "what changed" between two pulls (pipeline.ingest.pull)
+CHANGE_KEY = ["indicator_id", "area_code", "sex", "age", "category_type", "category", "time_period"]
+CHANGE_VALUE, CHANGE_PERIOD, CHANGE_INDICATOR = "value", "time_period", "indicator_id"
+NUMERIC = ["value"]
 
 
 def read(paths: list[Path], source=None) -> pd.DataFrame:

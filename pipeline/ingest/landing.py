@@ -25,6 +25,11 @@ class LandingError(RuntimeError):
     """A file could not be landed, or a landed file has changed."""
 
 
+class PullError(RuntimeError):
+    """A source could not be pulled over HTTP (nothing was landed); the message names the source, the
+    URL and what to do."""
+
+
 @dataclass(frozen=True)
 class Provenance:
     source: str
@@ -40,6 +45,15 @@ class Provenance:
     sha256: str
     demonstration: bool
     indicator: str = ""  # for local drops: the indicator the file gives values of
+    # pulled over HTTP: the full request URL, the response's status and validators, the release's
+    # combined sha256 (of every body, in order) and, on its first file, what changed since the last one
+    url: str = ""
+    http_status: int | None = None
+    etag: str = ""
+    last_modified: str = ""
+    release_sha256: str = ""
+    changes: dict | None = None
+    role: str = "data"  # "metadata": landed for the record, not read into the warehouse
 
 
 def sha256_of(path: Path) -> str:
@@ -165,8 +179,55 @@ def local_drops(config: Config) -> dict[str, list[Path]]:
     return drops
 
 
+def latest_release(config: Config, source: Source) -> list[dict]:
+    """The manifest records of a pulled source's newest release (its files in order); [] if none. The
+    manifest only grows, so the newest release is the last one recorded."""
+    records = [r for r in read_manifest(config) if r["source"] == source.id and r.get("release_sha256")]
+    if not records:
+        return []
+    newest = records[-1]["release"]
+    return [r for r in records if r["release"] == newest]
+
+
+def land_pulled(config: Config, source: Source, bodies: list, digest: str, changes: dict,
+                metadata: tuple[str, ...] = ()) -> str:
+    """Land the bodies of one pull as a new release of the source, all or nothing: written to a hidden
+    folder, then renamed to data/raw/<source>/<release>/ and recorded. Returns the release name
+    (the retrieval time and the start of the bodies' combined sha256)."""
+    retrieved = min(f.retrieved_at for _, f in bodies)
+    release = retrieved.replace(":", "").replace("+0000", "Z")[:17] + "Z-" + digest[:8]
+    target = config.raw_dir / source.id / release
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".landing-"))
+    records = []
+    for n, (name, fetched) in enumerate(bodies):
+        (staging / name).write_bytes(fetched.body)
+        os.chmod(staging / name, 0o444)
+        records.append(asdict(Provenance(
+            source=source.id, format=source.format, title=source.title, publisher=source.publisher, release=release,
+            licence=source.licence, origin=fetched.url, path=f"{source.id}/{release}/{name}",
+            retrieved_at=fetched.retrieved_at, bytes=len(fetched.body), sha256=hashlib.sha256(fetched.body).hexdigest(),
+            demonstration=source.demonstration, url=fetched.url, http_status=fetched.status, etag=fetched.etag,
+            last_modified=fetched.last_modified, release_sha256=digest, changes=changes if n == 0 else None,
+            role="metadata" if name in metadata else "data")))
+    os.replace(staging, target)
+    write_manifest(config, read_manifest(config) + records)
+    return release
+
+
 def landed_files(config: Config, source: Source) -> list[Path]:
-    """The landed copies of the source's current release, checked against their recorded sha256."""
+    """The landed copies of the source's current release, checked against their recorded sha256: for a
+    file source its configured release, for a pulled source the newest release pulled."""
+    if source.pulled:
+        records = latest_release(config, source)
+        if not records:
+            raise LandingError(f"source {source.id!r} has not been pulled yet; run `fsot ingest` (with network) first")
+        for record in records:
+            target = config.raw_dir / record["path"]
+            if not target.is_file() or sha256_of(target) != record["sha256"]:
+                raise LandingError(f"{target}: missing or changed since it was landed (sha256 differs from "
+                                   "data/raw/manifest.json); run `fsot ingest` to pull the source again")
+        return [config.raw_dir / r["path"] for r in records if r.get("role", "data") == "data"]
     known = {r["path"]: r for r in read_manifest(config)}
     paths = []
     for name in source.files:

@@ -1,5 +1,6 @@
 """ONS LSOA → electoral ward → local authority lookups (Open Geography Portal CSVs).
 
+CSV as downloaded, or ArcGIS query responses (JSON) as `ons_arcgis` lands them.
 Columns are recognised by ONS naming (`LSOA11CD`, `WD19CD`, `WD19NM`, `LAD19CD`, …) or the snake_case
 form of common redistributions (`lsoa11_code`, `ward17_code`, `ltla24_name`, …). The two digits in the
 header are the vintage and are kept as data (`ward_vintage` = "WD19"): ward boundaries change, and a
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import SourceFileError, read_csv_table, with_line_columns
+from pipeline.ingest.csv_file import SourceFileError, read_table, with_line_columns
 
 RAW_TABLE = "lsoa_ward_lookup"
 TITLE = "LSOA to electoral ward to local authority lookup"
@@ -28,6 +29,8 @@ PATTERNS = {
 }
 OUTPUT = ["lsoa_code", "lsoa_name", "lsoa_vintage", "ward_code", "ward_name", "ward_vintage",
           "la_code", "la_name", "la_vintage", "_file", "_line", "_fields", "_width"]
+CHANGE_KEY, CHANGE_VALUE, CHANGE_PERIOD, CHANGE_INDICATOR = ["lsoa_code"], "ward_code", None, None
+NUMERIC: list[str] = []
 
 
 def has_lsoa_and_ward(cells: list[str]) -> bool:
@@ -39,7 +42,7 @@ def has_lsoa_and_ward(cells: list[str]) -> bool:
 def read(paths: list[Path], source=None) -> pd.DataFrame:
     frames = []
     for path in paths:
-        table = read_csv_table(path, has_lsoa_and_ward)
+        table = read_table(path, has_lsoa_and_ward)
         out = pd.DataFrame(index=table.frame.index)
         vintages: dict[str, str] = {}
         for name, pattern in PATTERNS.items():

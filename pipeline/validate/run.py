@@ -57,6 +57,7 @@ def validate_tables(con: duckdb.DuckDBPyConnection, config: Config, all_wards: s
         "local_indicator_value": lambda f: suites.prepare_local(f, config, all_wards),
         "lsoa_population": lambda f: suites.prepare_population(f, config),
         "area_count": lambda f: suites.prepare_area_counts(f, config),
+        "nomis_observation": lambda f: suites.prepare_nomis(f, config),
     }
     checks_out, files, table_checks = [], [], []
     for table, prepare in plans.items():

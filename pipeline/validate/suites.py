@@ -227,6 +227,22 @@ def prepare_area_counts(frame: pd.DataFrame, config: Config) -> Prepared:
     return Prepared(frame, checks)
 
 
+def prepare_nomis(frame: pd.DataFrame, config: Config) -> Prepared:
+    gxe = _gx()
+    frame = frame.copy()
+    frame["_fields_ok"] = frame["_fields"] == frame["_width"]
+    checks = [fields_check(gxe)]
+    checks += numeric_checks(gxe, frame, ["obs_value"], set(config.suppression_markers))
+    checks += [
+        Check("area_code_valid", "the geography code is not a GSS code; correct it",
+              gxe.ExpectColumnValuesToMatchRegex(column="geography_code", regex=GSS_CODE)),
+        Check("no_duplicate_rows", "the same observation (date, geography, measure, dimensions) appears twice",
+              gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "date", "geography_code", "measure_name",
+                                                               "measures_name", "dimensions"])),
+    ]
+    return Prepared(frame, checks)
+
+
 def completeness(frame: pd.DataFrame, config: Config, ward_codes_in_borough: set[str]) -> list[dict]:
     """Borough wards with no row for a configured indicator, sex and period that other wards have."""
     missing = []

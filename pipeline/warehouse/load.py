@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipeline.config import LOCAL_SOURCE, Config
+from pipeline.config import LOCAL_SOURCE, NOT_LOADED, Config
 from pipeline.ingest import FORMATS, local_drop, reader_for
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import LandingError, landed_files, local_drops
@@ -28,7 +28,9 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
     frames: dict[str, list[pd.DataFrame]] = {}
     errors: list[str] = []
     for source in config.sources:
-        reader = reader_for(source.format)
+        if source.reads_as == NOT_LOADED:  # landed for other uses (e.g. boundaries for maps)
+            continue
+        reader = reader_for(source.reads_as)
         try:
             frame = reader.read(landed_files(config, source), source)
         except (SourceFileError, LandingError) as exc:

@@ -59,7 +59,7 @@ def _population(con: duckdb.DuckDBPyConnection, config: Config, vintage: WardVin
 
 
 def _population_column(config: Config, source_id: str) -> tuple[str, str]:
-    fmt = config.source(source_id).format
+    fmt = config.source(source_id).reads_as
     return ("area_count", "denominator") if fmt == AREA_COUNTS_FORMAT else \
         ("imd_lsoa" if fmt == "english_indices_of_deprivation" else "lsoa_population", "population")
 
@@ -116,7 +116,7 @@ def check_vintages(con: duckdb.DuckDBPyConnection, config: Config) -> list[dict]
         records.append({"ward_vintage": vintage.id, "borough_lsoas": len(borough), "matched": len(borough)})
     for indicator in config.indicators:
         if indicator.source not in {s.id for s in config.sources} or \
-                config.source(indicator.source).format != AREA_COUNTS_FORMAT:
+                config.source(indicator.source).reads_as != AREA_COUNTS_FORMAT:
             continue
         _check_counts(con, config, indicator)
     return records
