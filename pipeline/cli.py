@@ -138,7 +138,8 @@ def _pull(config, sources, log) -> list[dict]:
     from rich.progress import DownloadColumn, Progress, SpinnerColumn, TextColumn, TransferSpeedColumn
 
     from pipeline.ingest.http import Session
-    from pipeline.ingest.pull import change_text, pull_source
+    from pipeline.ingest.changes import change_text
+    from pipeline.ingest.pull import pull_source
 
     results = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), DownloadColumn(), TransferSpeedColumn(),

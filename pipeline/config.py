@@ -115,6 +115,7 @@ class Indicator:
     targets: tuple[Target, ...] = ()
     ward_vintage: str = ""
     numerator: tuple[str, ...] = ()  # area_counts sources: the categories counted in the numerator
+    measure: str = ""  # Nomis sources: the MEASURE_NAME whose OBS_VALUE is the indicator's value
 
     @property
     def higher_is_better(self) -> bool:
@@ -298,12 +299,19 @@ def load_config(path: Path | str | None = None) -> Config:
         if numerator and not counted:
             raise ConfigError(f"{path}: {where}: 'numerator' applies only to a source of format "
                               f"{AREA_COUNTS_FORMAT!r}; remove it")
+        nomis = source in source_ids and next(s for s in sources if s.id == source).reads_as == "nomis_csv"
+        measure = str(ind.get("measure", ""))
+        if nomis != bool(measure):
+            raise ConfigError(f"{path}: {where}: " + (
+                "a Nomis source needs measure = the MEASURE_NAME whose value the indicator is, e.g. "
+                "\"Claimants as a proportion of residents aged 16-64\"" if nomis else
+                "'measure' applies only to a Nomis source; remove it"))
         indicators.append(Indicator(
             id=str(_require(ind, "id", where, path)), name=_require(ind, "name", where, path),
             short_name=ind.get("short_name", ind["name"]), theme=theme,
             unit=_require(ind, "unit", where, path), polarity=polarity, source=source,
             baseline_period=str(_require(ind, "baseline_period", where, path)),
-            sexes=sexes, targets=targets, ward_vintage=vintage, numerator=numerator,
+            sexes=sexes, targets=targets, ward_vintage=vintage, numerator=numerator, measure=measure,
         ))
     keys = [(ind.id, ind.source) for ind in indicators]
     if len(set(keys)) != len(keys):

@@ -195,3 +195,23 @@ def test_a_numerator_category_not_in_the_file_is_named(tmp_path):
     result = CliRunner().invoke(cli, ["run", "--config", str(config)])
     assert result.exit_code == 2
     assert "'Disabled'" in result.output and "Disabled under the Equality Act" in result.output
+
+
+def test_file_1_with_the_scores_file_file_6_and_the_codes_only_2017_lookup_builds(tmp_path, shared_reference):
+    """The configuration that used to die with a traceback: IoD File 1 + the scores file + File 6, with
+    the codes-only December 2017 lookup (the local authority then comes from the deprivation file)."""
+    real = shared_reference / "real"
+    config = profile_copy(tmp_path, {
+        '    "data/raw/public/imd2019_lsoa11_scores.csv.gz",':
+            f'    "{real / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"}", '
+            '"data/raw/public/imd2019_lsoa11_scores.csv.gz",',
+        'files = ["data/raw/public/lookup_lsoa11_ward17_named.csv.gz"]': f'files = ["{real / "lookup_lsoa11_ward17.csv"}"]',
+    })
+    result = CliRunner().invoke(cli, ["run", "--date", "2026-11-22", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(tmp_path / "data" / "processed" / "fsot.duckdb"), read_only=True)
+    try:
+        assert con.execute("select borough_wards, wards_in_most_deprived_decile from marts.fct_deprivation_headline "
+                           "where ward_vintage = 'WD17'").fetchall() == [(26, 9)]
+    finally:
+        con.close()

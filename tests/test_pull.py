@@ -117,6 +117,16 @@ query = {{ geography = "TYPE153", date = "latest", gender = "0", age = "0", meas
 page_size = 6
 publisher = "ONS (Nomis)"
 licence = "Open Government Licence v3.0"
+
+[[indicators]]
+id = "claimants"
+name = "Claimant count"
+theme = "employment"
+unit = "claimants"
+polarity = "lower-is-better"
+source = "claimants"
+measure = "Claimant count"
+baseline_period = "October 2026"
 '''
     config.write_text(text)
     return config
@@ -163,6 +173,9 @@ def test_each_api_format_lands_with_full_provenance_and_builds(tmp_path):
         assert con.execute("select count(*) from marts.fct_ward_indicator").fetchall()[0][0] > 0
         assert con.execute("select count(*), sum(value) from staging.stg_nomis__observation").fetchall() == \
             [(15, sum(WARDS.values()))]
+        claimants = con.execute("select ward_code, value from marts.fct_ward_indicator where indicator_id = 'claimants' "
+                                "and in_borough order by ward_code").fetchall()
+        assert claimants == [(code, v) for (code, _name), v in WARDS.items()][:10]  # the borough's ten wards
     finally:
         con.close()
 
@@ -200,15 +213,24 @@ def test_a_revision_between_two_pulls_is_reported(tmp_path):
     with ReplayServer() as server:
         serve(server)
         config = api_project(tmp_path, server.url)
-        assert ingest(config, "--source", "fingertips").exit_code == 0
+        assert ingest(config).exit_code == 0
         server.route(FINGERTIPS, Reply(body=revised, etag="v2"))
         result = ingest(config, "--source", "fingertips")
         assert result.exit_code == 0, result.output
-    first, second = dict.fromkeys(r["release"] for r in manifest(tmp_path))  # in the order landed
+    first, second = dict.fromkeys(r["release"] for r in manifest(tmp_path) if r["source"] == "fingertips")
     changes = next(r["changes"] for r in manifest(tmp_path) if r["release"] == second and r.get("changes"))
     assert changes["revised"] == 1 and changes["revised_examples"] == ["93097 / E05000002 / Persons / All ages / 2019/20: 10 → 10.5"]
     assert changes["new_periods"] == [] and changes["disappeared"] == []
     assert "1 value(s) revised" in " ".join(result.output.split())
+    run = json.loads((tmp_path / "data" / "processed" / "run_manifest.json").read_text())
+    [pulled] = run["ingest"]["sources"]
+    assert (pulled["status"], pulled["release"], pulled["detail"]["revised"]) == ("new release", second, 1)
+    assert CliRunner().invoke(cli, ["ingest", "--offline", "--config", str(config)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["build", "--config", str(config)]).exit_code == 0
+    report = CliRunner().invoke(cli, ["report", "--period", "2026-Q3", "--config", str(config)])
+    assert report.exit_code == 0, report.output
+    html = (tmp_path / "reports" / "2026-Q3" / "report.html").read_text(encoding="utf-8")
+    assert "1 value(s) revised (e.g. 93097 / E05000002 / Persons / All ages / 2019/20: 10 → 10.5)" in html
 
 
 def test_the_real_fingertips_export_is_an_all_data_body(tmp_path):
@@ -288,3 +310,36 @@ def test_offline_before_any_pull_says_what_to_do(tmp_path):
     result = ingest(config, "--offline")
     assert result.exit_code == 2
     assert "has never been pulled" in " ".join(result.output.split())
+
+
+def test_the_stockton_api_configuration_asks_each_service_what_the_readme_says(tmp_path):
+    """stockton_api.toml, the README's real configuration, with its base URLs pointed at the replay."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "data" / "raw" / "public", tmp_path / "data" / "raw" / "public")
+    text = (root / "stockton_api.toml").read_text(encoding="utf-8")
+    with ReplayServer() as server:
+        for public in ("https://fingertips.phe.org.uk/api/", "https://www.nomisweb.co.uk/api/v01/",
+                       "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"):
+            assert f'base_url = "{public}"' in text
+        text = text.replace("https://fingertips.phe.org.uk/api/", f"{server.url}api/") \
+            .replace("https://www.nomisweb.co.uk/api/v01/", f"{server.url}nomis/") \
+            .replace("https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/", f"{server.url}arcgis/")
+        config = tmp_path / "stockton_api.toml"
+        config.write_text(text, encoding="utf-8")
+        server.route(FINGERTIPS, Reply(body=tiny_project.fingertips()))
+        server.route(METADATA, Reply(body=b"[]"))
+        server.route(NOMIS, Reply(body=nomis_pages(WARDS, size=100)[0]))
+        server.route("arcgis/LSOA11_LSOA21_LAD22_EW_LU/FeatureServer/0/query", Reply(body=json.dumps({"features": [
+            {"attributes": {"F_LSOA11CD": "E01012264", "LSOA21CD": "E01035197", "CHGIND": "S"}}]}).encode()))
+        for source in ("fingertips_ward_life_expectancy", "nomis_claimant_count", "ons_lsoa11_lsoa21"):
+            result = ingest(config, "--source", source)
+            assert result.exit_code == 0, result.output
+        fingertips, _metadata, nomis, arcgis = server.requests
+    assert fingertips["query"] | {"indicator_ids": "93283", "child_area_type_id": "8", "parent_area_type_id": "101",
+                                   "parent_area_code": "E06000004"} == fingertips["query"]
+    assert nomis["query"]["geography"] == "E05014858...E05014884,E06000004,E92000001"
+    assert nomis["query"]["RecordOffset"] == "0" and nomis["query"]["measure"] == "1,2"
+    assert arcgis["query"]["where"] == "LAD22NM = 'Stockton-on-Tees'" and arcgis["query"]["f"] == "json"
+    assert len([r for r in manifest(tmp_path) if r["source"] == "ons_lsoa11_lsoa21"]) == 1

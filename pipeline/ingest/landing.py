@@ -56,6 +56,15 @@ class Provenance:
     role: str = "data"  # "metadata": landed for the record, not read into the warehouse
 
 
+def record_of(provenance: Provenance) -> dict:
+    """The manifest record: every field, less the HTTP ones a file landing leaves empty."""
+    record = asdict(provenance)
+    for name in ("url", "http_status", "etag", "last_modified", "release_sha256", "changes", "role"):
+        if record[name] in ("", None, "data"):
+            del record[name]
+    return record
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -128,8 +137,8 @@ def land_source(config: Config, source: Source, now: datetime | None = None) -> 
             retrieved_at=retrieved_at, bytes=target.stat().st_size, sha256=digest,
             demonstration=source.demonstration,
         )
-        records.append(asdict(record))
-        known[relative] = asdict(record)
+        records.append(record_of(record))
+        known[relative] = record_of(record)
         added.append(record)
     if added:
         write_manifest(config, records)
@@ -161,7 +170,7 @@ def land_local(config: Config, path: Path, indicator_id: str, now: datetime | No
         retrieved_at=(now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         bytes=target.stat().st_size, sha256=digest, demonstration=False, indicator=indicator_id,
     )
-    write_manifest(config, records + [asdict(record)])
+    write_manifest(config, records + [record_of(record)])
     return target, True
 
 
@@ -203,7 +212,7 @@ def land_pulled(config: Config, source: Source, bodies: list, digest: str, chang
     for n, (name, fetched) in enumerate(bodies):
         (staging / name).write_bytes(fetched.body)
         os.chmod(staging / name, 0o444)
-        records.append(asdict(Provenance(
+        records.append(record_of(Provenance(
             source=source.id, format=source.format, title=source.title, publisher=source.publisher, release=release,
             licence=source.licence, origin=fetched.url, path=f"{source.id}/{release}/{name}",
             retrieved_at=fetched.retrieved_at, bytes=len(fetched.body), sha256=hashlib.sha256(fetched.body).hexdigest(),

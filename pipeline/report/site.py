@@ -528,14 +528,23 @@ def community_rows(marts: dict) -> list[dict]:
 
 
 def freshness_rows(config: Config, manifest: list[dict]) -> list[dict]:
-    """Each source's release, when its files were retrieved, and the next expected release."""
+    """Each source's release, when its files were retrieved, what changed with it (pulled sources: new
+    periods, revised values, indicators gone, against the release before) and the next expected release."""
+    from pipeline.ingest.changes import change_text
+
     rows = []
     for source in config.sources:
         landed = [r for r in manifest if r["source"] == source.id]
-        rows.append({"source": source.title or source.id, "publisher": source.publisher, "release": source.release,
+        release, changes = source.release, ""
+        if source.pulled:
+            pulled = [r for r in landed if r.get("release_sha256")]
+            release = pulled[-1]["release"] if pulled else "not pulled"
+            landed = [r for r in pulled if r["release"] == release]
+            changes = change_text(next((r["changes"] for r in landed if r.get("changes")), {}))
+        rows.append({"source": source.title or source.id, "publisher": source.publisher, "release": release,
                      "retrieved": max((r["retrieved_at"] for r in landed), default="not landed")[:10],
-                     "next_release": source.next_release or "not stated in fsot.toml", "licence": source.licence,
-                     "files": len(landed), "demonstration": source.demonstration})
+                     "changes": changes, "next_release": source.next_release or "not stated in fsot.toml",
+                     "licence": source.licence, "files": len(landed), "demonstration": source.demonstration})
     return rows
 
 

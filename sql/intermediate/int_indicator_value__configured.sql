@@ -1,7 +1,8 @@
 -- int_indicator_value__configured: the values of the indicators and sexes that fsot.toml declares,
 -- from the one source each declares: its Fingertips source (area rows; deprivation-category rows such
 -- as England's "Most deprived decile" are left out, fsot computes its own deprivation groups), a
--- source of counts by LSOA (ward and borough sums, int_indicator_value__from_counts) or, for
+-- source of counts by LSOA (ward and borough sums, int_indicator_value__from_counts), a Nomis dataset
+-- (the value of one measure, stg_nomis__observation) or, for
 -- source = "local", the council's local drops; with each indicator's metadata: theme, unit, polarity
 -- (polarity_sign = +1 higher-is-better, −1 lower-is-better), baseline period, and the ward vintage its
 -- ward values are on, with that vintage's IMD edition and population weights (fsot.toml [[ward_vintages]]).
@@ -38,12 +39,27 @@ counted as (
     from intermediate.int_indicator_value__from_counts
 ),
 
+-- Nomis observations (e.g. the claimant count by ward): the indicator's value is OBS_VALUE of the
+-- MEASURE_NAME it names (fsot.toml `measure`); Nomis publishes no limits, count or denominator with it.
+nomis as (
+    select
+        cfg.indicator_id, 'Persons' as sex, 'All' as category, n.period, n.period_sort,
+        cast(null as varchar) as period_range, n.area_code, n.area_name, n.area_type, n.value,
+        null::double as lower_ci, null::double as upper_ci, null::double as "count", null::double as denominator,
+        n.value_note, n._source, n._file, n._line
+    from staging.stg_nomis__observation as n
+    inner join config.indicator as cfg on cfg.source = n._source and cfg.nomis_measure = n.measure_name
+    where coalesce(n.measures_name, 'Value') = 'Value'
+),
+
 combined as (
     select * from published
     union all
     select * from local_drop
     union all
     select * from counted
+    union all
+    select * from nomis
 )
 
 select
