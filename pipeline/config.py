@@ -56,6 +56,9 @@ class Source:
     # settings (indicator_ids, dataset, query, service, where, …), checked by its connector.
     base_url: str = ""
     api: dict = field(default_factory=dict, compare=False)
+    # area_counts: the category that holds each area's total, where the file gives it as a row (as Nomis
+    # Census tables do: "Total: All households"); else the denominator column, else the sum of the counts
+    total_category: str = ""
 
     def column(self, role: str) -> str | None:
         return dict(self.columns).get(role)
@@ -243,7 +246,7 @@ def load_config(path: Path | str | None = None) -> Config:
         pulled = _require(s, "format", where, path) in API_FORMATS
         files = () if pulled else (s.get("files") or [_require(s, "file", where, path)])
         known = {"id", "format", "files", "file", "publisher", "release", "licence", "title", "demonstration",
-                 "next_release", "period", "columns", "base_url"}
+                 "next_release", "period", "columns", "base_url", "total_category"}
         sources.append(Source(
             id=_require(s, "id", where, path), format=s["format"],
             files=tuple(files), publisher=_require(s, "publisher", where, path),
@@ -254,6 +257,7 @@ def load_config(path: Path | str | None = None) -> Config:
             next_release=str(s.get("next_release", "")), period=str(s.get("period", "")),
             columns=tuple(sorted((str(k), str(v)) for k, v in s.get("columns", {}).items())),
             base_url=str(s.get("base_url", "")), api={k: v for k, v in s.items() if k not in known},
+            total_category=str(s.get("total_category", "")),
         ))
         if s["format"] == AREA_COUNTS_FORMAT:
             _check_area_counts(sources[-1], where, path)

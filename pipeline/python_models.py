@@ -174,8 +174,9 @@ def int_indicator_value__from_counts(con: duckdb.DuckDBPyConnection) -> pd.DataF
     LSOA (sources of format area_counts, e.g. Census 2021 tables), one row per indicator × area.
 
     Aggregation: for each LSOA, x_l = the sum of its counts in the indicator's numerator categories
-    (fsot.toml `numerator`) and n_l = its total (the file's denominator column, else the sum of its counts
-    over all categories). Through the lookup of the indicator's ward vintage (LSOAs of the same vintage:
+    (fsot.toml `numerator`) and n_l = its total: the count of the source's `total_category` where the file
+    gives the total as a category row (Nomis Census tables), else the file's denominator column, else the
+    sum of its counts over all categories. Through the lookup of the indicator's ward vintage (LSOAs of the same vintage:
     the build checks this before any model runs), a ward's count and denominator are the sums over its
     LSOAs, X_w = Σ x_l and N_w = Σ n_l, and the borough's the sums over all its wards' LSOAs.
     Value: the percentage X / N × 100 with its Wilson score 95 % limits (pipeline.methods.proportion,
@@ -189,7 +190,8 @@ def int_indicator_value__from_counts(con: duckdb.DuckDBPyConnection) -> pd.DataF
             select
                 cfg.indicator_id, cfg.ward_vintage, cfg.counts_period, c._source, min(c._file) as _file, c.area_code,
                 sum(c."count") filter (where n.category is not null) as numerator,
-                coalesce(max(c.denominator), sum(c."count")) as denominator
+                coalesce(max(c."count") filter (where c.category = cfg.counts_total_category), max(c.denominator),
+                         sum(c."count")) as denominator
             from config.indicator as cfg
             inner join staging.stg_counts__area as c on c._source = cfg.source
             left join config.indicator_numerator as n on n.indicator_id = cfg.indicator_id and n.category = c.category

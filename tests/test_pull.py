@@ -343,3 +343,65 @@ def test_the_stockton_api_configuration_asks_each_service_what_the_readme_says(t
     assert nomis["query"]["RecordOffset"] == "0" and nomis["query"]["measure"] == "1,2"
     assert arcgis["query"]["where"] == "LAD22NM = 'Stockton-on-Tees'" and arcgis["query"]["f"] == "json"
     assert len([r for r in manifest(tmp_path) if r["source"] == "ons_lsoa11_lsoa21"]) == 1
+
+
+def test_a_census_table_from_nomis_is_read_as_counts_by_lsoa(tmp_path):
+    """A Nomis Census 2021 table by LSOA (its total a category row, as Nomis sends it), pulled in pages and
+    summed over each ward's LSOAs."""
+    header = ["DATE", "DATE_NAME", "GEOGRAPHY_NAME", "GEOGRAPHY_CODE", "GEOGRAPHY_TYPE", "C2021_TENURE_9_NAME",
+              "MEASURES_NAME", "OBS_VALUE", "OBS_STATUS", "RECORD_OFFSET", "RECORD_COUNT"]
+    lsoas = [(lsoa, population) for lsoa, _ward, _name, _la, _score, population in tiny_project.lsoas()]
+    rows = []
+    for lsoa, population in lsoas:
+        social = population // 20  # 5 % of each LSOA's population as social-rented households, for the test
+        for category, count in (("Total: All households", population // 2), ("Social rented", social),
+                                ("Owned", population // 2 - social)):
+            rows.append(["2021", "2021", lsoa, lsoa, "2021 super output areas - lower layer", category, "Value",
+                         str(count), "", "", ""])
+    pages = []
+    for start in range(0, len(rows), 25):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(r[:9] + [str(start + n), str(len(rows))] for n, r in enumerate(rows[start:start + 25]))
+        pages.append(buffer.getvalue().encode())
+    with ReplayServer() as server:
+        serve(server)
+        for n, page in enumerate(pages):
+            server.route("nomis/dataset/NM_2072_1.data.csv", Reply(body=page), query={"RecordOffset": str(25 * n)})
+        config = api_project(tmp_path, server.url)
+        config.write_text(config.read_text() + f'''
+[[sources]]
+id = "census_tenure"
+format = "nomis_api"
+base_url = "{server.url}nomis/"
+dataset = "NM_2072_1"
+query = {{ geography = "E06000004TYPE151", measures = "20100" }}
+page_size = 25
+reads_as = "area_counts"
+columns = {{ area = "GEOGRAPHY_CODE", category = "C2021_TENURE_9_NAME", count = "OBS_VALUE" }}
+total_category = "Total: All households"
+period = "2021"
+publisher = "ONS (Nomis)"
+licence = "Open Government Licence v3.0"
+
+[[indicators]]
+id = "social-rented"
+name = "Social renting"
+theme = "housing"
+unit = "%"
+polarity = "lower-is-better"
+source = "census_tenure"
+numerator = ["Social rented"]
+baseline_period = "2021"
+''')
+        result = CliRunner().invoke(cli, ["run", "--date", "2026-11-22", "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        assert len([r for r in manifest(tmp_path) if r["source"] == "census_tenure"]) == 3  # 57 rows, pages of 25
+    con = duckdb.connect(str(tmp_path / "data" / "processed" / "fsot.duckdb"), read_only=True)
+    try:
+        b01 = con.execute("select \"count\", denominator from marts.fct_ward_indicator "
+                          "where indicator_id = 'social-rented' and ward_code = 'E05000001'").fetchall()
+    finally:
+        con.close()
+    assert b01 == [(1000 // 20 + 3000 // 20, 1000 // 2 + 3000 // 2)]  # B01's two LSOAs

@@ -148,12 +148,7 @@ def prepare_local(frame: pd.DataFrame, config: Config, ward_codes: set[str]) -> 
 
 
 def prepare_deprivation(frame: pd.DataFrame, config: Config) -> Prepared:
-    gxe = _gx()
-    markers = set(config.suppression_markers)
-    frame = frame.copy()
-    frame["_fields_ok"] = frame["_fields"] == frame["_width"]
-    checks = [fields_check(gxe)]
-    checks += numeric_checks(gxe, frame, ["imd_score", "imd_rank", "imd_decile", "population"], markers)
+    frame, gxe, checks = _numbers_and_fields(frame, config, ["imd_score", "imd_rank", "imd_decile", "population"])
     checks += [
         Check("lsoa_code_valid", "the LSOA code is not a GSS LSOA code (E01…/W01…); correct it",
               gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$")),
@@ -188,12 +183,17 @@ def prepare_lookup(frame: pd.DataFrame, config: Config) -> Prepared:
     ])
 
 
-def prepare_population(frame: pd.DataFrame, config: Config) -> Prepared:
+def _numbers_and_fields(frame: pd.DataFrame, config: Config, numeric: list[str]) -> tuple:
+    """The start of a suite: a copy of the frame, Great Expectations' expectations, and the checks that
+    every row has the header's number of fields and that the numeric columns hold numbers."""
     gxe = _gx()
     frame = frame.copy()
     frame["_fields_ok"] = frame["_fields"] == frame["_width"]
-    checks = [fields_check(gxe)]
-    checks += numeric_checks(gxe, frame, ["population"], set(config.suppression_markers))
+    return frame, gxe, [fields_check(gxe)] + numeric_checks(gxe, frame, numeric, set(config.suppression_markers))
+
+
+def prepare_population(frame: pd.DataFrame, config: Config) -> Prepared:
+    frame, gxe, checks = _numbers_and_fields(frame, config, ["population"])
     checks += [
         Check("lsoa_code_valid", "the LSOA code is not a GSS LSOA code (E01…/W01…); correct it",
               gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$")),
@@ -206,11 +206,7 @@ def prepare_population(frame: pd.DataFrame, config: Config) -> Prepared:
 
 
 def prepare_area_counts(frame: pd.DataFrame, config: Config) -> Prepared:
-    gxe = _gx()
-    frame = frame.copy()
-    frame["_fields_ok"] = frame["_fields"] == frame["_width"]
-    checks = [fields_check(gxe)]
-    checks += numeric_checks(gxe, frame, ["count", "denominator"], set(config.suppression_markers))
+    frame, gxe, checks = _numbers_and_fields(frame, config, ["count", "denominator"])
     checks += [
         Check("area_code_valid", "the area code is not a GSS LSOA or OA code (E01…/E00…); correct it",
               gxe.ExpectColumnValuesToMatchRegex(column="area_code", regex=r"^[EW]0[01]\d{6}$")),
@@ -228,11 +224,7 @@ def prepare_area_counts(frame: pd.DataFrame, config: Config) -> Prepared:
 
 
 def prepare_nomis(frame: pd.DataFrame, config: Config) -> Prepared:
-    gxe = _gx()
-    frame = frame.copy()
-    frame["_fields_ok"] = frame["_fields"] == frame["_width"]
-    checks = [fields_check(gxe)]
-    checks += numeric_checks(gxe, frame, ["obs_value"], set(config.suppression_markers))
+    frame, gxe, checks = _numbers_and_fields(frame, config, ["obs_value"])
     checks += [
         Check("area_code_valid", "the geography code is not a GSS code; correct it",
               gxe.ExpectColumnValuesToMatchRegex(column="geography_code", regex=GSS_CODE)),

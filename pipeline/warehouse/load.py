@@ -94,12 +94,13 @@ def load_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
             "population_weights": vintages[i.ward_vintage]["population_weights"],
             # counts sources only: the period the counts describe (e.g. Census 2021)
             "counts_period": config.source(i.source).period if i.numerator else None,
+            "counts_total_category": config.source(i.source).total_category or None if i.numerator else None,
             "nomis_measure": i.measure or None,  # Nomis sources: the MEASURE_NAME of the value
         } for n, i in enumerate(config.indicators)],
         columns=["indicator_id", "indicator_name", "short_name", "theme", "unit", "polarity", "source",
                  "baseline_period", "polarity_sign", "sort_order", "ward_vintage", "imd_edition",
-                 "population_weights", "counts_period", "nomis_measure"],
-    ).astype({"indicator_id": "str", "counts_period": "str", "nomis_measure": "str"})
+                 "population_weights", "counts_period", "counts_total_category", "nomis_measure"],
+    ).astype({"indicator_id": "str", "counts_period": "str", "counts_total_category": "str", "nomis_measure": "str"})
     numerators = pd.DataFrame([{"indicator_id": i.id, "category": c} for i in config.indicators for c in i.numerator],
                               columns=["indicator_id", "category"]).astype("str")
     ward_vintages = pd.DataFrame(list(vintages.values()),

@@ -20,14 +20,13 @@
 -- significant when the interval excludes 0 (difference of two independent estimates: Altman DG et al.
 -- (2000), Statistics with Confidence, 2nd ed., ch. 6).
 -- No interval (suppressed value or no published limits) → "not compared".
-with england as (
-    select indicator_id, sex, category, period, value as benchmark_value
+with benchmark as (
+    select indicator_id, sex, category, period, getvariable('comparator_name') as benchmark,
+        value as benchmark_value, true as for_every_area
     from intermediate.int_indicator_value__configured
     where area_code = getvariable('england_code')
-),
-
-borough as (
-    select indicator_id, sex, category, period, value as benchmark_value
+    union all
+    select indicator_id, sex, category, period, getvariable('local_authority_name'), value, false
     from intermediate.int_indicator_value__configured
     where area_code = getvariable('local_authority_code')
 ),
@@ -49,24 +48,11 @@ areas as (
     where part = 'target area'
 ),
 
-versus_england as (
+-- every area against England; the borough's wards against the borough too
+versus_benchmark as (
     select
         a.indicator_id, a.sex, a.category, a.period, a.area_type, a.area_code, a.area_name,
-        getvariable('comparator_name') as benchmark, a.value, e.benchmark_value,
-        a.value - e.benchmark_value as difference,
-        a.value - 1.959963984540054 * a.standard_error as lower_95,
-        a.value + 1.959963984540054 * a.standard_error as upper_95,
-        a.value - 3.090232306167813 * a.standard_error as lower_998,
-        a.value + 3.090232306167813 * a.standard_error as upper_998,
-        e.benchmark_value as compare_to
-    from areas as a
-    inner join england as e using (indicator_id, sex, category, period)
-),
-
-versus_borough as (
-    select
-        a.indicator_id, a.sex, a.category, a.period, a.area_type, a.area_code, a.area_name,
-        getvariable('local_authority_name') as benchmark, a.value, b.benchmark_value,
+        b.benchmark, a.value, b.benchmark_value,
         a.value - b.benchmark_value as difference,
         a.value - 1.959963984540054 * a.standard_error as lower_95,
         a.value + 1.959963984540054 * a.standard_error as upper_95,
@@ -74,8 +60,8 @@ versus_borough as (
         a.value + 3.090232306167813 * a.standard_error as upper_998,
         b.benchmark_value as compare_to
     from areas as a
-    inner join borough as b using (indicator_id, sex, category, period)
-    where a.area_type = 'ward'
+    inner join benchmark as b using (indicator_id, sex, category, period)
+    where b.for_every_area or a.area_type = 'ward'
 ),
 
 versus_rest as (
@@ -96,9 +82,7 @@ versus_rest as (
 ),
 
 compared as (
-    select * from versus_england
-    union all
-    select * from versus_borough
+    select * from versus_benchmark
     union all
     select * from versus_rest
 )
