@@ -6,6 +6,7 @@ Heavy libraries (matplotlib, scipy) are imported inside the commands that need t
 
 from __future__ import annotations
 
+import errno
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -61,8 +62,18 @@ def _load(config_path):
         raise FsotError(str(exc)) from exc
 
 
+def _os_message(exc: OSError, config) -> str:
+    """A read-only folder or a full disk in one line: which folder, and what to do."""
+    where = Path(exc.filename).parent if exc.filename else config.root
+    return (f"cannot write in {where}: {exc.strerror or exc}; "
+            + ("free some disk space" if exc.errno == errno.ENOSPC else
+               "make the folder writable (or set another in fsot.toml [paths])") + " and run again")
+
+
 def _step(config, command: str, work):
-    """Run one step with a log and a run manifest; turn known failures into one-line errors."""
+    """Run one step with a log and a run manifest; turn every failure into a one-line error (exit 2),
+    with the traceback of an unexpected one in the log. A failed run's manifest is a record of its own
+    (failed_run_manifest.json): run_manifest.json keeps describing the warehouse in use."""
     from pipeline.ingest.csv_file import SourceFileError
     from pipeline.ingest.landing import LandingError, PullError
     from pipeline.models import ModelError
@@ -71,22 +82,32 @@ def _step(config, command: str, work):
     from pipeline.warehouse.lock import LockTimeout
 
     started = datetime.now(timezone.utc)
-    log_path = start_log(config, command)
+    try:
+        log_path = start_log(config, command)
+    except OSError as exc:
+        raise FsotError(_os_message(exc, config)) from exc
+
+    def fail(message: str, exc: BaseException, unexpected: bool = False):
+        (log.exception if unexpected else log.error)("%s", message)
+        try:
+            write_run_manifest(config, command, started, {"error": message}, log_path)
+        except OSError:
+            log.exception("the failed run's manifest could not be written")
+        return FsotError(f"{message}\n(log: {log_path})")
+
     try:
         steps = work()
+        report_dir = Path(steps["report"]["index"]).parent if "report" in steps else None
+        write_run_manifest(config, command, started, steps, log_path, also_to=report_dir)
     except (SourceFileError, LandingError, ModelError, LockTimeout, PdfError, PullError, FileNotFoundError,
             ValueError) as exc:
-        log.error("%s", exc)
-        write_run_manifest(config, command, started, {"error": str(exc)}, log_path)
-        raise FsotError(f"{exc}\n(log: {log_path})") from exc
+        raise fail(str(exc), exc) from exc
+    except OSError as exc:
+        raise fail(_os_message(exc, config), exc, unexpected=True) from exc
     except Exception as exc:  # a bug, not the user's: one line here, the traceback in the log
-        log.exception("unexpected error in %s", command)
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        write_run_manifest(config, command, started, {"error": message}, log_path)
-        raise FsotError(f"fsot stopped on an unexpected error ({message}); nothing was replaced. The details are in "
-                        f"{log_path}: please send that file to the fsot maintainers") from exc
-    report_dir = Path(steps["report"]["index"]).parent if "report" in steps else None
-    write_run_manifest(config, command, started, steps, log_path, also_to=report_dir)
+        raise fail(f"fsot stopped on an unexpected error ({message}); nothing was replaced. The details are in "
+                   f"{log_path}: please send that file to the fsot maintainers", exc, unexpected=True) from exc
     return steps
 
 
@@ -98,7 +119,11 @@ def _ingest(config, only: str | None = None, offline: bool = False) -> dict:
     from pipeline.ingest.landing import land_source, latest_release
     from pipeline.run_record import log
 
+    import shutil
+
     chosen = [s for s in config.sources if only in (None, s.id)]
+    for leftover in [*config.raw_dir.glob(".checking-*"), *config.raw_dir.glob("*/.landing-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)  # from an ingest killed half-way: never part of a release
     if only and not chosen:
         raise ValueError(f"no source has id {only!r} in {config.path}; use one of: "
                          f"{', '.join(s.id for s in config.sources)}")
@@ -267,9 +292,17 @@ def ingest(ctx, config_path, only, offline):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--indicator", "indicator_id", required=True,
               help="Id of the indicator the file gives values for; it must be declared in fsot.toml.")
+@click.option("--add", is_flag=True,
+              help="Keep the indicator's current files and add this one (e.g. new periods); by default a new "
+                   "file supersedes them (a corrected file replaces the one it corrects).")
 @CONFIG_OPTION
-def ingest_local(path, indicator_id, config_path):
+def ingest_local(path, indicator_id, add, config_path):
     """Check and land a council's own CSV or XLSX of ward values for one indicator.
+
+    By default the file supersedes the indicator's current drops: a corrected file replaces the one it
+    corrects. With --add it joins them, and a value (area, sex, category, period) that a current drop
+    already gives is an error, listing the keys. `fsot drops` lists the drops; `fsot drops withdraw
+    ID` stops using one. Nothing is ever deleted from data/raw.
 
     \b
     Columns: area_code, period, sex (Male/Female/Persons), value, and optionally
@@ -285,7 +318,7 @@ def ingest_local(path, indicator_id, config_path):
 
     def work() -> dict:
         from pipeline.ingest import local_drop
-        from pipeline.ingest.landing import land_local, landed_files
+        from pipeline.ingest.landing import land_local, landed_files, local_drops
         from pipeline.ingest.ward_lookup import read as read_lookup
         from pipeline.validate.run import validate_frame
 
@@ -317,13 +350,26 @@ def ingest_local(path, indicator_id, config_path):
         if accounting["rows_loaded"] == 0:
             raise ValueError(f"{path}: no row passed the checks ({accounting['rows_quarantined']} quarantined); "
                              "nothing was landed; correct the file and run again")
-        landed, new = land_local(config, path, indicator_id)
+        if add:
+            current = local_drops(config).get(indicator_id, [])
+            if current:
+                keys = ["area_code", "sex", "category_type", "category", "period"]
+                clash = frame[keys].merge(local_drop.read(current, indicator_id)[keys].drop_duplicates(), on=keys)
+                if len(clash):
+                    shown = "; ".join(" / ".join(v for v in row if v) for row in clash.head(5).itertuples(index=False))
+                    raise ValueError(f"{path}: {len(clash)} value(s) are already given by a current drop of "
+                                     f"{indicator_id} (e.g. {shown}); nothing was landed: to replace that drop, run "
+                                     "without --add (the new file then supersedes it)")
+        landed, new, superseded = land_local(config, path, indicator_id, add=add, rows=accounting["rows_read"])
+        for drop in superseded:
+            console.print(f"  superseded drop {drop} of {indicator_id} (kept in data/raw; `fsot drops` lists it)",
+                          markup=False)
         for check in result["checks"]:
             if not check["success"]:
                 console.print(f"  quarantined {check['rows_failed']} row(s): {check['check']} ({check['reason']}); "
                               f"lines {', '.join(str(s['_line']) for s in check['sample'])}", markup=False)
         console.print(f"  {'landed' if new else 'already landed'}: {landed}", markup=False)
-        return {"ingest_local": {**accounting, "file": str(path), "landed": str(landed)}}
+        return {"ingest_local": {**accounting, "file": str(path), "landed": str(landed), "superseded": superseded}}
 
     try:
         steps = _step(config, "ingest-local", work)
@@ -333,6 +379,52 @@ def ingest_local(path, indicator_id, config_path):
     summary = steps["ingest_local"]
     click.echo(json.dumps({"file": summary["file"], "rows_read": summary["rows_read"],
                            "rows_loaded": summary["rows_loaded"], "rows_quarantined": summary["rows_quarantined"]}))
+
+
+@cli.group(invoke_without_command=True)
+@CONFIG_OPTION
+@click.option("--indicator", "indicator_id", default=None, help="List the drops of this indicator only.")
+@click.pass_context
+def drops(ctx, config_path, indicator_id):
+    """List the council's local drops: id, indicator, file, rows, landed at, status.
+
+    A drop is current (the build loads it), superseded (a later file for the same indicator replaced it)
+    or withdrawn. Every file stays in data/raw and in its provenance whatever its status.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.table import Table
+
+    from pipeline.ingest.landing import drop_records
+
+    config = _load(config_path)
+    table = Table(title="Local drops", title_justify="left", show_edge=False)
+    for column in ("id", "indicator", "file", "rows", "landed at", "status"):
+        table.add_column(column, overflow="fold")
+    for r in drop_records(config, indicator_id):
+        status = r.get("status", "current") + (f" by {r['superseded_by']}" if r.get("superseded_by") and
+                                                 r.get("status") == "superseded" else "")
+        table.add_row(r["release"], r["indicator"], Path(r["path"]).name, "" if r.get("rows") is None else str(r["rows"]),
+                      r["retrieved_at"], status)
+    Console(highlight=False).print(table)
+
+
+@drops.command("withdraw")
+@click.argument("drop_id", metavar="ID")
+@CONFIG_OPTION
+def drops_withdraw(drop_id, config_path):
+    """Stop using a local drop (from the next build); its file stays in data/raw, marked withdrawn."""
+    config = _load(config_path)
+
+    def work() -> dict:
+        from pipeline.ingest.landing import withdraw_drop
+
+        record = withdraw_drop(config, drop_id)
+        console.print(f"  withdrew drop {record['release']} of {record['indicator']} ({record['path']}); "
+                      "run `fsot build` to rebuild without it", markup=False)
+        return {"drops_withdraw": {"id": record["release"], "indicator": record["indicator"]}}
+
+    _step(config, "drops-withdraw", work)
 
 
 @cli.command()

@@ -61,9 +61,14 @@ def versions() -> dict[str, str]:
     return found
 
 
+FAILED_MANIFEST = "failed_run_manifest.json"
+
+
 def write_run_manifest(config: Config, command: str, started: datetime, steps: dict, log_path: Path,
                        also_to: Path | None = None) -> Path:
-    """Write data/processed/run_manifest.json (and a copy into `also_to`, the report folder)."""
+    """Write data/processed/run_manifest.json (and a copy into `also_to`, the report folder). A failed
+    run (steps holding "error") writes data/processed/failed_run_manifest.json instead, so that
+    run_manifest.json keeps describing the warehouse in use."""
     config_bytes = config.path.read_bytes()
     source_ids = {s.id for s in config.sources}
     record = {
@@ -78,7 +83,7 @@ def write_run_manifest(config: Config, command: str, started: datetime, steps: d
         "inputs": [r for r in read_manifest(config) if r["source"] in source_ids],
         **steps,
     }
-    path = config.processed_dir / "run_manifest.json"
+    path = config.processed_dir / (FAILED_MANIFEST if "error" in steps else "run_manifest.json")
     for target in (path, also_to / "run_manifest.json" if also_to else None):
         if target is None:
             continue

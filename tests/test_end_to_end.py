@@ -85,8 +85,9 @@ def test_a_bad_source_file_stops_with_a_one_line_error_and_exit_code_2(tmp_path)
     result = CliRunner().invoke(cli, ["run", "--config", str(config_path)])
     assert result.exit_code == 2
     assert "fingertips_tiny.csv: line 1 (header): no row has the column(s) 'Indicator Name'" in result.output
-    manifest = json.loads((tmp_path / "data" / "processed" / "run_manifest.json").read_text())
+    manifest = json.loads((tmp_path / "data" / "processed" / "failed_run_manifest.json").read_text())
     assert manifest["command"] == "run" and "Indicator Name" in manifest["error"]
+    assert not (tmp_path / "data" / "processed" / "run_manifest.json").exists()  # that one describes a warehouse
 
 
 def test_a_broken_config_names_the_setting(tmp_path):

@@ -146,39 +146,83 @@ def land_source(config: Config, source: Source, now: datetime | None = None) -> 
 
 
 LOCAL_FORMAT = "local_drop"
+# A local drop is "current" (the build loads it), "superseded" (a later file for the same indicator
+# replaced it) or "withdrawn" (`fsot drops withdraw`). Its file stays in data/raw either way.
+DROP_STATUSES = ("current", "superseded", "withdrawn")
 
 
-def land_local(config: Config, path: Path, indicator_id: str, now: datetime | None = None) -> tuple[Path, bool]:
+def drop_records(config: Config, indicator_id: str | None = None) -> list[dict]:
+    """The manifest records of local drops (every status), in the order landed."""
+    return [r for r in read_manifest(config) if r["format"] == LOCAL_FORMAT
+            and indicator_id in (None, r.get("indicator"))]
+
+
+def land_local(config: Config, path: Path, indicator_id: str, now: datetime | None = None, add: bool = False,
+               rows: int | None = None) -> tuple[Path, bool, list[str]]:
     """Land a council's own file for an indicator under data/raw/local/<indicator>/<sha256[:12]>/.
 
-    Returns (landed path, newly landed). The manifest record (format "local_drop") registers the drop:
-    every later build loads it."""
+    By default the new file supersedes the indicator's current drops (a corrected file replaces the one
+    it corrects); with add=True it joins them (e.g. a file of new periods). The same bytes again, under
+    any name, land nothing: a current drop stays as it is, a superseded or withdrawn one is made current.
+    Returns (landed path, newly landed, ids of the drops it superseded)."""
     digest = sha256_of(path)
-    source = Source(id="local", format=LOCAL_FORMAT, files=(str(path),), publisher="local authority (local drop)",
-                    release=digest[:12], licence="see the supplier's terms", title=f"local values for {indicator_id}")
-    target = config.raw_dir / "local" / slug(indicator_id) / digest[:12] / path.name
-    relative = target.relative_to(config.raw_dir).as_posix()
+    drop_id = digest[:12]
     records = read_manifest(config)
-    if any(r["path"] == relative for r in records):
-        return target, False
+    stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    same = [r for r in records if r["format"] == LOCAL_FORMAT and r.get("indicator") == indicator_id
+            and r["sha256"] == digest]
+    superseded: list[str] = []
+    if not add:
+        for r in records:
+            if r["format"] == LOCAL_FORMAT and r.get("indicator") == indicator_id and r["sha256"] != digest \
+                    and r.get("status", "current") == "current":
+                r.update(status="superseded", superseded_by=drop_id, status_changed_at=stamp)
+                superseded.append(r["release"])
+    if same:
+        target = config.raw_dir / same[0]["path"]
+        if same[0].get("status", "current") != "current" or superseded:
+            same[0].update(status="current", status_changed_at=stamp)
+            write_manifest(config, records)
+        return target, False, superseded
+    source = Source(id="local", format=LOCAL_FORMAT, files=(str(path),), publisher="local authority (local drop)",
+                    release=drop_id, licence="see the supplier's terms", title=f"local values for {indicator_id}")
+    target = config.raw_dir / "local" / slug(indicator_id) / drop_id / path.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, target)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+        pass
+    shutil.copyfile(path, tmp.name)
+    os.replace(tmp.name, target)
     os.chmod(target, 0o444)
-    record = Provenance(
+    record = record_of(Provenance(
         source=source.id, format=source.format, title=source.title, publisher=source.publisher,
-        release=source.release, licence=source.licence, origin=str(path), path=relative,
-        retrieved_at=(now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        release=source.release, licence=source.licence, origin=str(path),
+        path=target.relative_to(config.raw_dir).as_posix(), retrieved_at=stamp,
         bytes=target.stat().st_size, sha256=digest, demonstration=False, indicator=indicator_id,
-    )
-    write_manifest(config, records + [record_of(record)])
-    return target, True
+    ))
+    record.update(status="current", rows=rows)
+    write_manifest(config, records + [record])
+    return target, True, superseded
+
+
+def withdraw_drop(config: Config, drop_id: str, now: datetime | None = None) -> dict:
+    """Stop using a local drop: it is marked withdrawn in the manifest (its file stays in data/raw)."""
+    records = read_manifest(config)
+    matches = [r for r in records if r["format"] == LOCAL_FORMAT and r["release"].startswith(drop_id)]
+    if len(drop_id) < 6 or not matches:
+        raise LandingError(f"no local drop has id {drop_id!r}; `fsot drops` lists them (give at least 6 characters)")
+    if len({(r["release"], r.get("indicator")) for r in matches}) > 1:
+        raise LandingError(f"id {drop_id!r} names more than one drop; give more of it (see `fsot drops`)")
+    matches[0].update(status="withdrawn", status_changed_at=(now or datetime.now(timezone.utc)).isoformat(
+        timespec="seconds"))
+    write_manifest(config, records)
+    return matches[0]
 
 
 def local_drops(config: Config) -> dict[str, list[Path]]:
-    """Landed local drops by indicator, each checked against its recorded sha256."""
+    """The current local drops by indicator, each checked against its recorded sha256."""
     drops: dict[str, list[Path]] = {}
-    for record in read_manifest(config):
-        if record["format"] != LOCAL_FORMAT:
+    for record in drop_records(config):
+        if record.get("status", "current") != "current":
             continue
         target = config.raw_dir / record["path"]
         if not target.is_file() or sha256_of(target) != record["sha256"]:

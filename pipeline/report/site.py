@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -550,17 +552,48 @@ def freshness_rows(config: Config, manifest: list[dict]) -> list[dict]:
 
 def write_report(config: Config, period: str | None = None, run_date: date | None = None, progress=None,
                  pdf: bool = True) -> Path:
-    """Write reports/<period>/report.html, report.pdf and exports/; return the HTML path."""
+    """Write reports/<period>/report.html, report.pdf and exports/; return the HTML path.
+
+    The report is written into a hidden folder beside it and swapped in only when complete, so a failed
+    or killed report leaves the last good one (and its leftovers are removed the next time)."""
     from pipeline.report import methods_appendix
-    from pipeline.report.exports import write_exports
 
     run_date = run_date or date.today()
     period = check_period(period) if period else latest_quarter(run_date)
-    out_dir = config.reports_dir / period
+    final_dir = config.reports_dir / period
     previous = methods_appendix.previous_snapshot_path(config.reports_dir, period)
     previous_snapshot = methods_appendix.load_snapshot(previous) if previous else None
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
+    config.reports_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in [*config.reports_dir.glob(".*.building-*"), *config.reports_dir.glob(".*.replaced-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    out_dir = Path(tempfile.mkdtemp(dir=config.reports_dir, prefix=f".{period}.building-"))
+    try:
+        page = _write_report_into(config, out_dir, period, run_date, previous_snapshot, progress, pdf)
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    os.chmod(out_dir, 0o755)  # mkdtemp's folder is private; a report folder is not
+    _swap_in(out_dir, final_dir)
+    return final_dir / page.name
+
+
+def _swap_in(new: Path, final: Path) -> None:
+    """Put a finished report folder in place of the last one: the last good report stays until the new
+    one is complete, and is removed only once the new one is in place."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.replaced-{os.getpid()}")
+        os.replace(final, old)
+    os.replace(new, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_report_into(config: Config, out_dir: Path, period: str, run_date: date, previous_snapshot, progress,
+                       pdf: bool) -> Path:
+    from pipeline.report import methods_appendix
+    from pipeline.report.exports import write_exports
+
     (out_dir / "charts").mkdir(parents=True)
     demonstration = any(s.demonstration for s in config.sources)
     con = connect(config.warehouse_path)

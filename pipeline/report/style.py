@@ -29,6 +29,9 @@ def apply(plt) -> None:
         "axes.titleweight": "bold",
         "axes.titlelocation": "left",
         "svg.hashsalt": "fsot",
+        # text from data (ward and indicator names) is never markup: "$\\frac{x$" is drawn as typed
+        "text.parse_math": False,
+        "text.usetex": False,
     })
 
 

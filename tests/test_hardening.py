@@ -1,0 +1,111 @@
+"""Nothing lost on failure: the last good report and run manifest survive a failed or killed run,
+leftovers are cleaned, a read-only folder or a full disk is one line naming the folder, and text from
+data is never drawn as markup."""
+
+from __future__ import annotations
+
+import errno
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import tiny_project
+from pipeline.cli import cli
+from pipeline.report.pdf import PdfError
+
+
+def run(config, *args):
+    return CliRunner().invoke(cli, [*args, "--config", str(config)])
+
+
+def snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path):
+    config = tiny_project.write(tmp_path)
+    result = run(config, "run", "--date", "2026-11-22")
+    assert result.exit_code == 0, result.output
+    return config
+
+
+def test_a_report_that_fails_half_way_leaves_the_last_good_report(project, tmp_path, monkeypatch):
+    import pipeline.report.pdf as pdf
+
+    report = tmp_path / "reports" / "2026-Q3"
+    before = snapshot(report)
+
+    def broken(page, target):
+        raise PdfError(f"{target}: Chromium failed")
+
+    monkeypatch.setattr(pdf, "html_to_pdf", broken)
+    result = run(project, "report", "--period", "2026-Q3")
+    assert result.exit_code == 2 and "Chromium failed" in result.output
+    assert snapshot(report) == before
+    assert [p.name for p in (tmp_path / "reports").iterdir() if p.name.startswith(".")] == []
+
+
+def test_leftovers_of_a_killed_report_are_removed_and_the_new_report_swapped_in(project, tmp_path):
+    leftover = tmp_path / "reports" / ".2026-Q3.building-killed"
+    (leftover / "charts").mkdir(parents=True)
+    (leftover / "report.html").write_text("half")
+    result = run(project, "report", "--period", "2026-Q3")
+    assert result.exit_code == 0, result.output
+    assert not leftover.exists()
+    assert (tmp_path / "reports" / "2026-Q3" / "report.pdf").is_file()
+
+
+def test_a_failed_build_keeps_the_run_manifest_of_the_warehouse_in_use(project, tmp_path):
+    good = (tmp_path / "data" / "processed" / "run_manifest.json").read_bytes()
+    (tmp_path / "inbox" / "fingertips_tiny.csv").write_text("Indicator ID,Value\n1,2\n")
+    text = project.read_text().replace('release = "2026-11"', 'release = "2026-12"')
+    project.write_text(text)
+    result = run(project, "run", "--date", "2026-11-22")
+    assert result.exit_code == 2
+    assert (tmp_path / "data" / "processed" / "run_manifest.json").read_bytes() == good
+    failed = json.loads((tmp_path / "data" / "processed" / "failed_run_manifest.json").read_text())
+    assert "Indicator Name" in failed["error"]
+
+
+@pytest.mark.parametrize("error, advice", [
+    (PermissionError(errno.EACCES, "Permission denied"), "make the folder writable"),
+    (OSError(errno.ENOSPC, "No space left on device"), "free some disk space"),
+])
+def test_a_read_only_folder_or_a_full_disk_is_one_line_naming_the_folder(tmp_path, monkeypatch, error, advice):
+    import pipeline.warehouse.build as build
+
+    config = tiny_project.write(tmp_path)
+    assert run(config, "ingest").exit_code == 0
+    target = tmp_path / "data" / "processed" / "fsot.duckdb.building"
+    error.filename = str(target)
+
+    def refuse(path, *args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(build.duckdb, "connect", refuse)
+    result = run(config, "build")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    line = result.output.split("error: ", 1)[1].split("\n(log:")[0]
+    assert "\n" not in line and f"cannot write in {target.parent}" in line and advice in line
+
+
+def test_a_ward_name_that_looks_like_mathtext_is_drawn_as_typed(tmp_path):
+    from pipeline.warehouse.build import build_warehouse
+    from pipeline.report.site import write_report
+
+    config = tiny_project.landed(tmp_path)
+    lookup = next((tmp_path / "data" / "raw" / "wards").rglob("*.csv"))
+    lookup.chmod(0o644)
+    lookup.write_bytes(lookup.read_bytes().replace(b",B02,", b",$\\frac{x$,"))
+    import pipeline.ingest.landing as landing
+
+    records = landing.read_manifest(config)
+    for r in records:
+        if r["source"] == "wards":
+            r["sha256"] = landing.sha256_of(lookup)
+    landing.write_manifest(config, records)
+    build_warehouse(config)
+    page = write_report(config, "2026-Q3", pdf=False)
+    assert "$\\frac{x$" in page.read_text(encoding="utf-8")
