@@ -93,14 +93,17 @@ def test_undeclared_and_published_indicators_are_refused(project):
     assert result.exit_code == 2 and "takes its values from source 'fingertips'" in result.output
 
 
-def test_landed_drops_load_at_the_next_build_with_quarantine_and_notes(project):
-    for name in ("06_suppression_markers.csv", "25_mixed_good_and_bad.csv", "03_cp1252_pound_and_en_dash.csv"):
+def test_each_new_drop_supersedes_the_last_and_adding_a_value_twice_is_refused_at_once(project):
+    for name in ("06_suppression_markers.csv", "25_mixed_good_and_bad.csv"):
         result, _ = ingest_local(project, CORPUS / name)
         assert result.exit_code == 0
     result = CliRunner().invoke(cli, ["build", "--config", str(project)])
-    # 06 and 25 give E05000001/2021/22/Persons twice: the build must refuse to guess which is right
-    assert result.exit_code == 2
-    assert "no_duplicate_rows" in result.output or "assert_ward_indicator_unique" in result.output
+    assert result.exit_code == 0, result.output  # 25 superseded 06: nothing is given twice
+    # 06 and 25 both give E05000001/2021/22/Persons: adding 06 beside 25 is refused, naming the key
+    again = CliRunner().invoke(cli, ["ingest", "local", str(CORPUS / "06_suppression_markers.csv"), "--indicator",
+                                     "LOCAL-TA", "--add", "--config", str(project)])
+    assert again.exit_code == 2
+    assert "already given by a current drop of LOCAL-TA (e.g. E05000001 / Persons / 2021/22" in " ".join(again.output.split())
 
 
 def test_build_quarantines_bad_rows_of_local_drops_and_keeps_notes(project):

@@ -109,3 +109,55 @@ def test_a_ward_name_that_looks_like_mathtext_is_drawn_as_typed(tmp_path):
     build_warehouse(config)
     page = write_report(config, "2026-Q3", pdf=False)
     assert "$\\frac{x$" in page.read_text(encoding="utf-8")
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_parsing(tmp_path):
+    import zipfile
+
+    config = tiny_project.write(tmp_path)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (20 * 1024 * 1024))
+    result = run(config, "ingest", "local", str(bomb), "--indicator", "LOCAL-TA")
+    assert result.exit_code == 2
+    flat = " ".join(result.output.split())
+    assert "bomb.xlsx: the workbook unpacks to 21 MB" in flat and "export the sheet as CSV" in flat
+
+
+def test_formula_cells_without_saved_results_are_quarantined_with_what_to_do(tmp_path):
+    from openpyxl import Workbook
+
+    config = tiny_project.write(tmp_path)
+    assert run(config, "ingest").exit_code == 0
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["area_code", "period", "sex", "value"])
+    sheet.append(["E05000001", "2021/22", "Persons", 10])
+    sheet.append(["E05000002", "2021/22", "Persons", "=B2*2"])  # written by a program: no saved result
+    book.save(tmp_path / "drop.xlsx")
+    result = run(config, "ingest", "local", str(tmp_path / "drop.xlsx"), "--indicator", "LOCAL-TA")
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "quarantined 1 row(s): formulas_calculated" in flat and "open the file in Excel, save it" in flat
+    assert json.loads(result.output.strip().splitlines()[-1])["rows_quarantined"] == 1
+
+
+def test_a_field_over_the_size_limit_is_said_to_be_too_long(tmp_path):
+    config = tiny_project.write(tmp_path)
+    drop = tmp_path / "long.csv"
+    drop.write_text("area_code,period,sex,value,note\nE05000001,2021/22,Persons,1," + "x" * 200_000 + "\n")
+    result = run(config, "ingest", "local", str(drop), "--indicator", "LOCAL-TA")
+    assert result.exit_code == 2
+    assert "a field is longer than 131,072 characters" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("area_code,period,sex,value,Value", "columns 'value' and 'Value' have the same name (ignoring case)"),
+    ("area_code,period,sex,value,_line", "column '_line' starts with '_'"),
+])
+def test_ambiguous_or_reserved_headers_are_an_error(tmp_path, header, expected):
+    config = tiny_project.write(tmp_path)
+    drop = tmp_path / "drop.csv"
+    drop.write_text(header + "\nE05000001,2021/22,Persons,1,2\n")
+    result = run(config, "ingest", "local", str(drop), "--indicator", "LOCAL-TA")
+    assert result.exit_code == 2 and expected in " ".join(result.output.split())

@@ -69,6 +69,10 @@ def _records(text: str):
             yield previous_end + 1, record
             previous_end = reader.line_num
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise SourceFileError(f"line {previous_end + 1}: a field is longer than {csv.field_size_limit():,} "
+                                  "characters, which no value of this format has; check that the file is the "
+                                  "publisher's, and that line for a quote (\") that is never closed") from exc
         raise SourceFileError(f"line {previous_end + 1}: {exc}; check that line for a quote (\") that is never "
                               "closed") from exc
 
@@ -108,6 +112,16 @@ def table_from_rows(path: Path, encoding: str, rows: list[tuple[int, list[str]]]
     header = [str(c).strip() for c in header_cells]
     while header and not header[-1]:
         header.pop()
+    seen: dict[str, str] = {}
+    for name in filter(None, header):
+        if name.startswith("_"):
+            raise SourceFileError(f"{path}: line {header_line} (header): column {name!r} starts with '_', which fsot "
+                                  "keeps for its own columns (_line, _file, …); rename it")
+        if name.lower() in seen:
+            raise SourceFileError(f"{path}: line {header_line} (header): columns {seen[name.lower()]!r} and {name!r} "
+                                  "have the same name (ignoring case), so which one is meant is ambiguous; rename or "
+                                  "remove one")
+        seen[name.lower()] = name
     body = nonblank[position + 1:]
     # footnotes: the trailing block of rows with text in the first cell only
     end = len(body)

@@ -28,7 +28,9 @@ REQUIRED = ["area_code", "period", "sex", "value"]
 OPTIONAL = ["lower_ci", "upper_ci", "count", "denominator"]
 # the community breakdown a row describes, and the header names it is found under (case-insensitive)
 BREAKDOWN = {"category_type": ("category_type", "category type"), "category": ("category",)}
-OUTPUT = ["indicator_id", *REQUIRED, *OPTIONAL, *BREAKDOWN, "extra", "_file", "_line", "_fields", "_width"]
+# _uncalculated: cells of the row holding an Excel formula with no saved result (XLSX only)
+OUTPUT = ["indicator_id", *REQUIRED, *OPTIONAL, *BREAKDOWN, "extra", "_uncalculated", "_file", "_line", "_fields",
+          "_width"]
 
 
 def read_table(path: Path):
@@ -56,6 +58,7 @@ def read(paths: list[Path], indicator_id: str) -> pd.DataFrame:
         extras = [h for h in table.header if h and h.lower() not in REQUIRED + OPTIONAL and h not in found.values()]
         out["extra"] = [json.dumps({h: row[h] for h in extras}, ensure_ascii=False, sort_keys=True)
                         for _, row in table.frame[extras].iterrows()] if extras else "{}"
+        out["_uncalculated"] = table.frame["_uncalculated"] if "_uncalculated" in table.frame else ""
         with_line_columns(out, table)
         frames.append(out[OUTPUT])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUTPUT)

@@ -143,6 +143,9 @@ def prepare_local(frame: pd.DataFrame, config: Config, ward_codes: set[str]) -> 
         Check("area_in_lookup", "the area code is not a ward of the lookup, the borough or England; "
               "use codes of the same ward vintage as the lookup",
               gxe.ExpectColumnValuesToBeInSet(column="area_code", value_set=known)),
+        Check("formulas_calculated", "a cell of the row holds an Excel formula with no saved result; open the file "
+              "in Excel, save it, and send it again",
+              gxe.ExpectColumnValuesToBeInSet(column="_uncalculated", value_set=[""])),
     ]
     return Prepared(frame, checks)
 
