@@ -165,6 +165,7 @@ class Config:
     target_areas: tuple[TargetArea, ...] = field(default_factory=tuple)
     ward_vintages: tuple[WardVintage, ...] = field(default_factory=tuple)
     http: Http = field(default_factory=Http)
+    allow_outside: bool = False  # [paths] allow_outside_project: paths may leave the project's folder
     suppression_markers: tuple[str, ...] = ("*", "x", "..", "c", "-", ":")
     plausible_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
@@ -234,6 +235,12 @@ def load_config(path: Path | str | None = None) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the line named and run again") from exc
+    from pipeline.config_schema import problems
+
+    errors = problems(data)
+    if errors:
+        raise ConfigError("\n".join(f"{path}: {line}" for line in errors[:10])
+                          + (f"\n… and {len(errors) - 10} more" if len(errors) > 10 else ""))
     root = path.resolve().parent
 
     la = _require(data, "local_authority", "the file", path)
@@ -332,7 +339,7 @@ def load_config(path: Path | str | None = None) -> Config:
     http = data.get("http", {})
     validation = data.get("validation", {})
     ranges = {unit: (float(lo), float(hi)) for unit, (lo, hi) in validation.get("plausible_ranges", {}).items()}
-    return Config(
+    config = Config(
         path=path.resolve(), root=root,
         suppression_markers=tuple(validation.get("suppression_markers", Config.suppression_markers)),
         plausible_ranges=ranges,
@@ -351,11 +358,29 @@ def load_config(path: Path | str | None = None) -> Config:
         reports_dir=root / paths.get("reports", "reports"),
         logs_dir=root / paths.get("logs", "logs"),
         sources=tuple(sources), indicators=tuple(indicators), target_areas=tuple(areas), ward_vintages=vintages,
+        allow_outside=bool(paths.get("allow_outside_project", False)),
         http=Http(timeout=float(http.get("timeout_seconds", Http.timeout)),
                   attempts=int(http.get("attempts", Http.attempts)),
                   wait_initial=float(http.get("wait_initial_seconds", Http.wait_initial)),
                   wait_max=float(http.get("wait_max_seconds", Http.wait_max))),
     )
+    _check_paths(config)
+    return config
+
+
+def _check_paths(config: Config) -> None:
+    """Every folder and source file, resolved, stays inside the project's folder unless [paths]
+    allow_outside_project = true says otherwise."""
+    if config.allow_outside:
+        return
+    root = config.root.resolve()
+    named = [(f"[paths] {n}", getattr(config, f"{n}_dir")) for n in ("raw", "processed", "reports", "logs")]
+    named += [(f"[[sources]] {s.id} file", config.root / f) for s in config.sources for f in s.files]
+    for where, path in named:
+        resolved = path.resolve()
+        if resolved != root and root not in resolved.parents:
+            raise ConfigError(f"{config.path}: {where} {str(path)!r} resolves to {resolved}, outside the project's "
+                              f"folder {root}; move it inside, or set [paths] allow_outside_project = true")
 
 
 def _check_area_counts(source: Source, where: str, path: Path) -> None:

@@ -202,6 +202,7 @@ def test_file_1_with_the_scores_file_file_6_and_the_codes_only_2017_lookup_build
     the codes-only December 2017 lookup (the local authority then comes from the deprivation file)."""
     real = shared_reference / "real"
     config = profile_copy(tmp_path, {
+        'logs = "logs"': 'logs = "logs"\nallow_outside_project = true   # the reference files stay in ../shared',
         '    "data/raw/public/imd2019_lsoa11_scores.csv.gz",':
             f'    "{real / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"}", '
             '"data/raw/public/imd2019_lsoa11_scores.csv.gz",',
