@@ -161,3 +161,29 @@ def test_ambiguous_or_reserved_headers_are_an_error(tmp_path, header, expected):
     drop.write_text(header + "\nE05000001,2021/22,Persons,1,2\n")
     result = run(config, "ingest", "local", str(drop), "--indicator", "LOCAL-TA")
     assert result.exit_code == 2 and expected in " ".join(result.output.split())
+
+
+def test_bad_values_are_quarantined_each_with_its_reason(tmp_path):
+    config = tiny_project.write(tmp_path)
+    assert run(config, "ingest").exit_code == 0
+    drop = tmp_path / "values.csv"
+    drop.write_text("\n".join([
+        "area_code,period,sex,value,lower_ci,upper_ci,count,denominator",
+        "E05000001,2021/22,Persons,10,9,11,100,1000",         # good
+        "E05000002,2021/22,Persons,10,-inf,inf,100,1000",     # infinite limits
+        "E05000003,2021/22,Persons,10,9,11,-5,1000",          # negative count
+        "E05000004,2021/22,Persons,,12,8,,",                  # limits the wrong way round, value blank
+        "E05000005,2021-13-99,Persons,10,9,11,,",             # not a period
+        "E05000006,2021 garbage,Persons,10,9,11,,",
+        "E05000007,99999999,Persons,10,9,11,,",
+        "E05000008,Jan 2024,Persons,10,9,11,,",               # a month: fine
+        "E05000009,2021/22,Persons,10,9,11,2.5,1000",         # a count that is not whole
+    ]) + "\n")
+    result = run(config, "ingest", "local", str(drop), "--indicator", "LOCAL-TA")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert (summary["rows_read"], summary["rows_loaded"], summary["rows_quarantined"]) == (9, 2, 7)
+    flat = " ".join(result.output.split())
+    for check, lines in (("numbers_finite", "3"), ("count_whole_not_negative", "4, 10"), ("limits_ordered", "5"),
+                         ("period_parses", "6, 7, 8")):
+        assert f"{check} (" in flat and f"lines {lines}" in flat, check

@@ -108,7 +108,8 @@ def _sample_values(frame: pd.DataFrame, rows: list[int], check: suites.Check) ->
     for column in filter(None, named):
         for suffix in ("_is_text", "_num"):
             column = column.removesuffix(suffix)
-        column = {"_proportion_count": "count", "_borough_ward_code": "area_code", "_fields_ok": "_fields"}.get(column, column)
+        column = {"_proportion_count": "count", "_borough_ward_code": "area_code", "_fields_ok": "_fields",
+                  "_count_ok": "count"}.get(column, column)
         if column in frame.columns and column not in base:
             base.append(column)
     return frame.iloc[rows][["_line", *base]].astype(str).to_dict("records") if base else []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from pipeline.config import Config
@@ -19,7 +20,16 @@ GSS_CODE = r"^[EWSNLMJK]\d{8}$"
 # Fingertips also publishes NHS organisations (GP practices A81001, sub-ICB 00L, ICB QHM, …)
 # and exports some ICB codes with a leading "n" (nE54000027), kept as published
 AREA_CODE = r"^n?(?:[EWSNLMJK]\d{8}|[A-Z]\d{5}|[A-Z0-9]{3,5})$"
-PERIOD = r"^\d{4}"
+# The period grammar: the forms Fingertips and Nomis label periods with (README, "Periods").
+_YEAR = r"(?:19|20)\d{2}"
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:tember)?|"
+          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
+PERIOD = (rf"^(?:{_YEAR}"                                 # 2021 (calendar year)
+          rf"|{_YEAR}/\d{{2}}"                            # 2021/22 (financial or academic year)
+          rf"|{_YEAR} ?- ?(?:\d{{2}}|{_YEAR})"            # 2019 - 21, 2019-2021 (pooled years)
+          rf"|{_YEAR}/\d{{2}} - \d{{2}}/\d{{2}}"            # 2018/19 - 20/21 (pooled financial years)
+          rf"|{_YEAR}(?:/\d{{2}})? Q[1-4]"                  # 2021 Q3, 2021/22 Q1 (quarters)
+          rf"|{_MONTH} {_YEAR})$")                         # Jan 2024, October 2026 (months)
 
 
 @dataclass(frozen=True)
@@ -84,13 +94,26 @@ def indicator_value_checks(gxe, frame: pd.DataFrame, config: Config, columns: di
     units = {i.id: i.unit for i in config.indicators}
     frame["_unit"] = frame[columns["indicator"]].map(units).fillna("")
     frame["_proportion_count"] = frame[count].where(frame["_unit"] == "%")
+    numbers = frame[[f"{c}_num" for c in numeric]].to_numpy(dtype=float)
+    frame["_finite"] = ~np.isinf(numbers).any(axis=1)
+    frame["_count_ok"] = frame[count].isna() | ((frame[count] >= 0) & (frame[count] % 1 == 0))
     checks += [
         Check("indicator_id_present", "the row has no indicator id; it cannot be matched to an indicator",
               gxe.ExpectColumnValuesToMatchRegex(column=columns["indicator"], regex=r"^\S+$")),
         Check("area_code_valid", "the area code is not a GSS or NHS organisation code; correct the code",
               gxe.ExpectColumnValuesToMatchRegex(column=columns["area"], regex=AREA_CODE)),
-        Check("period_parses", "the period does not start with a year (e.g. 2021/22, 2017 - 21); correct it",
+        Check("period_parses", "the period is not one of the forms 2021, 2021/22, 2019 - 21, 2018/19 - 20/21, "
+              "2021 Q3 or Jan 2024; correct it",
               gxe.ExpectColumnValuesToMatchRegex(column=columns["period"], regex=PERIOD)),
+        Check("numbers_finite", "a number is infinite (inf); give a finite value or leave the cell empty",
+              gxe.ExpectColumnValuesToBeInSet(column="_finite", value_set=[True])),
+        Check("count_whole_not_negative", "the count is negative or not a whole number; correct it",
+              gxe.ExpectColumnValuesToBeInSet(column="_count_ok", value_set=[True])),
+        Check("denominator_not_negative", "the denominator is negative; correct it",
+              gxe.ExpectColumnValuesToBeBetween(column=denominator, min_value=0, max_value=None)),
+        Check("limits_ordered", "the lower 95% limit is above the upper one; correct the limits",
+              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=upper, column_B=lower, or_equal=True,
+                                                          ignore_row_if="either_value_is_missing")),
         Check("ci_contains_value_lower", "the lower 95% limit is above the value; correct the limits",
               gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=value, column_B=lower, or_equal=True,
                                                           ignore_row_if="either_value_is_missing")),
