@@ -235,9 +235,9 @@ def load_config(path: Path | str | None = None) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the line named and run again") from exc
-    from pipeline.config_schema import problems
+    from pipeline import config_schema
 
-    errors = problems(data)
+    errors = config_schema.problems(data)
     if errors:
         raise ConfigError("\n".join(f"{path}: {line}" for line in errors[:10])
                           + (f"\n… and {len(errors) - 10} more" if len(errors) > 10 else ""))
@@ -252,8 +252,7 @@ def load_config(path: Path | str | None = None) -> Config:
         where = f"[[sources]] entry {i}"
         pulled = _require(s, "format", where, path) in API_FORMATS
         files = () if pulled else (s.get("files") or [_require(s, "file", where, path)])
-        known = {"id", "format", "files", "file", "publisher", "release", "licence", "title", "demonstration",
-                 "next_release", "period", "columns", "base_url", "total_category"}
+        known = set(config_schema.Source.model_fields)  # the rest are an API format's own settings
         sources.append(Source(
             id=_require(s, "id", where, path), format=s["format"],
             files=tuple(files), publisher=_require(s, "publisher", where, path),

@@ -108,6 +108,13 @@ class Source(BaseModel):
     base_url: Annotated[StrictStr, Field(pattern=r"^https?://")] | None = None
     total_category: StrictStr = ""
 
+    @model_validator(mode="after")
+    def _own_settings_for_api_formats_only(self):
+        extra = sorted(self.model_extra or {})
+        if extra and self.format not in ("fingertips_api", "nomis_api", "ons_arcgis"):
+            raise ValueError(f"unknown setting(s) {', '.join(extra)} for a source of format {self.format!r}")
+        return self
+
     @field_validator("release")
     @classmethod
     def _no_parent(cls, release):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import PACKAGE_ROOT, Config
-from pipeline.ingest.landing import read_manifest
+from pipeline.ingest.landing import LandingError, read_manifest
 
 PACKAGES = ("pandas", "numpy", "scipy", "duckdb", "great-expectations", "matplotlib", "jinja2", "click")
 log = logging.getLogger("fsot")
@@ -71,6 +71,10 @@ def write_run_manifest(config: Config, command: str, started: datetime, steps: d
     run_manifest.json keeps describing the warehouse in use."""
     config_bytes = config.path.read_bytes()
     source_ids = {s.id for s in config.sources}
+    try:
+        inputs: list | str = [r for r in read_manifest(config) if r["source"] in source_ids]
+    except LandingError as exc:  # the run failed on it: say so in its record rather than fail again
+        inputs = str(exc)
     record = {
         "command": command,
         "started_at": started.isoformat(timespec="seconds"),
@@ -80,7 +84,7 @@ def write_run_manifest(config: Config, command: str, started: datetime, steps: d
                    "text": config_bytes.decode("utf-8")},
         "git_revision": git_revision(),
         "versions": versions(),
-        "inputs": [r for r in read_manifest(config) if r["source"] in source_ids],
+        "inputs": inputs,
         **steps,
     }
     path = config.processed_dir / (FAILED_MANIFEST if "error" in steps else "run_manifest.json")

@@ -66,3 +66,12 @@ def test_paths_stay_inside_the_project_unless_allowed(tmp_path):
         load_config(path)
     path.write_text(text + '\n[paths]\nraw = "../elsewhere"\nallow_outside_project = true\n')
     assert load_config(path).raw_dir.resolve() == (tmp_path / "elsewhere").resolve()
+
+
+def test_a_misspelt_source_setting_is_named(tmp_path):
+    path = tiny_project.write(tmp_path)
+    path.write_text(path.read_text().replace('files = ["inbox/File_7_tiny.csv"]',
+                                             'files = ["inbox/File_7_tiny.csv"]\nfiels = ["x.csv"]'))
+    with pytest.raises(ConfigError, match=r"\[\[sources\]\] 1 \(imd2019\): unknown setting\(s\) fiels for a source of "
+                                          "format 'english_indices_of_deprivation'"):
+        load_config(path)

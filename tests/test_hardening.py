@@ -187,3 +187,15 @@ def test_bad_values_are_quarantined_each_with_its_reason(tmp_path):
     for check, lines in (("numbers_finite", "3"), ("count_whole_not_negative", "4, 10"), ("limits_ordered", "5"),
                          ("period_parses", "6, 7, 8")):
         assert f"{check} (" in flat and f"lines {lines}" in flat, check
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"files": [{"source": "x"}]}', '{"no_files": []}'])
+def test_a_damaged_provenance_manifest_is_one_line_saying_what_to_do(project, tmp_path, damage):
+    manifest = tmp_path / "data" / "raw" / "manifest.json"
+    manifest.write_text(damage)
+    for command in (["ingest"], ["build"]):
+        result = run(project, *command)
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        line = result.output.split("error: ", 1)[1].split("\n(log:")[0]
+        assert "\n" not in line and "the provenance manifest is damaged" in line and "restore it" in line
+    assert manifest.read_text() == damage

@@ -78,10 +78,20 @@ def slug(text: str) -> str:
 
 
 def read_manifest(config: Config) -> list[dict]:
+    """The provenance records of every landed file; a damaged manifest is one line saying what to do."""
     path = config.raw_manifest_path
     if not path.is_file():
         return []
-    return json.loads(path.read_text(encoding="utf-8"))["files"]
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))["files"]
+        if not isinstance(records, list) or not all(isinstance(r, dict) and {"source", "path", "sha256", "format"}
+                                                   <= set(r) for r in records):
+            raise ValueError("a record lacks source, path, sha256 or format")
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise LandingError(f"{path}: the provenance manifest is damaged ({type(exc).__name__}: {exc}); fsot "
+                           "writes it atomically, so restore it from a backup (or remove data/raw and ingest "
+                           "again); nothing was changed") from exc
+    return records
 
 
 def write_manifest(config: Config, records: list[dict]) -> None:

@@ -15,6 +15,7 @@ import duckdb
 
 from pipeline.config import SQL_DIR, Config
 from pipeline.ingest.csv_file import SourceFileError
+from pipeline.ingest.landing import read_manifest
 from pipeline.models import ModelError, run_models, run_tests
 from pipeline.warehouse.load import create_schemas, load_config, load_raw
 from pipeline.warehouse.vintage import check_vintages
@@ -39,6 +40,7 @@ def connect(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
 def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
                     progress: Callable[[str], None] | None = None) -> dict:
     """Build the warehouse from scratch; return a summary (row counts, model order, tests, timings)."""
+    read_manifest(config)  # a damaged provenance manifest stops the build once, before anything is read
     config.processed_dir.mkdir(parents=True, exist_ok=True)
     target = config.warehouse_path
     staging_file = target.with_name(target.name + ".building")
