@@ -105,11 +105,21 @@ def _normal_cdf(x):
 
 
 def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
-    """Run sql/macros/*.sql: one `create or replace macro` per file, used by the models; and register
+    """Run sql/macros/*.sql (one `create or replace macro` per file, named after the file, each after the
+    macros it calls), used by the models; and register
     the one function DuckDB lacks, normal_cdf(x) = Φ(x) (a vectorised Python function)."""
     con.create_function("normal_cdf", _normal_cdf, [duckdb.sqltype("DOUBLE")], duckdb.sqltype("DOUBLE"),
                         type="arrow")
-    for path in sorted((sql_dir / "macros").glob("*.sql")):
+    macros = {p.stem: p for p in sorted((sql_dir / "macros").glob("*.sql"))}
+    texts = {name: LINE_COMMENT.sub("", path.read_text(encoding="utf-8")) for name, path in macros.items()}
+    uses = {name: {other for other in macros if other != name and re.search(rf"\b{other}\(", texts[name])}
+            for name in macros}  # a macro file is created after the macros it calls
+    try:
+        order = list(TopologicalSorter(uses).static_order())
+    except CycleError as exc:
+        raise ModelError(f"sql/macros: macros call each other in a cycle: {' -> '.join(exc.args[1])}") from exc
+    for name in order:
+        path = macros[name]
         try:
             con.execute(path.read_text(encoding="utf-8").strip().rstrip(";"))
         except duckdb.Error as exc:

@@ -11,6 +11,9 @@
 -- drop's category column). It is part of every key downstream, next to sex: each breakdown goes
 -- through the same gap measures, benchmarks, changes and trends as the whole population.
 --
+-- period_start, period_end: the first and last day the period's label covers (sql/macros/period_start.sql,
+-- period_end.sql: calendar and financial years, pooled years, quarters, months).
+--
 -- Disclosure control (fsot.toml [disclosure]): a value whose count is 1 … max_suppressed_count
 -- (default 7) is suppressed here, value, limits and count NULL, with a note, so no published figure,
 -- gap or trend downstream is computed from it. A count of 0 is not disclosive and is kept.
@@ -80,6 +83,8 @@ select
     val.category,
     val.period,
     val.period_sort,
+    period_start(val.period) as period_start,
+    period_end(val.period) as period_end,
     val.period_range,
     val.area_code,
     val.area_name,

@@ -17,6 +17,8 @@ select
     val.category,
     val.period,
     val.period_sort,
+    val.period_start,
+    val.period_end,
     val.is_baseline,
     val.ward_vintage,
     val.imd_edition,
