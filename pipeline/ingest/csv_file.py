@@ -190,6 +190,14 @@ def with_line_columns(out: pd.DataFrame, table: CsvTable) -> pd.DataFrame:
     return out
 
 
+def json_per_row(frame: pd.DataFrame, columns: list[str]) -> list[str] | str:
+    """Each row's cells of `columns` as one JSON object (keys sorted), kept beside the columns a format
+    reads; "{}" when there are none. Built from plain dicts, not row by row through pandas."""
+    if not columns:
+        return "{}"
+    return [json.dumps(row, ensure_ascii=False, sort_keys=True) for row in frame[columns].to_dict("records")]
+
+
 def find_column(table: CsvTable, *candidates: str, required: bool = True) -> str | None:
     """Return the first header matching one of the candidates (case-insensitive; a candidate ending in
     '*' matches as a prefix)."""

@@ -14,12 +14,11 @@ file without these columns, or an empty or `All` category cell, is the whole pop
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import SourceFileError, find_column, read_csv_table, with_line_columns
+from pipeline.ingest.csv_file import SourceFileError, find_column, json_per_row, read_csv_table, with_line_columns
 from pipeline.ingest.spreadsheet import read_xlsx_table
 
 RAW_TABLE = "local_indicator_value"
@@ -56,8 +55,7 @@ def read(paths: list[Path], indicator_id: str) -> pd.DataFrame:
         for column, original in found.items():
             out[column] = table.frame[original].str.strip() if original else pd.Series([""] * len(out), dtype="str")
         extras = [h for h in table.header if h and h.lower() not in REQUIRED + OPTIONAL and h not in found.values()]
-        out["extra"] = [json.dumps({h: row[h] for h in extras}, ensure_ascii=False, sort_keys=True)
-                        for _, row in table.frame[extras].iterrows()] if extras else "{}"
+        out["extra"] = json_per_row(table.frame, extras)
         out["_uncalculated"] = table.frame["_uncalculated"] if "_uncalculated" in table.frame else ""
         with_line_columns(out, table)
         frames.append(out[OUTPUT])

@@ -8,12 +8,11 @@ Several files (the pages of one pull) are read together. Values stay strings as 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import read_csv_table, with_line_columns
+from pipeline.ingest.csv_file import json_per_row, read_csv_table, with_line_columns
 
 RAW_TABLE = "nomis_observation"
 TITLE = "Nomis observations"
@@ -37,8 +36,7 @@ def read(paths: list[Path], source=None) -> pd.DataFrame:
             out[column.lower()] = (table.frame[original].str.strip() if original
                                    else pd.Series([""] * len(out), dtype="str"))
         others = [h for h in table.header if h and h.upper() not in COLUMNS]
-        out["dimensions"] = [json.dumps({h: row[h] for h in others}, ensure_ascii=False, sort_keys=True)
-                             for _, row in table.frame[others].iterrows()] if others else "{}"
+        out["dimensions"] = json_per_row(table.frame, others)
         with_line_columns(out, table)
         frames.append(out[OUTPUT])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUTPUT)
