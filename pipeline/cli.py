@@ -205,7 +205,7 @@ def _show_validation(config, validation: dict, errors: list[str] | None = None) 
     console.print(f"  validation report: {report}")
 
 
-def _build(config) -> dict:
+def _build(config, force: bool = False) -> dict:
     from rich.progress import Progress
 
     from pipeline.config import SQL_DIR
@@ -224,11 +224,15 @@ def _build(config) -> dict:
                 bar.update(task, advance=1, description=f"Built {name}")
 
             try:
-                summary = build_warehouse(config, progress=advance)
+                summary = build_warehouse(config, progress=advance, force=force)
             except SourceErrors as exc:
                 bar.stop()
                 _show_validation(config, exc.validation, exc.errors)
                 raise
+    if summary.get("up_to_date"):
+        console.print(f"  warehouse {summary['warehouse']} is up to date: nothing it is built from has changed "
+                      f"since {summary['built_at']} (`fsot build --force` rebuilds it)", markup=False)
+        return {"build": summary}
     _show_validation(config, summary["validation"])
     for table, rows in summary["raw_rows"].items():
         log.info("%s: %s rows", table, rows)
@@ -317,12 +321,9 @@ def ingest_local(path, indicator_id, add, config_path):
     config = _load(config_path)
 
     def work() -> dict:
-        from pipeline.ingest import local_drop
-        from pipeline.ingest.landing import land_local, landed_files, local_drops
-        from pipeline.ingest.ward_lookup import read as read_lookup
-        from pipeline.validate.run import validate_frame
-
         from pipeline.config import LOCAL_SOURCE
+        from pipeline.ingest.landing import land_local
+        from pipeline.validate.drop import check_drop
 
         declared = {i.id: i for i in config.indicators}
         if indicator_id not in declared:
@@ -333,33 +334,8 @@ def ingest_local(path, indicator_id, add, config_path):
             raise ValueError(f"indicator {indicator_id!r} takes its values from source "
                              f"{declared[indicator_id].source!r} in {config.path}; council values need an indicator "
                              f"of their own with source = \"{LOCAL_SOURCE}\"")
-        frame = local_drop.read([path], indicator_id)
-        frame.insert(0, "_source", "local")
-        wards: set[str] = set()
-        for source in config.sources:
-            if source.reads_as == "ons_lsoa_ward_lookup":
-                try:
-                    wards |= set(read_lookup(landed_files(config, source))["ward_code"])
-                except Exception:  # lookup not landed yet: the ward check runs at the next build
-                    pass
-        result = validate_frame(frame, local_drop.RAW_TABLE, config, wards) if wards else \
-            validate_frame(frame, local_drop.RAW_TABLE, config, set(frame["area_code"]))
-        if frame.empty:
-            raise ValueError(f"{path}: has a header but no data rows; nothing was landed")
+        result = check_drop(config, path, indicator_id, add)
         [accounting] = result["files"]
-        if accounting["rows_loaded"] == 0:
-            raise ValueError(f"{path}: no row passed the checks ({accounting['rows_quarantined']} quarantined); "
-                             "nothing was landed; correct the file and run again")
-        if add:
-            current = local_drops(config).get(indicator_id, [])
-            if current:
-                keys = ["area_code", "sex", "category_type", "category", "period"]
-                clash = frame[keys].merge(local_drop.read(current, indicator_id)[keys].drop_duplicates(), on=keys)
-                if len(clash):
-                    shown = "; ".join(" / ".join(v for v in row if v) for row in clash.head(5).itertuples(index=False))
-                    raise ValueError(f"{path}: {len(clash)} value(s) are already given by a current drop of "
-                                     f"{indicator_id} (e.g. {shown}); nothing was landed: to replace that drop, run "
-                                     "without --add (the new file then supersedes it)")
         landed, new, superseded = land_local(config, path, indicator_id, add=add, rows=accounting["rows_read"])
         for drop in superseded:
             console.print(f"  superseded drop {drop} of {indicator_id} (kept in data/raw; `fsot drops` lists it)",
@@ -427,17 +403,25 @@ def drops_withdraw(drop_id, config_path):
     _step(config, "drops-withdraw", work)
 
 
+FORCE_OPTION = click.option("--force", is_flag=True,
+                            help="Build even when nothing the warehouse is built from has changed.")
+
+
 @cli.command()
 @CONFIG_OPTION
-def build(config_path):
+@FORCE_OPTION
+def build(config_path, force):
     """Load the landed files into the DuckDB warehouse and compute the gap tables.
 
     Builds data/processed/fsot.duckdb from scratch: raw tables, then the SQL models in sql/
     (staging, intermediate, marts) in dependency order, then the checks in sql/tests/. The old
-    warehouse is replaced only when everything passed.
+    warehouse is replaced only when everything passed. When nothing it is built from has changed
+    (fsot.toml, the landed files, the SQL models, fsot itself), the build says the warehouse is up
+    to date and stops; --force rebuilds it anyway. Each file's validation is cached by its checksum,
+    so a rebuild validates only new files.
     """
     config = _load(config_path)
-    _step(config, "build", lambda: _build(config))
+    _step(config, "build", lambda: _build(config, force))
 
 
 @cli.command()
@@ -454,13 +438,14 @@ def report(config_path, period, run_date):
 @CONFIG_OPTION
 @PERIOD_OPTION
 @DATE_OPTION
-def run(config_path, period, run_date):
+@FORCE_OPTION
+def run(config_path, period, run_date, force):
     """Ingest, build and report in one go, and say where the report is."""
     config = _load(config_path)
 
     def everything() -> dict:
         steps = _ingest(config)
-        steps.update(_build(config))
+        steps.update(_build(config, force))
         steps.update(_report(config, period, run_date.date() if run_date else None))
         return steps
 

@@ -178,7 +178,8 @@ def run_tests(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[dict]:
             frame = con.execute(sql).df()
         except duckdb.Error as exc:
             raise ModelError(f"{sql_dir / 'data_dictionary.toml'}: key of {name}: {exc}".splitlines()[0]) from exc
-        results.append({"test": name, "offending_rows": len(frame)})
+        results.append({"test": name, "offending_rows": len(frame),
+                        "description": "one row per key (sql/data_dictionary.toml)"})
         if len(frame):
             failures.append(f"{name}: {len(frame)} key(s) occur more than once:\n{frame.head(10).to_string(index=False)}")
     for path in sorted((sql_dir / "tests").glob("assert_*.sql")):
@@ -186,7 +187,9 @@ def run_tests(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[dict]:
             frame = con.execute(path.read_text(encoding="utf-8").strip().rstrip(";")).df()
         except duckdb.Error as exc:
             raise ModelError(f"{path}: {exc}".splitlines()[0]) from exc
-        results.append({"test": path.stem, "offending_rows": len(frame)})
+        comment = next((line.lstrip("- ").strip() for line in path.read_text(encoding="utf-8").splitlines()
+                        if line.startswith("--")), "")
+        results.append({"test": path.stem, "offending_rows": len(frame), "description": comment})
         if len(frame):
             failures.append(f"{path.name} returned {len(frame)} row(s):\n{frame.head(10).to_string(index=False)}")
     if failures:

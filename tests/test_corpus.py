@@ -145,9 +145,9 @@ def test_the_validation_report_lists_each_expectation_with_failures_and_examples
     assert "quarantined 1 row(s) of local_indicator_value: value_is_a_number" in " ".join(result.output.split())
     config = load_config(project)
     report = sorted((config.reports_dir / "validation").glob("*.html"))[-1].read_text()
-    assert report.count("<tr>") > 30  # every expectation of every source and staged model has a row
+    assert report.count("<tr>") > 30  # every expectation of every source and every SQL test has a row
     assert "value_is_a_number" in report and "FAIL" in report and "&#39;_line&#39;: &#39;4&#39;" in report
-    assert "staging.stg_deprivation__lsoa" in report
+    assert "assert_staged_rows_complete" in report and "no_duplicate_rows" in report
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     held = con.execute("select _line, _checks from quarantine.local_indicator_value order by _line").fetchall()
     con.close()

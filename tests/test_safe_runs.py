@@ -38,7 +38,7 @@ def test_a_build_killed_half_way_leaves_the_previous_warehouse(tmp_path):
     before = tables(config.warehouse_path)
     assert before["marts.fct_gap"] > 0
     building = config.warehouse_path.with_name("fsot.duckdb.building")
-    process = fsot(config_path, "build")
+    process = fsot(config_path, "build", "--force")  # nothing changed: only --force rebuilds
     deadline = time.monotonic() + 60
     while not building.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -47,7 +47,7 @@ def test_a_build_killed_half_way_leaves_the_previous_warehouse(tmp_path):
     process.wait(timeout=30)
     assert tables(config.warehouse_path) == before
     # the lock died with the process: the next build runs, and clears the half-built file
-    assert fsot(config_path, "build").wait(timeout=120) == 0
+    assert fsot(config_path, "build", "--force").wait(timeout=120) == 0
     assert tables(config.warehouse_path) == before
     assert not building.exists()
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import SourceFileError, find_column, read_csv_table, with_line_columns
+from collections.abc import Iterator
+
+from pipeline.ingest.csv_file import SourceFileError, find_column, iter_csv_table, with_line_columns
 
 RAW_TABLE = "area_count"
 TITLE = "Counts by small area and category"
@@ -28,24 +30,27 @@ NUMERIC = ["count"]
 GEOGRAPHY = re.compile(r"(lsoa|oa)\s*(\d\d(?:\d\d)?)", re.IGNORECASE)
 
 
-def read(paths: list[Path], source=None) -> pd.DataFrame:
+def read_chunks(paths: list[Path], source=None) -> Iterator[pd.DataFrame]:
+    """The files' rows in chunks of bounded size (a Census table for every OA runs to millions of rows)."""
     if source is None:
         raise SourceFileError(f"{paths[0]}: counts by area need their source's columns from fsot.toml")
     roles = dict(source.columns)
     required = [roles[r] for r in ("area", "category", "count")]
-    frames = []
     for path in paths:
-        table = read_csv_table(path, required)
-        columns = {role: find_column(table, name) for role, name in roles.items()}
-        geography = GEOGRAPHY.search(columns["area"])
-        level, year = (geography.group(1).upper(), geography.group(2)) if geography else ("", "")
-        out = pd.DataFrame({"area_code": table.frame[columns["area"]].str.strip()})
-        out["area_level"] = level
-        out["area_vintage"] = (year if len(year) == 4 else f"20{year}") if year else ""
-        out["category"] = table.frame[columns["category"]].str.strip()
-        out["count"] = table.frame[columns["count"]].str.strip()
-        out["denominator"] = (table.frame[columns["denominator"]].str.strip() if "denominator" in columns
-                              else pd.Series([""] * len(out), dtype="str"))
-        with_line_columns(out, table)
-        frames.append(out[OUTPUT])
-    return pd.concat(frames, ignore_index=True)
+        for table in iter_csv_table(path, required):
+            columns = {role: find_column(table, name) for role, name in roles.items()}
+            geography = GEOGRAPHY.search(columns["area"])
+            level, year = (geography.group(1).upper(), geography.group(2)) if geography else ("", "")
+            out = pd.DataFrame({"area_code": table.frame[columns["area"]].str.strip()})
+            out["area_level"] = level
+            out["area_vintage"] = (year if len(year) == 4 else f"20{year}") if year else ""
+            out["category"] = table.frame[columns["category"]].str.strip()
+            out["count"] = table.frame[columns["count"]].str.strip()
+            out["denominator"] = (table.frame[columns["denominator"]].str.strip() if "denominator" in columns
+                                  else pd.Series([""] * len(out), dtype="str"))
+            with_line_columns(out, table)
+            yield out[OUTPUT]
+
+
+def read(paths: list[Path], source=None) -> pd.DataFrame:
+    return pd.concat(list(read_chunks(paths, source)), ignore_index=True)

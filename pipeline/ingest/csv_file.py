@@ -14,18 +14,18 @@ Values are never parsed here: thousands separators and suppression markers stay 
 
 from __future__ import annotations
 
+import codecs
 import csv
+import dataclasses
 import gzip
 import io
 import json
-from collections.abc import Callable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-
-ENCODINGS = ("utf-8-sig", "cp1252")
-
 
 class SourceFileError(ValueError):
     """A file cannot be read as its format; the message names file, line and column and what to do."""
@@ -41,28 +41,64 @@ class CsvTable:
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why) of non-data lines
 
 
-def decode(path: Path) -> tuple[str, str]:
-    """The file's text and the encoding it was read with. A gzip-compressed file (as bundled
-    public files are, to keep the project small) is read through gzip: the text is the published file."""
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise SourceFileError(f"{path}: the gzip file is damaged ({exc}); land the complete download again") from exc
-    if not data.strip():
+# rows per chunk when a file is read in chunks (iter_csv_table): memory stays bounded whatever the file's size
+CHUNK_ROWS = 200_000
+_BLOCK = 1 << 24
+
+
+def _binary(path: Path):
+    """The file's bytes as a stream; a gzip-compressed file (as bundled public files are, to keep the
+    project small) is read through gzip: the text is the published file."""
+    with path.open("rb") as handle:
+        compressed = handle.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if compressed else path.open("rb")
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding to read `path` with, found by one streaming pass (no whole-file copy in memory):
+    UTF-8 (with or without BOM) if every byte decodes, else Windows-1252."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8, content = True, False
+    try:
+        with _binary(path) as stream:
+            for block in iter(lambda: stream.read(_BLOCK), b""):
+                content = content or bool(block.strip())
+                if utf8:
+                    try:
+                        decoder.decode(block)
+                    except UnicodeDecodeError:
+                        utf8 = False
+            if utf8:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    utf8 = False
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceFileError(f"{path}: the gzip file is damaged ({exc}); land the complete download again") from exc
+    if not content:
         raise SourceFileError(f"{path}: the file is empty; land the complete download again")
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise SourceFileError(f"{path}: cannot be decoded as UTF-8 or Windows-1252; save it as UTF-8 CSV and land it again")
+    if utf8:
+        return "utf-8-sig"
+    try:
+        with _binary(path) as stream:
+            for block in iter(lambda: stream.read(_BLOCK), b""):
+                block.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(f"{path}: cannot be decoded as UTF-8 or Windows-1252; save it as UTF-8 CSV and land it "
+                              "again") from exc
+    return "cp1252"
 
 
-def _records(text: str):
-    """(start line, cells) for every record, blank ones included."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def decode(path: Path) -> tuple[str, str]:
+    """The file's whole text and the encoding it was read with (for small files, e.g. JSON responses)."""
+    encoding = detect_encoding(path)
+    with _binary(path) as stream:
+        return stream.read().decode(encoding), encoding
+
+
+def _records(lines):
+    """(start line, cells) for every record of a text stream, blank ones included."""
+    reader = csv.reader(lines, strict=True)
     previous_end = 0
     try:
         for record in reader:
@@ -88,27 +124,32 @@ def is_header(cells: list[str], required: HeaderTest) -> bool:
     return all(r.lower() in names for r in required)
 
 
-def table_from_rows(path: Path, encoding: str, rows: list[tuple[int, list[str]]],
-                    required: HeaderTest = ()) -> CsvTable:
-    """Find the header among `rows` ((line, cells), blanks included) and build the table."""
-    skipped: list[tuple[int, str]] = []
-    nonblank = [(line, cells) for line, cells in rows if any(str(c).strip() for c in cells)]
-    if not nonblank:
-        raise SourceFileError(f"{path}: the file has no rows; land the complete download again")
-    position = next((i for i, (_, cells) in enumerate(nonblank) if not required or is_header(cells, required)), None)
-    if position is None:
-        first_line, first = nonblank[0]
+def _header(path: Path, rows: Iterator[tuple[int, list]], required: HeaderTest,
+            skipped: list[tuple[int, str]]) -> tuple[int, list[str]]:
+    """Read `rows` up to the header (the first row holding the required columns); lines above it are
+    recorded in `skipped` as preamble. Returns (header line, header names)."""
+    first = None
+    for line, cells in rows:
+        if not any(str(c).strip() for c in cells):
+            continue
+        first = first or (line, cells)
+        if not required or is_header(cells, required):
+            header_line, header_cells = line, cells
+            break
+        skipped.append((line, "preamble above the header"))
+    else:
+        if first is None:
+            raise SourceFileError(f"{path}: the file has no rows; land the complete download again")
+        first_line, first_cells = first
         if callable(required):
             wanted = getattr(required, "__doc__", None) or "the columns this format needs"
         else:
-            missing = [r for r in required if r.lower() not in {str(c).strip().lower() for c in first}]
+            missing = [r for r in required if r.lower() not in {str(c).strip().lower() for c in first_cells}]
             wanted = "column(s) " + ", ".join(repr(m) for m in missing)
         raise SourceFileError(
             f"{path}: line {first_line} (header): no row has the {wanted}; "
             "check that this is the publisher's file for this source, unedited"
         )
-    skipped += [(line, "preamble above the header") for line, _ in nonblank[:position]]
-    header_line, header_cells = nonblank[position]
     header = [str(c).strip() for c in header_cells]
     while header and not header[-1]:
         header.pop()
@@ -122,30 +163,93 @@ def table_from_rows(path: Path, encoding: str, rows: list[tuple[int, list[str]]]
                                   "have the same name (ignoring case), so which one is meant is ambiguous; rename or "
                                   "remove one")
         seen[name.lower()] = name
-    body = nonblank[position + 1:]
-    # footnotes: the trailing block of rows with text in the first cell only
-    end = len(body)
-    while end and not any(str(c).strip() for c in body[end - 1][1][1:]) and len(header) > 1:
-        end -= 1
-    skipped += [(line, "footnote below the data") for line, _ in body[end:]]
-    data, lines, fields = [], [], []
+    return header_line, header
+
+
+def _chunk_frame(header: list[str], data: list[list[str]], lines: list[int], fields: list[int]) -> pd.DataFrame:
+    """One chunk's rows as a DataFrame of strings (Arrow-backed: compact), plus `_line` and `_fields`."""
+    columns = list(zip(*data)) if data else [()] * len(header)
+    frame = pd.DataFrame({n: pd.Series(column, dtype="str") for n, column in enumerate(columns)})
+    frame.columns = header
+    frame["_line"] = pd.Series(lines, dtype="int64")
+    frame["_fields"] = pd.Series(fields, dtype="int64")
+    return frame
+
+
+def iter_table(path: Path, encoding: str, rows: Iterable[tuple[int, list]], required: HeaderTest = (),
+               chunk_rows: int = CHUNK_ROWS) -> Iterator[CsvTable]:
+    """Find the header among `rows` ((line, cells), blanks included) and yield the data below it as
+    tables of at most `chunk_rows` rows (at least one table, perhaps empty). Rows are read as they come:
+    memory holds one chunk. The last table's `skipped` lists every line skipped in the file."""
+    rows = iter(rows)
+    skipped: list[tuple[int, str]] = []
+    header_line, header = _header(path, rows, required, skipped)
     lowered = [h.lower() for h in header]
-    for line, cells in body[:end]:
+    data: list[list[str]] = []
+    lines: list[int] = []
+    fields: list[int] = []
+    pending: list[tuple[int, list]] = []  # rows with text in the first cell only: footnotes if nothing follows
+
+    def add(line: int, cells: list) -> None:
         cells = [str(c) for c in cells]
         if [c.strip().lower() for c in cells[: len(header)]] == lowered:
             skipped.append((line, "repeated header"))
-            continue
+            return
         width = len(cells)
         while width > len(header) and not cells[width - 1].strip():
             width -= 1  # trailing empty cells (a stray comma) are not extra fields
         fields.append(width)
         data.append((cells + [""] * len(header))[: len(header)])
         lines.append(line)
-    frame = pd.DataFrame(data, columns=header, dtype="str") if data else pd.DataFrame(columns=header, dtype="str")
-    frame["_line"] = pd.Series(lines, dtype="int64")
-    frame["_fields"] = pd.Series(fields, dtype="int64")
-    return CsvTable(path=path, encoding=encoding, header=header, header_line=header_line, frame=frame,
-                    skipped=sorted(skipped))
+
+    def table(frame: pd.DataFrame) -> CsvTable:
+        return CsvTable(path=path, encoding=encoding, header=header, header_line=header_line, frame=frame,
+                        skipped=sorted(skipped))
+
+    for line, cells in rows:
+        if not any(str(c).strip() for c in cells):
+            continue
+        if len(header) > 1 and not any(str(c).strip() for c in cells[1:]):
+            pending.append((line, cells))
+            continue
+        for held in pending:
+            add(*held)
+        pending.clear()
+        add(line, cells)
+        if len(data) >= chunk_rows:
+            yield table(_chunk_frame(header, data, lines, fields))
+            data, lines, fields = [], [], []
+    skipped.extend((line, "footnote below the data") for line, _ in pending)
+    yield table(_chunk_frame(header, data, lines, fields))
+
+
+def concat_tables(tables: Iterable[CsvTable]) -> CsvTable:
+    """One table of a file's chunks (the last chunk's `skipped` covers the whole file)."""
+    tables = list(tables)
+    frame = pd.concat([t.frame for t in tables], ignore_index=True) if len(tables) > 1 else tables[0].frame
+    return dataclasses.replace(tables[-1], frame=frame)
+
+
+def table_from_rows(path: Path, encoding: str, rows: list[tuple[int, list[str]]],
+                    required: HeaderTest = ()) -> CsvTable:
+    """Find the header among `rows` ((line, cells), blanks included) and build the table."""
+    return concat_tables(iter_table(path, encoding, rows, required))
+
+
+def iter_csv_table(path: Path, required: HeaderTest = (), chunk_rows: int = CHUNK_ROWS) -> Iterator[CsvTable]:
+    """Read `path` as a stream of tables of at most `chunk_rows` rows (strings as delivered; `_line` holds
+    the line each record starts on). A 200 MB file never sits in memory whole."""
+    encoding = detect_encoding(path)
+    with _binary(path) as stream, io.TextIOWrapper(stream, encoding=encoding, newline="") as text:
+        try:
+            yield from iter_table(path, encoding, _records(text), required, chunk_rows)
+        except SourceFileError as exc:
+            if str(exc).startswith(str(path)):
+                raise
+            raise SourceFileError(f"{path}: {exc}") from exc
+        except (OSError, EOFError, zlib.error) as exc:
+            raise SourceFileError(f"{path}: the gzip file is damaged ({exc}); land the complete download "
+                                  "again") from exc
 
 
 def read_table(path: Path, required: HeaderTest = ()) -> CsvTable:
@@ -172,12 +276,7 @@ def read_table(path: Path, required: HeaderTest = ()) -> CsvTable:
 
 def read_csv_table(path: Path, required: HeaderTest = ()) -> CsvTable:
     """Read `path` into a DataFrame of strings; `_line` holds the line each record starts on."""
-    text, encoding = decode(path)
-    try:
-        rows = list(_records(text))
-    except SourceFileError as exc:
-        raise SourceFileError(f"{path}: {exc}") from exc
-    return table_from_rows(path, encoding, rows, required)
+    return concat_tables(iter_csv_table(path, required))
 
 
 def with_line_columns(out: pd.DataFrame, table: CsvTable) -> pd.DataFrame:

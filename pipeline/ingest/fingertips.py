@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import SourceFileError, read_csv_table, with_line_columns
+from collections.abc import Iterator
+
+from pipeline.ingest.csv_file import SourceFileError, iter_csv_table, with_line_columns
 
 RAW_TABLE = "fingertips_indicator_value"
 TITLE = "OHID Fingertips indicator export"
@@ -39,20 +41,23 @@ CHANGE_VALUE, CHANGE_PERIOD, CHANGE_INDICATOR = "value", "time_period", "indicat
 NUMERIC = ["value"]
 
 
-def read(paths: list[Path], source=None) -> pd.DataFrame:
-    frames = []
+def read_chunks(paths: list[Path], source=None) -> Iterator[pd.DataFrame]:
+    """The files' rows in chunks of bounded size (an all-wards export of England has ~700,000 rows)."""
     for path in paths:
         try:
-            table = read_csv_table(path, REQUIRED)
+            for table in iter_csv_table(path, REQUIRED):
+                lowered = {h.lower(): h for h in table.header}
+                out = pd.DataFrame(index=table.frame.index)
+                for column in REQUIRED + OPTIONAL:
+                    original = lowered.get(column.lower())
+                    out[snake(column)] = (table.frame[original].str.strip() if original
+                                          else pd.Series([""] * len(out), dtype="str"))
+                with_line_columns(out, table)
+                yield out[OUTPUT]
         except SourceFileError as exc:
             raise SourceFileError(f"{exc}; export 'all data' for the indicator from Fingertips and land that file "
                                   "unchanged") from exc
-        lowered = {h.lower(): h for h in table.header}
-        out = pd.DataFrame(index=table.frame.index)
-        for column in REQUIRED + OPTIONAL:
-            original = lowered.get(column.lower())
-            out[snake(column)] = (table.frame[original].str.strip() if original
-                                  else pd.Series([""] * len(out), dtype="str"))
-        with_line_columns(out, table)
-        frames.append(out[OUTPUT])
-    return pd.concat(frames, ignore_index=True)
+
+
+def read(paths: list[Path], source=None) -> pd.DataFrame:
+    return pd.concat(list(read_chunks(paths, source)), ignore_index=True)

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import SourceFileError, find_column, json_per_row, read_csv_table, with_line_columns
+from collections.abc import Iterator
+
+from pipeline.ingest.csv_file import SourceFileError, find_column, iter_csv_table, json_per_row, with_line_columns
 from pipeline.ingest.spreadsheet import read_xlsx_table
 
 RAW_TABLE = "local_indicator_value"
@@ -32,31 +34,36 @@ OUTPUT = ["indicator_id", *REQUIRED, *OPTIONAL, *BREAKDOWN, "extra", "_uncalcula
           "_width"]
 
 
-def read_table(path: Path):
+def iter_tables(path: Path):
+    """The file as tables: a CSV in chunks of bounded size (a 200 MB file streams), an XLSX whole (its
+    size is bounded before it is parsed)."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx_table(path, REQUIRED)
+        return iter([read_xlsx_table(path, REQUIRED)])
     if suffix in (".csv", ".txt"):
-        return read_csv_table(path, REQUIRED)
+        return iter_csv_table(path, REQUIRED)
     raise SourceFileError(f"{path}: '{path.suffix}' files are not read; give a .csv or .xlsx file")
 
 
-def read(paths: list[Path], indicator_id: str) -> pd.DataFrame:
-    frames = []
+def read_chunks(paths: list[Path], indicator_id: str) -> Iterator[pd.DataFrame]:
     for path in paths:
-        table = read_table(path)
-        lowered = {h.lower(): h for h in table.header if h}
-        out = pd.DataFrame(index=table.frame.index)
-        out["indicator_id"] = indicator_id
-        for column in REQUIRED + OPTIONAL:
-            original = lowered.get(column)
-            out[column] = table.frame[original].str.strip() if original else pd.Series([""] * len(out), dtype="str")
-        found = {column: find_column(table, *names, required=False) for column, names in BREAKDOWN.items()}
-        for column, original in found.items():
-            out[column] = table.frame[original].str.strip() if original else pd.Series([""] * len(out), dtype="str")
-        extras = [h for h in table.header if h and h.lower() not in REQUIRED + OPTIONAL and h not in found.values()]
-        out["extra"] = json_per_row(table.frame, extras)
-        out["_uncalculated"] = table.frame["_uncalculated"] if "_uncalculated" in table.frame else ""
-        with_line_columns(out, table)
-        frames.append(out[OUTPUT])
+        for table in iter_tables(path):
+            lowered = {h.lower(): h for h in table.header if h}
+            out = pd.DataFrame(index=table.frame.index)
+            out["indicator_id"] = indicator_id
+            for column in REQUIRED + OPTIONAL:
+                original = lowered.get(column)
+                out[column] = table.frame[original].str.strip() if original else pd.Series([""] * len(out), dtype="str")
+            found = {column: find_column(table, *names, required=False) for column, names in BREAKDOWN.items()}
+            for column, original in found.items():
+                out[column] = table.frame[original].str.strip() if original else pd.Series([""] * len(out), dtype="str")
+            extras = [h for h in table.header if h and h.lower() not in REQUIRED + OPTIONAL and h not in found.values()]
+            out["extra"] = json_per_row(table.frame, extras)
+            out["_uncalculated"] = table.frame["_uncalculated"] if "_uncalculated" in table.frame else ""
+            with_line_columns(out, table)
+            yield out[OUTPUT]
+
+
+def read(paths: list[Path], indicator_id: str) -> pd.DataFrame:
+    frames = list(read_chunks(paths, indicator_id))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUTPUT)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import json_per_row, read_csv_table, with_line_columns
+from collections.abc import Iterator
+
+from pipeline.ingest.csv_file import iter_csv_table, json_per_row, with_line_columns
 
 RAW_TABLE = "nomis_observation"
 TITLE = "Nomis observations"
@@ -25,18 +27,22 @@ CHANGE_VALUE, CHANGE_PERIOD, CHANGE_INDICATOR = "obs_value", "date_name", "measu
 NUMERIC = ["obs_value"]
 
 
-def read(paths: list[Path], source=None) -> pd.DataFrame:
-    frames = []
+def read_chunks(paths: list[Path], source=None) -> Iterator[pd.DataFrame]:
+    """The files' rows in chunks of bounded size."""
     for path in paths:
-        table = read_csv_table(path, REQUIRED)
-        upper = {h.upper(): h for h in table.header}
-        out = pd.DataFrame(index=table.frame.index)
-        for column in COLUMNS:
-            original = upper.get(column)
-            out[column.lower()] = (table.frame[original].str.strip() if original
-                                   else pd.Series([""] * len(out), dtype="str"))
-        others = [h for h in table.header if h and h.upper() not in COLUMNS]
-        out["dimensions"] = json_per_row(table.frame, others)
-        with_line_columns(out, table)
-        frames.append(out[OUTPUT])
+        for table in iter_csv_table(path, REQUIRED):
+            upper = {h.upper(): h for h in table.header}
+            out = pd.DataFrame(index=table.frame.index)
+            for column in COLUMNS:
+                original = upper.get(column)
+                out[column.lower()] = (table.frame[original].str.strip() if original
+                                       else pd.Series([""] * len(out), dtype="str"))
+            others = [h for h in table.header if h and h.upper() not in COLUMNS]
+            out["dimensions"] = json_per_row(table.frame, others)
+            with_line_columns(out, table)
+            yield out[OUTPUT]
+
+
+def read(paths: list[Path], source=None) -> pd.DataFrame:
+    frames = list(read_chunks(paths, source))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUTPUT)

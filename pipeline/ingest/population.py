@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.csv_file import SourceFileError, find_column, read_csv_table, with_line_columns
+from collections.abc import Iterator
+
+from pipeline.ingest.csv_file import SourceFileError, find_column, iter_csv_table, with_line_columns
 
 RAW_TABLE = "lsoa_population"
 TITLE = "Population by LSOA"
@@ -29,19 +31,22 @@ def has_lsoa_code(cells: list[str]) -> bool:
     return any(re.fullmatch(CODE, c, re.IGNORECASE) for c in cells)
 
 
-def read(paths: list[Path], source=None) -> pd.DataFrame:
-    frames = []
+def read_chunks(paths: list[Path], source=None) -> Iterator[pd.DataFrame]:
+    """The files' rows in chunks of bounded size."""
     for path in paths:
-        table = read_csv_table(path, has_lsoa_code)
-        code = next(h for h in table.header if re.fullmatch(CODE, h, re.IGNORECASE))
-        total = find_column(table, *POPULATION, required=False)
-        if total is None:
-            raise SourceFileError(f"{path}: line {table.header_line} (header) has no population column "
-                                  f"({', '.join(POPULATION[:3])}); give the file of total population by LSOA")
-        year = (re.search(r"(\d\d(?:\d\d)?)", code) or [None, ""])[1]
-        out = pd.DataFrame({"lsoa_code": table.frame[code].str.strip()})
-        out["lsoa_vintage"] = (year if len(year) == 4 else f"20{year}") if year else ""
-        out["population"] = table.frame[total].str.strip()
-        with_line_columns(out, table)
-        frames.append(out[OUTPUT])
-    return pd.concat(frames, ignore_index=True)
+        for table in iter_csv_table(path, has_lsoa_code):
+            code = next(h for h in table.header if re.fullmatch(CODE, h, re.IGNORECASE))
+            total = find_column(table, *POPULATION, required=False)
+            if total is None:
+                raise SourceFileError(f"{path}: line {table.header_line} (header) has no population column "
+                                      f"({', '.join(POPULATION[:3])}); give the file of total population by LSOA")
+            year = (re.search(r"(\d\d(?:\d\d)?)", code) or [None, ""])[1]
+            out = pd.DataFrame({"lsoa_code": table.frame[code].str.strip()})
+            out["lsoa_vintage"] = (year if len(year) == 4 else f"20{year}") if year else ""
+            out["population"] = table.frame[total].str.strip()
+            with_line_columns(out, table)
+            yield out[OUTPUT]
+
+
+def read(paths: list[Path], source=None) -> pd.DataFrame:
+    return pd.concat(list(read_chunks(paths, source)), ignore_index=True)

@@ -20,7 +20,7 @@ def write_validation_report(config: Config, validation: dict, errors: list[str] 
     env = Environment(loader=PackageLoader("pipeline.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
     html = env.get_template("validation.html.j2").render(
         stamp=stamp, config_path=str(config.path), errors=errors or [], files=validation.get("files", []),
-        checks=validation.get("checks", []) + validation.get("table_checks", []) + validation.get("staged", []),
+        checks=validation.get("checks", []) + validation.get("table_checks", []) + validation.get("model_tests", []),
     )
     out.write_text(html, encoding="utf-8")
     return out

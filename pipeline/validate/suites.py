@@ -2,8 +2,15 @@
 
 Each suite is a list of checks. A row-level check's failing rows are quarantined (kept in
 quarantine.<table> with the check's name and reason, never dropped); a table-level check is reported.
-Checks run on a DataFrame of the raw table (strings as delivered) with parsed helper columns added by
-`prepare_*` (numbers with thousands separators removed; suppression markers and blanks as missing).
+
+Two kinds of row check:
+- Great Expectations checks look at one row at a time. They run on a DataFrame of the raw rows
+  (strings as delivered) with parsed helper columns added by `prepare_*` (numbers with thousands
+  separators removed; suppression markers and blanks as missing), a chunk of a file at a time, and
+  their result depends only on the file's bytes, the settings in `settings_of` and this code, so it is
+  cached by those (pipeline.validate.run).
+- Cross-row checks (`CROSS_ROW`) compare rows with other rows or other sources (duplicates, wards in the
+  lookup). They run as SQL on the loaded raw tables at every build.
 """
 
 from __future__ import annotations
@@ -78,12 +85,11 @@ def numeric_checks(gxe, frame: pd.DataFrame, columns: list[str], markers: set[st
     return checks
 
 
-def indicator_value_checks(gxe, frame: pd.DataFrame, config: Config, columns: dict[str, str],
-                           key: list[str]) -> list[Check]:
+def indicator_value_checks(gxe, frame: pd.DataFrame, config: Config, columns: dict[str, str]) -> list[Check]:
     """Checks shared by every source of indicator values (Fingertips exports and local drops).
 
     `columns` names the frame's value, lower, upper, count, denominator, indicator, area and period
-    columns; `key` the columns that identify one published value."""
+    columns."""
     markers = set(config.suppression_markers)
     frame["_fields_ok"] = frame["_fields"] == frame["_width"]
     checks = [fields_check(gxe)]
@@ -123,8 +129,6 @@ def indicator_value_checks(gxe, frame: pd.DataFrame, config: Config, columns: di
         Check("count_within_denominator", "the count exceeds the denominator for a proportion; correct one of them",
               gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=denominator, column_B="_proportion_count",
                                                           or_equal=True, ignore_row_if="either_value_is_missing")),
-        Check("no_duplicate_rows", "the same value (indicator, area, sex, period …) appears more than once",
-              gxe.ExpectCompoundColumnsToBeUnique(column_list=key)),
     ]
     for unit, (low, high) in sorted(config.plausible_ranges.items()):
         checks.append(Check(f"value_plausible_{re.sub(r'[^a-z0-9]+', '_', unit.lower()) or 'unit'}",
@@ -136,36 +140,23 @@ def indicator_value_checks(gxe, frame: pd.DataFrame, config: Config, columns: di
     return checks
 
 
-def prepare_fingertips(frame: pd.DataFrame, config: Config, ward_codes: set[str]) -> Prepared:
+def prepare_fingertips(frame: pd.DataFrame, config: Config) -> Prepared:
     gxe = _gx()
     frame = frame.copy()
     columns = {"value": "value", "lower": "lower_ci_95_limit", "upper": "upper_ci_95_limit", "count": "count",
                "denominator": "denominator", "indicator": "indicator_id", "area": "area_code", "period": "time_period"}
-    checks = indicator_value_checks(gxe, frame, config, columns, [
-        "_source", "indicator_id", "area_code", "sex", "age", "category_type", "category", "time_period"])
-    borough_ward = (frame["parent_code"] == config.la_code) & frame["area_type"].str.lower().str.startswith("ward")
-    frame["_borough_ward_code"] = frame["area_code"].where(borough_ward)
-    checks.append(Check("ward_in_lookup", "the ward code is not in the ward lookup (another boundary vintage?); "
-                        "use a lookup of the same ward vintage as this file",
-                        gxe.ExpectColumnValuesToBeInSet(column="_borough_ward_code", value_set=sorted(ward_codes))))
-    return Prepared(frame, checks)
+    return Prepared(frame, indicator_value_checks(gxe, frame, config, columns))
 
 
-def prepare_local(frame: pd.DataFrame, config: Config, ward_codes: set[str]) -> Prepared:
+def prepare_local(frame: pd.DataFrame, config: Config) -> Prepared:
     gxe = _gx()
     frame = frame.copy()
     columns = {"value": "value", "lower": "lower_ci", "upper": "upper_ci", "count": "count",
                "denominator": "denominator", "indicator": "indicator_id", "area": "area_code", "period": "period"}
-    checks = indicator_value_checks(gxe, frame, config, columns,
-                                    ["_source", "_file", "indicator_id", "area_code", "sex", "category_type",
-                                     "category", "period"])
-    known = sorted(ward_codes | {config.la_code, config.comparator_code})
+    checks = indicator_value_checks(gxe, frame, config, columns)
     checks += [
         Check("sex_known", "sex must be Male, Female or Persons",
               gxe.ExpectColumnValuesToBeInSet(column="sex", value_set=["Male", "Female", "Persons"])),
-        Check("area_in_lookup", "the area code is not a ward of the lookup, the borough or England; "
-              "use codes of the same ward vintage as the lookup",
-              gxe.ExpectColumnValuesToBeInSet(column="area_code", value_set=known)),
         Check("formulas_calculated", "a cell of the row holds an Excel formula with no saved result; open the file "
               "in Excel, save it, and send it again",
               gxe.ExpectColumnValuesToBeInSet(column="_uncalculated", value_set=[""])),
@@ -186,8 +177,6 @@ def prepare_deprivation(frame: pd.DataFrame, config: Config) -> Prepared:
               gxe.ExpectColumnValuesToBeBetween(column="population_num", min_value=1, max_value=None)),
         Check("decile_in_range", "the IMD decile is not 1–10",
               gxe.ExpectColumnValuesToBeBetween(column="imd_decile_num", min_value=1, max_value=10)),
-        Check("lsoa_unique", "the LSOA appears more than once in this source",
-              gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "lsoa_code"])),
     ]
     return Prepared(frame, checks)
 
@@ -204,8 +193,6 @@ def prepare_lookup(frame: pd.DataFrame, config: Config) -> Prepared:
               gxe.ExpectColumnValuesToMatchRegex(column="ward_code", regex=r"^[EWSN]05\d{6}$")),
         Check("la_code_valid", "the local authority code is not a GSS district/unitary code",
               gxe.ExpectColumnValuesToMatchRegex(column="la_code", regex=r"^[EWSN]0[6-9]\d{6}$")),
-        Check("lsoa_unique", "the LSOA is placed in more than one ward",
-              gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "lsoa_code"])),
     ])
 
 
@@ -225,8 +212,6 @@ def prepare_population(frame: pd.DataFrame, config: Config) -> Prepared:
               gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$")),
         Check("population_positive", "the population is missing or not positive",
               gxe.ExpectColumnValuesToBeBetween(column="population_num", min_value=1, max_value=None)),
-        Check("lsoa_unique", "the LSOA appears more than once in this source",
-              gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "lsoa_code"])),
     ]
     return Prepared(frame, checks)
 
@@ -243,8 +228,6 @@ def prepare_area_counts(frame: pd.DataFrame, config: Config) -> Prepared:
         Check("count_within_denominator", "the count exceeds the area's total; correct one of them",
               gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="denominator_num", column_B="count_num",
                                                           or_equal=True, ignore_row_if="either_value_is_missing")),
-        Check("no_duplicate_rows", "the same area and category appear more than once",
-              gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "area_code", "category"])),
     ]
     return Prepared(frame, checks)
 
@@ -254,11 +237,82 @@ def prepare_nomis(frame: pd.DataFrame, config: Config) -> Prepared:
     checks += [
         Check("area_code_valid", "the geography code is not a GSS code; correct it",
               gxe.ExpectColumnValuesToMatchRegex(column="geography_code", regex=GSS_CODE)),
-        Check("no_duplicate_rows", "the same observation (date, geography, measure, dimensions) appears twice",
-              gxe.ExpectCompoundColumnsToBeUnique(column_list=["_source", "date", "geography_code", "measure_name",
-                                                               "measures_name", "dimensions"])),
     ]
     return Prepared(frame, checks)
+
+
+PREPARE = {
+    "imd_lsoa": prepare_deprivation,
+    "lsoa_ward_lookup": prepare_lookup,
+    "fingertips_indicator_value": prepare_fingertips,
+    "local_indicator_value": prepare_local,
+    "lsoa_population": prepare_population,
+    "area_count": prepare_area_counts,
+    "nomis_observation": prepare_nomis,
+}
+
+
+def settings_of(config: Config) -> dict:
+    """The settings that the row checks and their helper columns read: with a file's bytes and this
+    module's code, all that a file's row-check result depends on (the validation cache's key)."""
+    return {"suppression_markers": sorted(config.suppression_markers),
+            "plausible_ranges": {unit: list(r) for unit, r in sorted(config.plausible_ranges.items())},
+            "units": {i.id: i.unit for i in config.indicators}}
+
+
+@dataclass(frozen=True)
+class CrossRowCheck:
+    """A row check that compares rows with other rows or sources, in SQL on raw.<table>. `failing` is a
+    query (parameters $la_code, $comparator_code) returning the failing rows' _source, _file, _line."""
+    name: str
+    reason: str
+    failing: str
+    needs_lookup: bool = False  # compares with raw.lsoa_ward_lookup: skipped when no lookup is known
+
+
+def duplicates(table: str, key: list[str]) -> str:
+    """Every row whose key occurs more than once (all copies, as Great Expectations' compound-unique
+    check counts them)."""
+    columns = ", ".join(f'"{c}"' for c in key)
+    return (f"select _source, _file, _line from (select _source, _file, _line, count(*) over (partition by "
+            f"{columns}) as copies from raw.{table}) where copies > 1")
+
+
+LOOKUP_WARDS = "select ward_code from raw.lsoa_ward_lookup where ward_code is not null"
+
+CROSS_ROW: dict[str, list[CrossRowCheck]] = {
+    "imd_lsoa": [CrossRowCheck("lsoa_unique", "the LSOA appears more than once in this source",
+                               duplicates("imd_lsoa", ["_source", "lsoa_code"]))],
+    "lsoa_ward_lookup": [CrossRowCheck("lsoa_unique", "the LSOA is placed in more than one ward",
+                                       duplicates("lsoa_ward_lookup", ["_source", "lsoa_code"]))],
+    "fingertips_indicator_value": [
+        CrossRowCheck("no_duplicate_rows", "the same value (indicator, area, sex, period …) appears more than once",
+                      duplicates("fingertips_indicator_value", ["_source", "indicator_id", "area_code", "sex", "age",
+                                                                "category_type", "category", "time_period"])),
+        CrossRowCheck("ward_in_lookup", "the ward code is not in the ward lookup (another boundary vintage?); "
+                      "use a lookup of the same ward vintage as this file",
+                      "select _source, _file, _line from raw.fingertips_indicator_value where parent_code = $la_code "
+                      f"and lower(area_type) like 'ward%' and area_code not in ({LOOKUP_WARDS})"),
+    ],
+    "local_indicator_value": [
+        CrossRowCheck("no_duplicate_rows", "the same value (indicator, area, sex, period …) appears more than once",
+                      duplicates("local_indicator_value", ["_source", "_file", "indicator_id", "area_code", "sex",
+                                                           "category_type", "category", "period"])),
+        CrossRowCheck("area_in_lookup", "the area code is not a ward of the lookup, the borough or England; "
+                      "use codes of the same ward vintage as the lookup",
+                      "select _source, _file, _line from raw.local_indicator_value where area_code not in "
+                      f"({LOOKUP_WARDS}) and area_code not in ($la_code, $comparator_code)", needs_lookup=True),
+    ],
+    "lsoa_population": [CrossRowCheck("lsoa_unique", "the LSOA appears more than once in this source",
+                                      duplicates("lsoa_population", ["_source", "lsoa_code"]))],
+    "area_count": [CrossRowCheck("no_duplicate_rows", "the same area and category appear more than once",
+                                 duplicates("area_count", ["_source", "area_code", "category"]))],
+    "nomis_observation": [CrossRowCheck("no_duplicate_rows",
+                                        "the same observation (date, geography, measure, dimensions) appears twice",
+                                        duplicates("nomis_observation", ["_source", "date", "geography_code",
+                                                                         "measure_name", "measures_name",
+                                                                         "dimensions"]))],
+}
 
 
 def completeness(frame: pd.DataFrame, config: Config, ward_codes_in_borough: set[str]) -> list[dict]:

@@ -2,21 +2,31 @@
 model and singular test, and only then put the new file in place of the warehouse.
 
 A failure at any step leaves the previous warehouse untouched (the half-built file is removed).
+
+A build whose inputs have not changed is not repeated: the warehouse records a fingerprint of what it
+was built from (`config.build_inputs`: fsot.toml, the provenance manifest and each landed file's size
+and modification time, the SQL models, fsot's own code and the versions of DuckDB and Great
+Expectations), and a build with the same fingerprint says the warehouse is up to date. `--force`
+rebuilds anyway.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
+from datetime import datetime, timezone
+from importlib import metadata
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
-from pipeline.config import SQL_DIR, Config
+from pipeline.config import PACKAGE_ROOT, SQL_DIR, Config
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import read_manifest
-from pipeline.models import ModelError, run_models, run_tests
+from pipeline.models import run_models, run_tests
 from pipeline.warehouse.load import create_schemas, load_config, load_raw
 from pipeline.warehouse.vintage import check_vintages
 
@@ -37,16 +47,57 @@ def connect(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=read_only)
 
 
+def build_inputs(config: Config, sql_dir: Path) -> str:
+    """The fingerprint of everything a build reads (see the module's docstring)."""
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+
+    add("config", config.path.read_bytes())
+    records = read_manifest(config)
+    add("manifest", json.dumps(records, sort_keys=True).encode())
+    for record in records:
+        path = config.raw_dir / record["path"]
+        status = path.stat() if path.is_file() else None
+        add(f"raw {record['path']}", repr(status and (status.st_size, status.st_mtime_ns, status.st_ino)).encode())
+    for folder, pattern in ((sql_dir, "*.sql"), (sql_dir, "*.toml"), (PACKAGE_ROOT / "pipeline", "*.py")):
+        for path in sorted(folder.rglob(pattern)):
+            add(str(path.relative_to(folder)), path.read_bytes())
+    for package in ("duckdb", "great_expectations"):
+        add(package, metadata.version(package).encode())
+    return digest.hexdigest()
+
+
+def _built_from(target: Path) -> tuple[str, str] | None:
+    """The fingerprint and build time recorded in the warehouse, if it has them."""
+    if not target.is_file():
+        return None
+    try:
+        with duckdb.connect(str(target), read_only=True) as con:
+            return con.execute("select fingerprint, built_at from config.build_inputs").fetchone()
+    except duckdb.Error:
+        return None
+
+
 def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
-                    progress: Callable[[str], None] | None = None) -> dict:
-    """Build the warehouse from scratch; return a summary (row counts, model order, tests, timings)."""
+                    progress: Callable[[str], None] | None = None, force: bool = False) -> dict:
+    """Build the warehouse from scratch; return a summary (row counts, model order, tests, timings).
+    When nothing it reads has changed since the warehouse was built (and not `force`), build nothing
+    and return {"up_to_date": True, "built_at": …}."""
     read_manifest(config)  # a damaged provenance manifest stops the build once, before anything is read
     config.processed_dir.mkdir(parents=True, exist_ok=True)
     target = config.warehouse_path
+    started = time.perf_counter()
+    fingerprint = build_inputs(config, sql_dir)
+    recorded = None if force else _built_from(target)
+    if recorded and recorded[0] == fingerprint:
+        return {"warehouse": str(target), "up_to_date": True, "built_at": recorded[1], "fingerprint": fingerprint,
+                "seconds": round(time.perf_counter() - started, 3)}
     staging_file = target.with_name(target.name + ".building")
     for leftover in (staging_file, staging_file.with_name(staging_file.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    started = time.perf_counter()
     con = duckdb.connect(str(staging_file))
     try:
         con.execute("set threads = 2")
@@ -56,7 +107,7 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
             progress("loaded raw tables")
         # before validation and models: a vintage mismatch stops here (unless a file already failed to read)
         vintages = [] if errors else check_vintages(con, config)
-        from pipeline.validate.run import validate_raw  # Great Expectations is slow to import: only here
+        from pipeline.validate.run import validate_raw
 
         validation = validate_raw(con, config)
         if progress:
@@ -65,15 +116,14 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
             raise SourceErrors(errors, validation)
         load_config(con, config)
         models = run_models(con, sql_dir, progress=progress)
-        if sql_dir == SQL_DIR:  # the staged-model suites describe this project's own staging models
-            from pipeline.validate.staged import validate_staged
-
-            validation["staged"] = validate_staged(con)
-            failed = [c for c in validation["staged"] if not c["success"]]
-            if failed:
-                raise ModelError("staged-model checks failed; the warehouse was not replaced: " + "; ".join(
-                    f"{c['table']}.{c['check']} ({c['rows_failed']} rows, e.g. {c['sample'][:2]})" for c in failed))
         tests = run_tests(con, sql_dir)
+        # the SQL tests on the models (staged rows complete, keys unique, …) are listed with the checks
+        validation["model_tests"] = [{"table": "sql/tests", "check": t["test"], "reason": t["description"],
+                                      "success": not t["offending_rows"], "rows_checked": "",
+                                      "rows_failed": t["offending_rows"], "sample": []} for t in tests]
+        built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        con.execute("create table config.build_inputs as select ? as fingerprint, ? as built_at",
+                    [fingerprint, built_at])
         con.execute("checkpoint")
     except BaseException:
         con.close()
@@ -88,5 +138,7 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
         "validation": validation,
         "models": models,
         "tests": tests,
+        "fingerprint": fingerprint,
+        "built_at": built_at,
         "seconds": round(time.perf_counter() - started, 3),
     }

@@ -4,13 +4,16 @@ configuration into `config.*`, so that SQL models read nothing from Python but t
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
 from pipeline.config import LOCAL_SOURCE, NOT_LOADED, Config
 from pipeline.ingest import FORMATS, local_drop, reader_for
 from pipeline.ingest.csv_file import SourceFileError
-from pipeline.ingest.landing import LandingError, landed_files, local_drops
+from pipeline.ingest.landing import LandingError, landed_files, local_drops, sha256_of
 
 SCHEMAS = ("raw", "quarantine", "config", "staging", "intermediate", "marts")
 
@@ -20,47 +23,88 @@ def create_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create schema if not exists {schema}")
 
 
+INTEGER_COLUMNS = ("_line", "_fields", "_width")
+
+
+def create_raw_table(con: duckdb.DuckDBPyConnection, table: str, output: list[str]) -> None:
+    """An empty raw.<table>: `_source` and the reader's columns, all text as delivered but the line columns."""
+    columns = ["_source varchar"] + [f'"{c}" {"bigint" if c in INTEGER_COLUMNS else "varchar"}' for c in output]
+    con.execute(f"create or replace table raw.{table} ({', '.join(columns)})")
+
+
+def insert_chunks(con: duckdb.DuckDBPyConnection, table: str, source_id: str, chunks: Iterable[pd.DataFrame]) -> int:
+    """Append a reader's chunks to raw.<table> as they are read (memory holds one chunk); returns rows."""
+    rows = 0
+    for chunk in chunks:
+        chunk.insert(0, "_source", source_id)
+        con.register("_incoming", chunk)
+        con.execute(f"insert into raw.{table} by name select * from _incoming")
+        con.unregister("_incoming")
+        rows += len(chunk)
+    return rows
+
+
+def read_chunks(reader, paths: list[Path], source) -> Iterator[pd.DataFrame]:
+    """A reader's rows in chunks when it can stream them, else its whole table as one chunk."""
+    if hasattr(reader, "read_chunks"):
+        yield from reader.read_chunks(paths, source)
+    else:
+        yield reader.read(paths, source)
+
+
+def record_files(con: duckdb.DuckDBPyConnection, files: list[dict]) -> None:
+    """raw.landed_file: each loaded file with its checksum and what its rows depend on besides its bytes
+    (the validation cache's key, pipeline.validate.run)."""
+    frame = pd.DataFrame(files, columns=["raw_table", "_source", "_file", "path", "sha256", "settings"]).astype("str")
+    con.register("_incoming", frame)
+    con.execute("create or replace table raw.landed_file as select * from _incoming")
+    con.unregister("_incoming")
+
+
 def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, int], list[str]]:
-    """Read every configured source's landed files into raw.<table>.
+    """Read every configured source's landed files into raw.<table>, streaming: a file is read and
+    inserted a chunk at a time, so memory does not grow with its size.
 
     A source whose file cannot be read (file-level failure) is left out and its one-line error
     returned; the other sources still load. Returns (rows per raw table, errors)."""
-    frames: dict[str, list[pd.DataFrame]] = {}
+    for reader in FORMATS.values():  # every raw table exists, empty where no source has its format
+        create_raw_table(con, reader.RAW_TABLE, reader.OUTPUT)
+    create_raw_table(con, local_drop.RAW_TABLE, local_drop.OUTPUT)
     errors: list[str] = []
+    files: list[dict] = []
     for source in config.sources:
         if source.reads_as == NOT_LOADED:  # landed for other uses (e.g. boundaries for maps)
             continue
         reader = reader_for(source.reads_as)
         try:
-            frame = reader.read(landed_files(config, source), source)
+            paths = landed_files(config, source)
+            insert_chunks(con, reader.RAW_TABLE, source.id, read_chunks(reader, paths, source))
         except (SourceFileError, LandingError) as exc:
+            con.execute(f"delete from raw.{reader.RAW_TABLE} where _source = ?", [source.id])
             errors.append(f"source {source.id!r}: {exc}")
             continue
-        frame.insert(0, "_source", source.id)
-        frames.setdefault(reader.RAW_TABLE, []).append(frame)
+        files += [{"raw_table": reader.RAW_TABLE, "_source": source.id, "_file": p.name, "path": str(p),
+                   "sha256": sha256_of(p), "settings": repr(source)} for p in paths]
     declared = {i.id for i in config.indicators if i.source == LOCAL_SOURCE}
-    local = [pd.DataFrame(columns=["_source", *local_drop.OUTPUT]).astype({"_line": "int64"})]
     try:
         for indicator, paths in sorted(local_drops(config).items()):
             if indicator in declared:  # a drop for an indicator no longer declared as local is not loaded
-                part = local_drop.read(paths, indicator)
-                part.insert(0, "_source", "local")
-                local.append(part)
+                insert_chunks(con, local_drop.RAW_TABLE, LOCAL_SOURCE, local_drop.read_chunks(paths, indicator))
+                files += [local_file(p, indicator) for p in paths]
     except (SourceFileError, LandingError) as exc:
+        con.execute(f"delete from raw.{local_drop.RAW_TABLE}")
         errors.append(f"local drops: {exc}")
-    frames[local_drop.RAW_TABLE] = local
-    for reader in FORMATS.values():  # every raw table exists, empty where no source has its format
-        if reader.RAW_TABLE not in frames:
-            frames[reader.RAW_TABLE] = [pd.DataFrame(columns=["_source", *reader.OUTPUT], dtype="str")
-                                        .astype({"_line": "int64", "_fields": "int64", "_width": "int64"})]
+    record_files(con, files)
     counts = {}
-    for table, parts in frames.items():
-        frame = pd.concat(parts, ignore_index=True).astype({"_line": "int64"})
-        con.register("_incoming", frame)
-        con.execute(f"create or replace table raw.{table} as select * from _incoming")
-        con.unregister("_incoming")
-        counts[f"raw.{table}"] = len(frame)
+    for table in sorted({r.RAW_TABLE for r in FORMATS.values()} | {local_drop.RAW_TABLE}):
+        counts[f"raw.{table}"] = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
     return counts, errors
+
+
+def local_file(path: Path, indicator_id: str) -> dict:
+    """raw.landed_file's row for a council's file of one indicator (its rows carry the indicator's id)."""
+    return {"raw_table": local_drop.RAW_TABLE, "_source": LOCAL_SOURCE, "_file": path.name, "path": str(path),
+            "sha256": sha256_of(path), "settings": f"local drop of indicator {indicator_id}"}
 
 
 def ward_vintage_labels(config: Config) -> dict[str, dict]:
