@@ -1,7 +1,9 @@
 """`fsot build`: load the landed files and the configuration into a fresh DuckDB file, run every SQL
 model and singular test, and only then put the new file in place of the warehouse.
 
-A failure at any step leaves the previous warehouse untouched (the half-built file is removed).
+A failure at any step leaves the previous warehouse untouched (the half-built file and its WAL are
+removed, and so are those a killed build left, at the next build). A full disk or a read-only folder,
+which DuckDB reports as its own errors, is raised as the OSError it stands for, naming the file.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pipeline.config import SQL_DIR, Config
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import read_manifest
 from pipeline.models import ModelError, run_models, run_tests
+from pipeline.safe_write import os_error_of, remove_partials
 from pipeline.warehouse.load import create_schemas, load_config, load_raw
 from pipeline.warehouse.vintage import check_vintages
 
@@ -44,11 +47,14 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
     config.processed_dir.mkdir(parents=True, exist_ok=True)
     target = config.warehouse_path
     staging_file = target.with_name(target.name + ".building")
-    for leftover in (staging_file, staging_file.with_name(staging_file.name + ".wal")):
+    leftovers = (staging_file, staging_file.with_name(staging_file.name + ".wal"))
+    for leftover in leftovers:  # from a build killed half-way (we hold the warehouse lock: no build is running)
         leftover.unlink(missing_ok=True)
+    remove_partials(config.processed_dir)
     started = time.perf_counter()
-    con = duckdb.connect(str(staging_file))
+    con = None
     try:
+        con = duckdb.connect(str(staging_file))
         con.execute("set threads = 2")
         create_schemas(con)
         raw_counts, errors = load_raw(con, config)
@@ -75,12 +81,23 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
                     f"{c['table']}.{c['check']} ({c['rows_failed']} rows, e.g. {c['sample'][:2]})" for c in failed))
         tests = run_tests(con, sql_dir)
         con.execute("checkpoint")
-    except BaseException:
         con.close()
-        staging_file.unlink(missing_ok=True)
+        os.replace(staging_file, target)
+    except BaseException as exc:
+        if con is not None:
+            try:
+                con.close()
+            except duckdb.Error:  # a connection invalidated by a fatal error (a full disk) may fail to close
+                pass
+        for leftover in leftovers:
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass
+        disk = os_error_of(exc, staging_file) if isinstance(exc, duckdb.Error) else None
+        if disk:
+            raise disk from exc
         raise
-    con.close()
-    os.replace(staging_file, target)
     return {
         "warehouse": str(target),
         "raw_rows": raw_counts,
