@@ -70,6 +70,16 @@ def _os_message(exc: OSError, config) -> str:
                "make the folder writable (or set another in fsot.toml [paths])") + " and run again")
 
 
+def _disk_error(exc: Exception) -> OSError | None:
+    """A DuckDB error that stands for a full disk or a read-only folder, as that OSError (else None)."""
+    duckdb = sys.modules.get("duckdb")  # loaded only by the steps that use it
+    if duckdb is None or not isinstance(exc, duckdb.Error):
+        return None
+    from pipeline.safe_write import os_error_of
+
+    return os_error_of(exc)
+
+
 def _step(config, command: str, work):
     """Run one step with a log and a run manifest; turn every failure into a one-line error (exit 2),
     with the traceback of an unexpected one in the log. A failed run's manifest is a record of its own
@@ -105,6 +115,9 @@ def _step(config, command: str, work):
     except OSError as exc:
         raise fail(_os_message(exc, config), exc, unexpected=True) from exc
     except Exception as exc:  # a bug, not the user's: one line here, the traceback in the log
+        disk = _disk_error(exc)
+        if disk:
+            raise fail(_os_message(disk, config), exc, unexpected=True) from exc
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         raise fail(f"fsot stopped on an unexpected error ({message}); nothing was replaced. The details are in "
                    f"{log_path}: please send that file to the fsot maintainers", exc, unexpected=True) from exc
@@ -118,12 +131,14 @@ def _ingest(config, only: str | None = None, offline: bool = False) -> dict:
 
     from pipeline.ingest.landing import land_source, latest_release
     from pipeline.run_record import log
+    from pipeline.safe_write import remove_partials
 
     import shutil
 
     chosen = [s for s in config.sources if only in (None, s.id)]
     for leftover in [*config.raw_dir.glob(".checking-*"), *config.raw_dir.glob("*/.landing-*")]:
         shutil.rmtree(leftover, ignore_errors=True)  # from an ingest killed half-way: never part of a release
+    remove_partials(config.raw_dir, "**/.*.partial")
     if only and not chosen:
         raise ValueError(f"no source has id {only!r} in {config.path}; use one of: "
                          f"{', '.join(s.id for s in config.sources)}")

@@ -7,10 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import platform
 import subprocess
-import tempfile
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.config import PACKAGE_ROOT, Config
 from pipeline.ingest.landing import LandingError, read_manifest
+from pipeline.safe_write import write_atomically
 
 PACKAGES = ("pandas", "numpy", "scipy", "duckdb", "great-expectations", "matplotlib", "jinja2", "click")
 log = logging.getLogger("fsot")
@@ -30,6 +29,7 @@ def start_log(config: Config, command: str) -> Path:
     path = config.logs_dir / f"{stamp}-{command}.log"
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.handleError = lambda record: None  # a full disk must not print a traceback: the run's error says it
     for old in list(log.handlers):
         log.removeHandler(old)
         old.close()
@@ -92,9 +92,7 @@ def write_run_manifest(config: Config, command: str, started: datetime, steps: d
         if target is None:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, encoding="utf-8") as tmp:
-            json.dump(record, tmp, indent=2, default=str)
-            tmp.write("\n")
-        os.replace(tmp.name, target)
+        write_atomically(target, lambda partial: partial.write_text(
+            json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"))
         log.info("run manifest written to %s", target)
     return path

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import errno
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -199,3 +204,165 @@ def test_a_damaged_provenance_manifest_is_one_line_saying_what_to_do(project, tm
         line = result.output.split("error: ", 1)[1].split("\n(log:")[0]
         assert "\n" not in line and "the provenance manifest is damaged" in line and "restore it" in line
     assert manifest.read_text() == damage
+
+
+def one_line(output: str) -> str:
+    assert "Traceback" not in output
+    line = output.split("error: ", 1)[1].split("\n(log:")[0].rstrip("\n")
+    assert "\n" not in line
+    return line
+
+
+def leftovers(folder):
+    return sorted(p.name for p in folder.rglob("*") if ".building" in p.name or p.name.endswith(".partial"))
+
+
+def in_namespace(script: str, *args: str) -> subprocess.CompletedProcess:
+    """Run a shell script in a mount namespace of its own, where it may mount without touching the machine."""
+    return subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "--propagation", "private",
+                           "sh", "-c", script, "sh", *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def mounts(tmp_path):
+    """Skip unless this machine lets us mount a small filesystem (a tmpfs) in a namespace of our own."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    if not shutil.which("unshare") or in_namespace('mount -t tmpfs -o size=1m tmpfs "$1"', str(probe)).returncode:
+        pytest.skip("cannot mount a small filesystem here (needs unshare and user namespaces)")
+    probe.rmdir()
+
+
+@pytest.fixture
+def built(tmp_path):
+    config = tiny_project.write(tmp_path)
+    for step in ("ingest", "build"):
+        result = run(config, step)
+        assert result.exit_code == 0, result.output
+    return config
+
+
+FSOT = [sys.executable, "-m", "pipeline.cli"]
+# mount a filesystem of $1 bytes on the folder $2 holding what the folder held, run the command, then copy
+# what the folder holds at the end into $3 (the filesystem goes with the namespace)
+ON_SMALL_FILESYSTEM = """
+size=$1 folder=$2 out=$3; shift 3
+cp -a "$folder" "$out/before" && mount -t tmpfs -o size="$size" tmpfs "$folder" && cp -a "$out/before/." "$folder" \
+    || exit 99
+"$@"; code=$?
+cp -a "$folder" "$out/after"
+exit $code
+"""
+
+
+def test_a_disk_that_fills_during_the_build_is_one_line_and_keeps_the_last_warehouse(built, tmp_path, mounts):
+    processed = tmp_path / "data" / "processed"
+    before = snapshot(processed)
+    room = sum(len(b) for b in before.values()) + 1024 * 1024  # room for the warehouse in use, not for a new one
+    out = tmp_path / "out"
+    out.mkdir()
+    result = in_namespace(ON_SMALL_FILESYSTEM, str(room), str(processed), str(out),
+                          *FSOT, "build", "--config", str(built))
+    assert result.returncode == 2, result.stderr
+    line = one_line(result.stderr)
+    assert f"cannot write in {processed}: No space left on device; free some disk space" in line
+    after = out / "after"
+    assert leftovers(after) == []
+    for name in ("fsot.duckdb", "run_manifest.json"):
+        assert (after / name).read_bytes() == before[name], name
+    assert "free some disk space" in json.loads((after / "failed_run_manifest.json").read_text())["error"]
+
+
+@pytest.mark.parametrize("folder", ["data/processed", "logs"])
+def test_a_read_only_folder_is_one_line_naming_it(built, tmp_path, mounts, folder):
+    before = snapshot(tmp_path / "data" / "processed")
+    result = in_namespace('folder=$1; shift; mount --bind "$folder" "$folder" && mount -o remount,bind,ro "$folder" '
+                          '|| exit 99; exec "$@"', str(tmp_path / folder), *FSOT, "build", "--config", str(built))
+    assert result.returncode == 2, result.stderr
+    line = one_line(result.stderr)
+    assert f"cannot write in {tmp_path / folder}: Read-only file system; make the folder writable" in line
+    assert snapshot(tmp_path / "data" / "processed") == before
+
+
+class FullDisk:
+    """A DuckDB connection whose disk fills at the final checkpoint: the statement fails with a
+    FatalException, and the invalidated connection then fails to close, as DuckDB's do."""
+
+    def __init__(self, connection, path):
+        self.connection, self.path, self.wal_at_failure = connection, path, None
+
+    def execute(self, sql, *args, **kwargs):
+        if sql == "checkpoint":
+            self.wal_at_failure = Path(self.path + ".wal").exists()
+            raise duckdb.FatalException(f'FATAL Error: Failed to create checkpoint because of error: Could not '
+                                        f'write file "{self.path}": No space left on device')
+        return self.connection.execute(sql, *args, **kwargs)
+
+    def close(self):
+        self.connection.close()
+        raise duckdb.FatalException("FATAL Error: database has been invalidated because of a previous fatal error")
+
+    def __getattr__(self, name):
+        return getattr(self.connection, name)
+
+
+def test_a_full_disk_reported_by_duckdb_is_one_line_and_leaves_nothing_behind(built, tmp_path, monkeypatch):
+    import pipeline.warehouse.build as build
+
+    processed = tmp_path / "data" / "processed"
+    before = snapshot(processed)
+    real_connect, opened = build.duckdb.connect, []
+
+    def connect(path, *args, **kwargs):
+        opened.append(FullDisk(real_connect(path, *args, **kwargs), path))
+        return opened[-1]
+
+    monkeypatch.setattr(build.duckdb, "connect", connect)
+    result = run(built, "build")
+    assert result.exit_code == 2
+    line = one_line(result.output)
+    assert f"cannot write in {processed}: No space left on device; free some disk space and run again" in line
+    assert opened[0].wal_at_failure, "the build should have had a WAL when the disk filled"
+    assert leftovers(processed) == []
+    after = snapshot(processed)
+    for name in ("fsot.duckdb", "run_manifest.json"):
+        assert after[name] == before[name], name
+    assert "free some disk space" in json.loads(after["failed_run_manifest.json"])["error"]
+
+
+def test_a_full_disk_while_writing_the_report_is_one_line_and_keeps_the_last_report(project, tmp_path, monkeypatch):
+    import pipeline.report.exports as exports
+
+    report = tmp_path / "reports" / "2026-Q3"
+    before = snapshot(report)
+
+    def full(con, table, path):
+        raise duckdb.IOException(f'IO Error: Could not write file "{path}": No space left on device')
+
+    monkeypatch.setattr(exports, "_write_parquet", full)
+    result = run(project, "report", "--period", "2026-Q3")
+    assert result.exit_code == 2
+    line = one_line(result.output)
+    assert "/reports/.2026-Q3.building-" in line and "No space left on device; free some disk space" in line
+    assert snapshot(report) == before
+    assert [p.name for p in (tmp_path / "reports").iterdir() if p.name.startswith(".")] == []
+
+
+def test_leftovers_of_a_killed_build_or_write_are_removed_at_the_next_start(built, tmp_path):
+    import os
+
+    processed, raw = tmp_path / "data" / "processed", tmp_path / "data" / "raw"
+    release = next(raw.glob("fingertips/*"))
+    stale = [processed / "fsot.duckdb.building", processed / "fsot.duckdb.building.wal",
+             processed / ".run_manifest.json.k1ll3d.partial", raw / ".manifest.json.k1ll3d.partial",
+             release / ".fingertips_tiny.csv.k1ll3d.partial"]
+    for path in stale:
+        path.write_bytes(b"half")
+        os.utime(path, (0, 0))
+    fresh = processed / ".run_manifest.json.wr1t1ng.partial"  # may be another run's, writing now
+    fresh.write_bytes(b"half")
+    for step in ("ingest", "build"):
+        result = run(built, step)
+        assert result.exit_code == 0, result.output
+    assert [p for p in stale if p.exists()] == []
+    assert fresh.exists()

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.config import Config, Source
+from pipeline.safe_write import write_atomically
 
 
 class LandingError(RuntimeError):
@@ -111,9 +112,7 @@ def write_manifest(config: Config, records: list[dict]) -> None:
     path = config.raw_manifest_path
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"files": records}, indent=2, sort_keys=True) + "\n"
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
+    write_atomically(path, lambda partial: partial.write_text(text, encoding="utf-8"))
 
 
 def landing_dir(config: Config, source: Source) -> Path:
@@ -149,10 +148,7 @@ def land_source(config: Config, source: Source, now: datetime | None = None) -> 
                 continue
         else:
             target_dir.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=target_dir, delete=False) as tmp:
-                pass
-            shutil.copyfile(origin, tmp.name)
-            os.replace(tmp.name, target)
+            write_atomically(target, lambda partial: shutil.copyfile(origin, partial))
             os.chmod(target, 0o444)
         record = Provenance(
             source=source.id, format=source.format, title=source.title, publisher=source.publisher,
@@ -211,10 +207,7 @@ def land_local(config: Config, path: Path, indicator_id: str, now: datetime | No
                     release=drop_id, licence="see the supplier's terms", title=f"local values for {indicator_id}")
     target = config.raw_dir / "local" / slug(indicator_id) / drop_id / path.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-        pass
-    shutil.copyfile(path, tmp.name)
-    os.replace(tmp.name, target)
+    write_atomically(target, lambda partial: shutil.copyfile(path, partial))
     os.chmod(target, 0o444)
     record = record_of(Provenance(
         source=source.id, format=source.format, title=source.title, publisher=source.publisher,

@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pipeline import __version__
 from pipeline.config import THEMES, Config
 from pipeline.ingest.landing import read_manifest
+from pipeline.safe_write import remove_partials
 from pipeline.warehouse.build import connect
 from pipeline.warehouse.load import ward_vintage_labels
 
@@ -566,6 +567,7 @@ def write_report(config: Config, period: str | None = None, run_date: date | Non
     config.reports_dir.mkdir(parents=True, exist_ok=True)
     for leftover in [*config.reports_dir.glob(".*.building-*"), *config.reports_dir.glob(".*.replaced-*")]:
         shutil.rmtree(leftover, ignore_errors=True)
+    remove_partials(config.reports_dir, "*/.*.partial")  # a run manifest copy a killed run left
     out_dir = Path(tempfile.mkdtemp(dir=config.reports_dir, prefix=f".{period}.building-"))
     try:
         page = _write_report_into(config, out_dir, period, run_date, previous_snapshot, progress, pdf)

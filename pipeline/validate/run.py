@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.safe_write import remove_partials, write_atomically
 from pipeline.validate import suites
 
 SAMPLE_ROWS = 5
@@ -127,9 +126,9 @@ def _write_cache(folder: Path, key: str, outcome: dict) -> None:
     """Write one cache entry atomically; a cache that cannot be written only costs time next build."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False, encoding="utf-8") as handle:
-            json.dump(outcome, handle)
-        os.replace(handle.name, folder / f"{key}.json")
+        remove_partials(folder)
+        write_atomically(folder / f"{key}.json", lambda partial: partial.write_text(json.dumps(outcome),
+                                                                                     encoding="utf-8"))
     except OSError:
         pass
 

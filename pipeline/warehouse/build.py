@@ -1,7 +1,9 @@
 """`fsot build`: load the landed files and the configuration into a fresh DuckDB file, run every SQL
 model and singular test, and only then put the new file in place of the warehouse.
 
-A failure at any step leaves the previous warehouse untouched (the half-built file is removed).
+A failure at any step leaves the previous warehouse untouched (the half-built file and its WAL are
+removed, and so are those a killed build left, at the next build). A full disk or a read-only folder,
+which DuckDB reports as its own errors, is raised as the OSError it stands for, naming the file.
 
 A build whose inputs have not changed is not repeated: the warehouse records a fingerprint of what it
 was built from (`config.build_inputs`: fsot.toml, the provenance manifest and each landed file's size
@@ -16,9 +18,9 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from importlib import metadata
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -27,6 +29,7 @@ from pipeline.config import PACKAGE_ROOT, SQL_DIR, Config
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import read_manifest
 from pipeline.models import run_models, run_tests
+from pipeline.safe_write import os_error_of, remove_partials
 from pipeline.warehouse.load import create_schemas, load_config, load_raw
 from pipeline.warehouse.vintage import check_vintages
 
@@ -96,10 +99,13 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
         return {"warehouse": str(target), "up_to_date": True, "built_at": recorded[1], "fingerprint": fingerprint,
                 "seconds": round(time.perf_counter() - started, 3)}
     staging_file = target.with_name(target.name + ".building")
-    for leftover in (staging_file, staging_file.with_name(staging_file.name + ".wal")):
+    leftovers = (staging_file, staging_file.with_name(staging_file.name + ".wal"))
+    for leftover in leftovers:  # from a build killed half-way (we hold the warehouse lock: no build is running)
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(staging_file))
+    remove_partials(config.processed_dir)
+    con = None
     try:
+        con = duckdb.connect(str(staging_file))
         con.execute("set threads = 2")
         create_schemas(con)
         raw_counts, errors = load_raw(con, config)
@@ -125,12 +131,23 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
         con.execute("create table config.build_inputs as select ? as fingerprint, ? as built_at",
                     [fingerprint, built_at])
         con.execute("checkpoint")
-    except BaseException:
         con.close()
-        staging_file.unlink(missing_ok=True)
+        os.replace(staging_file, target)
+    except BaseException as exc:
+        if con is not None:
+            try:
+                con.close()
+            except duckdb.Error:  # a connection invalidated by a fatal error (a full disk) may fail to close
+                pass
+        for leftover in leftovers:
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass
+        disk = os_error_of(exc, staging_file) if isinstance(exc, duckdb.Error) else None
+        if disk:
+            raise disk from exc
         raise
-    con.close()
-    os.replace(staging_file, target)
     return {
         "warehouse": str(target),
         "raw_rows": raw_counts,
