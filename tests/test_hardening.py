@@ -262,7 +262,7 @@ def test_a_disk_that_fills_during_the_build_is_one_line_and_keeps_the_last_wareh
     out = tmp_path / "out"
     out.mkdir()
     result = in_namespace(ON_SMALL_FILESYSTEM, str(room), str(processed), str(out),
-                          *FSOT, "build", "--config", str(built))
+                          *FSOT, "build", "--force", "--config", str(built))
     assert result.returncode == 2, result.stderr
     line = one_line(result.stderr)
     assert f"cannot write in {processed}: No space left on device; free some disk space" in line
@@ -318,7 +318,7 @@ def test_a_full_disk_reported_by_duckdb_is_one_line_and_leaves_nothing_behind(bu
         return opened[-1]
 
     monkeypatch.setattr(build.duckdb, "connect", connect)
-    result = run(built, "build")
+    result = run(built, "build", "--force")
     assert result.exit_code == 2
     line = one_line(result.output)
     assert f"cannot write in {processed}: No space left on device; free some disk space and run again" in line

@@ -78,8 +78,11 @@ def _built_from(target: Path) -> tuple[str, str] | None:
     if not target.is_file():
         return None
     try:
-        with duckdb.connect(str(target), read_only=True) as con:
+        con = duckdb.connect(str(target), read_only=True)
+        try:
             return con.execute("select fingerprint, built_at from config.build_inputs").fetchone()
+        finally:
+            con.close()
     except duckdb.Error:
         return None
 
@@ -93,16 +96,16 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
     config.processed_dir.mkdir(parents=True, exist_ok=True)
     target = config.warehouse_path
     started = time.perf_counter()
-    fingerprint = build_inputs(config, sql_dir)
-    recorded = None if force else _built_from(target)
-    if recorded and recorded[0] == fingerprint:
-        return {"warehouse": str(target), "up_to_date": True, "built_at": recorded[1], "fingerprint": fingerprint,
-                "seconds": round(time.perf_counter() - started, 3)}
     staging_file = target.with_name(target.name + ".building")
     leftovers = (staging_file, staging_file.with_name(staging_file.name + ".wal"))
     for leftover in leftovers:  # from a build killed half-way (we hold the warehouse lock: no build is running)
         leftover.unlink(missing_ok=True)
     remove_partials(config.processed_dir)
+    fingerprint = build_inputs(config, sql_dir)
+    recorded = None if force else _built_from(target)
+    if recorded and recorded[0] == fingerprint:
+        return {"warehouse": str(target), "up_to_date": True, "built_at": recorded[1], "fingerprint": fingerprint,
+                "seconds": round(time.perf_counter() - started, 3)}
     con = None
     try:
         con = duckdb.connect(str(staging_file))
