@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -165,7 +167,236 @@ def test_output_is_deterministic(tmp_path):
     first = target.read_bytes()
     _, target = run(tmp_path, "life-expectancy", csv(data))
     assert target.read_bytes() == first
-    assert b"80.1696081319484," in first   # %.15g
+    assert b"\n0,80.16960813194838," in first   # shortest text that reads back as the same double
+    assert float("80.16960813194838") != float("80.1696081319484")  # what %.15g used to write lost a digit
+
+
+# --- the written numbers: exact, and otherwise the bytes pandas wrote before ---------------------------
+
+LE_TEXT = csv(pd.DataFrame({"area": "X", "age_band": AGES, "deaths": DEATHS, "population": POPS}))
+# every method on the inputs of the tests above, with the options used there
+CASES = {
+    "proportion": ("proportion", '\ufeffarea,count,population\nA,65,100\nB,"1,045","5,000"\n',
+                   "--confidence", "0.95,0.998"),
+    "proportion-grouped": ("proportion", "area,count,population\nA,30,50\nA,35,50\nB,1,10\n", "--group-by", "area",
+                           "--multiplier", "100", "--confidence", "95"),
+    "rate": ("rate", "area,count,population\nA,65,100\nB,5,100\nC,,100\n", "--multiplier", "100"),
+    "mean": ("mean", "area,value\nA,1\nA,2\nA,3\nB,4\nB,6\nC,5\n", "--group-by", "area"),
+    "dsr": ("dsr", csv(pd.DataFrame({"area": "A", "age_band": [f"{a}-{a + 4}" for a in range(0, 90, 5)] + ["90+"],
+                                     "count": range(1, 20), "population": 1000})), "--group-by", "area"),
+    "isr": ("isr", "area,count,population,reference_count,reference_population\n"
+                   "A,5,1000,50,10000\nA,10,2000,100,20000\nA,20,3000,400,30000\n", "--group-by", "area"),
+    "isr-rate": ("isr", "area,count,population,reference_count,reference_population\n"
+                        "A,5,1000,50,10000\nA,10,2000,100,20000\nA,20,3000,400,30000\n", "--group-by", "area",
+                 "--rate"),
+    "life-expectancy": ("life-expectancy", LE_TEXT, "--group-by", "area", "--confidence", "0.95,0.998"),
+    "life-expectancy-suppressed": ("life-expectancy", csv(pd.DataFrame({"area": "X", "age_band": AGES, "deaths": 1,
+                                                                        "population": 200}))),
+    "quantile": ("quantile", "area,value\nA,1\nA,2\nA,3\nA,4\nA,5\nA,7\n", "--quantiles", "3"),
+    "sii": ("sii", SII_TEXT, "--group-by", "area", "--rii", "--seed", "1", "--repetitions", "10000",
+            "--confidence", "0.95,0.998"),
+}
+
+
+def _repr_cell(value: float) -> str:
+    """The documented float cell: empty for NaN, integer form for a whole number below 1e15, else repr."""
+    if np.isnan(value):
+        return ""
+    if value == 0:
+        return "-0" if np.signbit(value) else "0"
+    if np.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def _in_process(tmp_path, name, text, *options):
+    """The result frame the command computes, by the same code without the CLI's writer."""
+    import warnings
+
+    source = tmp_path / "again.csv"
+    source.write_bytes(text.encode("utf-8"))
+    ctx = method.make_context("method", [name, str(source), str(tmp_path / "unused.csv"), *options])
+    p = ctx.params
+    options = {"multiplier": p["multiplier"], "rate": p["isr_rate"], "quantiles": p["quantiles"],
+               "invert": p["invert"], "value_type": int(p["value_type"]), "transform": p["transform"],
+               "repetitions": p["repetitions"], "seed": p["seed"], "rii": p["rii"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return method_command._run(name, method_command._Input(source), [g for g in p["group_by"].split(",") if g],
+                                   method_command._parse_confidence(p["confidence"]), options)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_method_writes_exact_numbers_and_otherwise_the_old_bytes(tmp_path, case):
+    import csv as csv_module
+    import io
+
+    name, text, *options = CASES[case]
+    result, target = run(tmp_path, name, text, *options)
+    assert result.exit_code == 0, result.output
+    written = target.read_bytes()
+    expected = _in_process(tmp_path, name, text, *options)
+    floats = [c for c in expected.columns if pd.api.types.is_float_dtype(expected[c])]
+    assert floats, "every method writes numbers"
+    # the old writer (pandas, %.15g) with only the number cells changed gives exactly the new bytes
+    old = expected.to_csv(index=False, float_format="%.15g", na_rep="", lineterminator="\n")
+    as_text = expected.astype({c: object for c in floats})
+    for column in floats:
+        as_text[column] = [_repr_cell(v) for v in expected[column]]
+    assert written.decode("utf-8") == as_text.to_csv(index=False, na_rep="", lineterminator="\n")
+    # property: every number cell reads back as exactly the computed double; every other cell is as before
+    new_rows = list(csv_module.reader(io.StringIO(written.decode("utf-8"))))
+    old_rows = list(csv_module.reader(io.StringIO(old)))
+    assert new_rows[0] == old_rows[0] == list(expected.columns) and len(new_rows) == len(expected) + 1
+    for i, (new_row, old_row) in enumerate(zip(new_rows[1:], old_rows[1:])):
+        for column, new_cell, old_cell in zip(expected.columns, new_row, old_row):
+            if column in floats:
+                value = expected[column].iloc[i]
+                if np.isnan(value):
+                    assert new_cell == old_cell == ""
+                else:
+                    assert float(new_cell) == value and np.signbit(float(new_cell)) == np.signbit(value)
+                    assert f"{float(new_cell):.15g}" == old_cell
+            else:
+                assert new_cell == old_cell, (column, i)
+
+
+def test_awkward_values_round_trip_and_text_is_quoted_as_before(tmp_path):
+    import csv as csv_module
+    import io
+
+    values = [0.1 + 0.2, 1e-300, 5e-324, 123456789.123456789, -0.0, 0.0, 3.0, -7.0, 1e15, 1e16, 2.0 ** 53, 1e-05,
+              1.7976931348623157e308, float("inf"), float("-inf"), float("nan"), 80.16960813194838, 1 / 3]
+    n = len(values)
+    text = ["plain", "a, b", 'say "hi"', "", None, " spaced ", "line\nbreak", "é £ –"] + ["x"] * (n - 8)
+    frame = pd.DataFrame({"Value": values, "value": text, "n": range(n), "flag": [True, False] * (n // 2),
+                          "kind": pd.Categorical(["95%, 99.8%", None] * (n // 2)), "a,b": np.float32(0.5),
+                          "mixed": pd.Series([1.5, "t", None] * (n // 3), dtype=object)})
+    target = tmp_path / "out.csv"
+    method_command._write(frame, target)
+    written = target.read_text(encoding="utf-8")
+    lines = written.split("\n")
+    rows = list(csv_module.reader(io.StringIO(written)))
+    assert lines[0] == 'Value,value,n,flag,kind,"a,b",mixed'
+    assert [row[0] for row in rows[1:]] == ["0.30000000000000004", "1e-300", "5e-324", "123456789.12345679", "-0",
+                                            "0", "3", "-7", "1000000000000000.0", "1e+16", "9007199254740992.0",
+                                            "1e-05", "1.7976931348623157e+308", "inf", "-inf", "",
+                                            "80.16960813194838", "0.3333333333333333"]
+    assert lines[1] == '0.30000000000000004,plain,0,True,"95%, 99.8%",0.5,1.5'
+    assert lines[2] == '1e-300,"a, b",1,False,,0.5,t'
+    assert lines[3] == '5e-324,"say ""hi""",2,True,"95%, 99.8%",0.5,'
+    assert lines[4].startswith("123456789.12345679,,3,") and lines[5].startswith("-0,,4,")
+    assert lines[6].startswith("0, spaced ,5,") and lines[7] == '3,"line' and lines[8].startswith('break",6,')
+    parsed = pd.read_csv(io.StringIO(written), keep_default_na=False, na_values=[""], float_precision="round_trip")
+    for got, want in zip(parsed["Value"], values):
+        assert (np.isnan(got) and np.isnan(want)) or (got == want and np.signbit(got) == np.signbit(want))
+    assert list(parsed["value"].fillna("")) == [t or "" for t in text]
+    # the old writer (pandas) wrote the same header and text cells
+    old = list(csv_module.reader(io.StringIO(frame.to_csv(index=False, float_format="%.15g", na_rep=""))))
+    assert [row[1:5] + row[6:] for row in old] == [row[1:5] + row[6:] for row in rows]
+    assert frame.to_csv(index=False, float_format="%.15g", na_rep="", lineterminator="\n").split("\n")[2] == lines[2]
+
+
+# --- reading: pyarrow where the file is plain, pandas otherwise, the same cells and line numbers -------
+
+READ_CASES = {
+    "crlf": b"area,count,population\r\nA,1,10\r\nB,2,20\r\n",
+    "bare-cr": b"area,count,population\rA,1,10\rB,2,20",
+    "blank-lines": b"area,count,population\nA,1,10\n\nB,2,20\n\n\n",
+    "line-of-commas": b"area,count,population\nA,1,10\n,,\nB, 2 ,20\n",
+    "line-of-blank-cells": b"area,count,population\nA,1,10\n  ,  , \nB,2,20\n",
+    "quoted": b'area,count,population\n"A, x","1,045","5,000"\n"",1,2\n"q""x",3,4\n',
+    "quote-inside": b'area,count,population\nA"b,1,2\n"a"b,1,2\n',
+    "line-of-spaces": b"area,count,population\nA,1,10\n   \nB,2,20\n",
+    "short-row": b"area,count,population\nA,1\nB,2,20\n",
+    "line-break-in-quotes": b'area,count,population\n"A\nB",1,10\n',
+    "repeated-header": b"area,area,population\nA,1,10\n",
+    "unnamed-column": b"area,count,population,\nA,1,10,\n",
+    "spaces-in-header": b" area , count,population \nA,1,10\n",
+    "cp1252": "area,count,population\n\u00a3A \u2013 x,1,10\n".encode("cp1252"),
+    "numbers": b'area,count,population\nA,NA,1e3\nB,+5,.5\nC,5.,N/A\nD,-0,inf\nE," 7 ",1_000\nF,"12,345",0.1\n',
+    "no-final-newline": b"area,count\nA,1",
+}
+
+
+def _read_both(path):
+    fast = method_command._Input(path)
+    original = method_command._read_with_arrow
+    try:
+        method_command._read_with_arrow = lambda text: None
+        slow = method_command._Input(path)
+    finally:
+        method_command._read_with_arrow = original
+    return fast, slow
+
+
+@pytest.mark.parametrize("case", sorted(READ_CASES))
+def test_reading_gives_the_cells_lines_and_numbers_pandas_gave(tmp_path, case):
+    path = tmp_path / "in.csv"
+    path.write_bytes(READ_CASES[case])
+    fast, slow = _read_both(path)
+    assert list(fast.frame.columns) == list(slow.frame.columns)
+    assert fast.frame.equals(slow.frame) and list(fast.frame.dtypes) == list(slow.frame.dtypes)
+    assert list(fast.lines) == list(slow.lines)
+    for column in fast.frame.columns:
+        try:
+            got = fast.numbers(column)
+        except method_command.MethodInputError as exc:
+            with pytest.raises(method_command.MethodInputError, match=re.escape(str(exc))):
+                slow.numbers(column)
+            continue
+        want = slow.numbers(column)
+        assert np.array_equal(got, want, equal_nan=True) and (np.signbit(got) == np.signbit(want)).all()
+    plain = case not in {"line-of-spaces", "short-row", "line-break-in-quotes", "repeated-header", "unnamed-column"}
+    assert (fast._arrow is not None) == plain
+
+
+def test_reading_the_corpus_gives_what_pandas_gave():
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).parent / "fixtures" / "corpus").glob("*.csv")):
+        try:
+            fast, slow = _read_both(path)
+        except method_command.MethodInputError as exc:
+            message = str(exc)
+            method_command._read_with_arrow, original = (lambda text: None), method_command._read_with_arrow
+            try:
+                with pytest.raises(method_command.MethodInputError, match=re.escape(message)):
+                    method_command._Input(path)
+            finally:
+                method_command._read_with_arrow = original
+            continue
+        assert fast.frame.equals(slow.frame) and list(fast.lines) == list(slow.lines), path.name
+
+
+# --- start-up: the method path imports no heavy library ------------------------------------------------
+
+def test_method_and_help_import_no_scipy_stats_matplotlib_or_great_expectations(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    calls = [["--help"]]
+    for case, (name, text, *options) in sorted(CASES.items()):
+        (tmp_path / f"{case}.csv").write_text(text, encoding="utf-8")
+        calls.append(["method", name, str(tmp_path / f"{case}.csv"), str(tmp_path / "out.csv"), *options])
+    script = f"""
+import sys
+from pipeline.cli import cli
+for args in {calls!r}:
+    try:
+        cli.main(args, prog_name="fsot", standalone_mode=False)
+    except SystemExit:
+        pass
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "great_expectations")
+               or m == "scipy.stats" or m.startswith("scipy.stats."))
+print("heavy:", heavy)
+"""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
+                          env={**__import__("os").environ, "PYTHONPATH": str(root)}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "heavy: []" in done.stdout, done.stdout
 
 
 # --- bad input: exit 2, one line naming file, line and column; no output file -----------------------
@@ -231,5 +462,38 @@ def test_failed_write_leaves_no_output_and_no_temporary_file(tmp_path, monkeypat
 
     monkeypatch.setattr(method_command.os, "replace", broken_replace)
     result, target = run(tmp_path, "rate", "count,population\n1,10\n")
-    assert result.exit_code != 0 and not target.exists()
+    assert result.exit_code == 2 and not target.exists()
+    assert result.stderr.strip().splitlines() == [f"error: {target}: cannot write the results (disk full); check "
+                                                  "there is space and the folder is writable, then run again"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(tmp_path):
+    import os
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        (tmp_path / "in.csv").write_text("count,population\n1,10\n", encoding="utf-8")
+        result = CliRunner().invoke(method, ["rate", str(tmp_path / "in.csv"), str(folder / "out.csv")])
+        assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+        assert "cannot write the results" in result.stderr and list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o700)
+
+
+def test_duckdb_failing_to_write_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    import duckdb
+
+    def broken_write_csv(self, *args, **kwargs):
+        raise duckdb.IOException("IO Error: No space left on device\nmore detail")
+
+    monkeypatch.setattr(duckdb.DuckDBPyRelation, "write_csv", broken_write_csv)
+    result, target = run(tmp_path, "rate", "count,population\n1,10\n")
+    assert result.exit_code == 2 and not target.exists()
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1 and "No space left on device" in message and "Traceback" not in message
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
