@@ -185,31 +185,35 @@ def iter_table(path: Path, encoding: str, rows: Iterable[tuple[int, list]], requ
     skipped: list[tuple[int, str]] = []
     header_line, header = _header(path, rows, required, skipped)
     lowered = [h.lower() for h in header]
+    size = len(header)
     data: list[list[str]] = []
     lines: list[int] = []
     fields: list[int] = []
     pending: list[tuple[int, list]] = []  # rows with text in the first cell only: footnotes if nothing follows
 
-    def add(line: int, cells: list) -> None:
-        cells = [str(c) for c in cells]
-        if [c.strip().lower() for c in cells[: len(header)]] == lowered:
+    def add(line: int, cells: list[str]) -> None:
+        # a row of one file is tested cell by cell only when its first cell reads as the header's
+        if cells and cells[0].strip().lower() == lowered[0] and \
+                [c.strip().lower() for c in cells[:size]] == lowered:
             skipped.append((line, "repeated header"))
             return
         width = len(cells)
-        while width > len(header) and not cells[width - 1].strip():
-            width -= 1  # trailing empty cells (a stray comma) are not extra fields
+        if width != size:
+            while width > size and not cells[width - 1].strip():
+                width -= 1  # trailing empty cells (a stray comma) are not extra fields
+            cells = (cells + [""] * size)[:size]
         fields.append(width)
-        data.append((cells + [""] * len(header))[: len(header)])
+        data.append(cells)
         lines.append(line)
 
     def table(frame: pd.DataFrame) -> CsvTable:
         return CsvTable(path=path, encoding=encoding, header=header, header_line=header_line, frame=frame,
                         skipped=sorted(skipped))
 
-    for line, cells in rows:
-        if not any(str(c).strip() for c in cells):
+    for line, cells in rows:  # cells are strings (readers of other formats convert theirs)
+        if not "".join(cells).strip():
             continue
-        if len(header) > 1 and not any(str(c).strip() for c in cells[1:]):
+        if size > 1 and not "".join(cells[1:]).strip():
             pending.append((line, cells))
             continue
         for held in pending:
