@@ -250,7 +250,7 @@ def _instrument(stages: Stages, args: list[str]) -> None:
     instrumenting costs no import of its own."""
     import pipeline.cli as cli
 
-    def ends(module, name: str, stage: str, mark_entry: bool = False):
+    def ends(module, name: str, stage: str, mark_entry: bool = False, once: bool = False):
         original = getattr(module, name)
 
         def wrapper(*args, **kwargs):
@@ -260,6 +260,8 @@ def _instrument(stages: Stages, args: list[str]) -> None:
                 return original(*args, **kwargs)
             finally:
                 stages.mark(stage)
+                if once:
+                    setattr(module, name, original)
 
         setattr(module, name, wrapper)
 
@@ -267,12 +269,12 @@ def _instrument(stages: Stages, args: list[str]) -> None:
         callback = cli.ingest_local.callback
 
         def ingest_local(*a, **k):
-            from pipeline.ingest import landing, local_drop, ward_lookup
-            from pipeline.validate import run as validate_run
+            from pipeline.ingest import landing
+            from pipeline.validate import drop
 
-            ends(local_drop, "read", "read")  # read the council's file (with the imports it needs),
-            ends(ward_lookup, "read", "lookup")  # the landed ward lookup for the ward check,
-            ends(validate_run, "validate_frame", "validate")  # check the file (Great Expectations),
+            ends(drop, "insert_chunks", "read", once=True)  # read the council's file into a scratch DuckDB file,
+            ends(drop, "_load_lookups", "lookup")  # the landed ward lookups for the ward check,
+            ends(drop, "validate_raw", "validate")  # check the file (Great Expectations, cached by checksum),
             ends(landing, "land_local", "land")  # land it
             return callback(*a, **k)
 
@@ -282,7 +284,7 @@ def _instrument(stages: Stages, args: list[str]) -> None:
     ends(cli, "_report", "report", mark_entry=True)
     original_build = cli._build
 
-    def _build(config):
+    def _build(config, *args, **kwargs):
         stages.mark("other")
         import pipeline.warehouse.build as build  # in the load stage, as it is in `fsot build`
 
@@ -301,7 +303,7 @@ def _instrument(stages: Stages, args: list[str]) -> None:
                 try:
                     return original(config, *args, progress=observe, **kwargs)
                 finally:
-                    stages.mark("tests")  # staged-model suites, sql/tests, checkpoint and the swap
+                    stages.mark("tests")  # sql/tests, checkpoint and the swap
 
             def run_models(*args, **kwargs):  # configuration tables, then every model
                 try:
@@ -312,7 +314,7 @@ def _instrument(stages: Stages, args: list[str]) -> None:
             build_warehouse.instrumented = True
             build.build_warehouse, build.run_models = build_warehouse, run_models
         try:
-            return original_build(config)
+            return original_build(config, *args, **kwargs)
         finally:
             stages.mark("other")  # the validation report
 

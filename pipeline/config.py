@@ -143,6 +143,14 @@ class Http:
 
 
 @dataclass(frozen=True)
+class Performance:
+    """Memory against speed ([performance] in fsot.toml): rows validated at a time (Great Expectations
+    holds a few copies of a chunk), and the memory DuckDB may use before it writes pages to its file."""
+    validation_chunk_rows: int = 100_000
+    duckdb_memory_limit_mb: int = 300
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     root: Path
@@ -165,6 +173,7 @@ class Config:
     target_areas: tuple[TargetArea, ...] = field(default_factory=tuple)
     ward_vintages: tuple[WardVintage, ...] = field(default_factory=tuple)
     http: Http = field(default_factory=Http)
+    performance: Performance = field(default_factory=Performance)
     allow_outside: bool = False  # [paths] allow_outside_project: paths may leave the project's folder
     suppression_markers: tuple[str, ...] = ("*", "x", "..", "c", "-", ":")
     plausible_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -362,6 +371,7 @@ def load_config(path: Path | str | None = None) -> Config:
                   attempts=int(http.get("attempts", Http.attempts)),
                   wait_initial=float(http.get("wait_initial_seconds", Http.wait_initial)),
                   wait_max=float(http.get("wait_max_seconds", Http.wait_max))),
+        performance=Performance(**data.get("performance", {})),
     )
     _check_paths(config)
     return config

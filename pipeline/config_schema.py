@@ -89,6 +89,11 @@ class Http(_Table):
     wait_max_seconds: Annotated[Number, Field(ge=0, le=3600)] = 30
 
 
+class Performance(_Table):
+    validation_chunk_rows: Annotated[StrictInt, Field(ge=1000, le=5_000_000)] = 100_000
+    duckdb_memory_limit_mb: Annotated[StrictInt, Field(ge=64, le=1_000_000)] = 300
+
+
 class Source(BaseModel):
     # API formats take settings of their own (indicator_ids, dataset, query, service …), checked by their
     # connector; every other key is checked here.
@@ -179,6 +184,7 @@ class Document(_Table):
     validation: Validation = Validation()
     paths: Paths = Paths()
     http: Http = Http()
+    performance: Performance = Performance()
     sources: Annotated[list[Source], Field(min_length=1)]
     ward_vintages: list[WardVintage] = []
     indicators: Annotated[list[Indicator], Field(min_length=1)]

@@ -25,7 +25,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 class SourceFileError(ValueError):
     """A file cannot be read as its format; the message names file, line and column and what to do."""
@@ -167,12 +169,16 @@ def _header(path: Path, rows: Iterator[tuple[int, list]], required: HeaderTest,
 
 
 def _chunk_frame(header: list[str], data: list[list[str]], lines: list[int], fields: list[int]) -> pd.DataFrame:
-    """One chunk's rows as a DataFrame of strings (Arrow-backed: compact), plus `_line` and `_fields`."""
-    columns = list(zip(*data)) if data else [()] * len(header)
-    frame = pd.DataFrame({n: pd.Series(column, dtype="str") for n, column in enumerate(columns)})
+    """One chunk's rows as a DataFrame of strings (Arrow-backed: compact), plus `_line` and `_fields`.
+    The rows (all of the header's width) are transposed by numpy and each column handed to Arrow whole."""
+    cells = np.empty((len(data), len(header)), dtype=object)
+    if data:
+        cells[:] = data
+    table = pa.table({str(n): pa.array(cells[:, n], type=pa.string()) for n in range(len(header))})
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
     frame.columns = header
-    frame["_line"] = pd.Series(lines, dtype="int64")
-    frame["_fields"] = pd.Series(fields, dtype="int64")
+    frame["_line"] = np.asarray(lines, dtype="int64")
+    frame["_fields"] = np.asarray(fields, dtype="int64")
     return frame
 
 

@@ -20,7 +20,14 @@ from pipeline.ingest import local_drop, ward_lookup
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import LandingError, landed_files, local_drops
 from pipeline.validate.run import validate_raw
-from pipeline.warehouse.load import create_raw_table, create_schemas, insert_chunks, local_file, record_files
+from pipeline.warehouse.load import (
+    connect_for_writing,
+    create_raw_table,
+    create_schemas,
+    insert_chunks,
+    local_file,
+    record_files,
+)
 
 SCRATCH_PREFIX = ".checking-"
 CLASH_KEY = ["area_code", "sex", "category_type", "category", "period"]
@@ -40,9 +47,8 @@ def check_drop(config: Config, path: Path, indicator_id: str, add: bool) -> dict
     remove_leftovers(config)
     config.processed_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=config.processed_dir, prefix=SCRATCH_PREFIX) as folder:
-        con = duckdb.connect(str(Path(folder) / "check.duckdb"))
+        con = connect_for_writing(Path(folder) / "check.duckdb", config)
         try:
-            con.execute("set threads = 2")
             create_schemas(con)
             create_raw_table(con, local_drop.RAW_TABLE, local_drop.OUTPUT)
             rows = insert_chunks(con, local_drop.RAW_TABLE, LOCAL_SOURCE, local_drop.read_chunks([path], indicator_id))

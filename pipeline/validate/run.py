@@ -29,7 +29,6 @@ from pipeline.safe_write import remove_partials, write_atomically
 from pipeline.validate import suites
 
 SAMPLE_ROWS = 5
-CHUNK_ROWS = 250_000
 CACHE_FOLDER = "validation_cache"
 CROSS_ROW_POSITION = 1000  # cross-row checks are listed after a table's row checks
 
@@ -144,7 +143,7 @@ def _row_checks(con: duckdb.DuckDBPyConnection, table: str, files: list[tuple[st
     con.execute("create or replace temp table _unvalidated as select * from (values " +
                 ", ".join(["(?, ?)"] * len(files)) + ") as f(_source, _file)", [v for f in files for v in f])
     batches = con.sql(f"select * from raw.{table} semi join _unvalidated using (_source, _file)").to_arrow_reader(
-        CHUNK_ROWS)
+        config.performance.validation_chunk_rows)
     for batch in batches:
         raw = batch.to_pandas()
         if raw.empty:

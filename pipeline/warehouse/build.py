@@ -30,7 +30,7 @@ from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import read_manifest
 from pipeline.models import run_models, run_tests
 from pipeline.safe_write import os_error_of, remove_partials
-from pipeline.warehouse.load import create_schemas, load_config, load_raw
+from pipeline.warehouse.load import connect_for_writing, create_schemas, load_config, load_raw
 from pipeline.warehouse.vintage import check_vintages
 
 
@@ -108,8 +108,7 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
                 "seconds": round(time.perf_counter() - started, 3)}
     con = None
     try:
-        con = duckdb.connect(str(staging_file))
-        con.execute("set threads = 2")
+        con = connect_for_writing(staging_file, config)
         create_schemas(con)
         raw_counts, errors = load_raw(con, config)
         if progress:

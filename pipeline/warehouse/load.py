@@ -18,6 +18,15 @@ from pipeline.ingest.landing import LandingError, landed_files, local_drops, sha
 SCHEMAS = ("raw", "quarantine", "config", "staging", "intermediate", "marts")
 
 
+def connect_for_writing(path: Path, config: Config) -> duckdb.DuckDBPyConnection:
+    """A DuckDB file to build in, using at most [performance] duckdb_memory_limit_mb of memory (it
+    writes pages to the file beyond that) and both cores."""
+    con = duckdb.connect(str(path))
+    con.execute(f"set memory_limit = '{int(config.performance.duckdb_memory_limit_mb)}MB'")
+    con.execute("set threads = 2")
+    return con
+
+
 def create_schemas(con: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
