@@ -181,3 +181,25 @@ def test_a_cache_entry_records_each_checks_failing_lines(project):
     [entry] = entries  # the drop, validated at `ingest local`
     failing = {c["name"]: c["lines"] for c in entry["checks"] if c["lines"]}
     assert failing == {"value_is_a_number": [4], "ci_contains_value_upper": [5], "count_within_denominator": [6]}
+
+
+def test_a_rebuild_reads_each_landed_file_once_and_a_damaged_read_cache_is_read_again(project, monkeypatch):
+    from pipeline.warehouse import load
+
+    config = load_config(project)
+    run(project, "build")
+    first = quarantine(config)
+    reads: list = []
+    real = load.insert_chunks
+
+    def spy(con, table, source_id, chunks):
+        reads.append(table)
+        return real(con, table, source_id, chunks)
+
+    monkeypatch.setattr(load, "insert_chunks", spy)
+    run(project, "build", "--force")
+    assert reads == []  # every source came from data/processed/read_cache
+    for entry in (config.processed_dir / load.READ_CACHE).glob("*.parquet"):
+        entry.write_bytes(b"not parquet")
+    run(project, "build", "--force")
+    assert "fingertips_indicator_value" in reads and quarantine(config) == first

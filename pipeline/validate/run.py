@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from importlib import metadata
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from pipeline.safe_write import remove_partials, write_atomically
 from pipeline.validate import suites
 
 SAMPLE_ROWS = 5
-CACHE_FOLDER = "validation_cache"
+CACHE_FOLDER = "validation_cache"  # pruned with the read cache (pipeline.warehouse.load.prune_caches)
 CROSS_ROW_POSITION = 1000  # cross-row checks are listed after a table's row checks
 
 
@@ -114,6 +115,7 @@ def _cache_key(entry: dict, fingerprint: str) -> str:
 def _read_cache(folder: Path, key: str) -> dict | None:
     try:
         outcome = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+        os.utime(folder / f"{key}.json")  # entries unused for [performance] cache_keep_days are removed
     except (OSError, ValueError):
         return None
     if not isinstance(outcome, dict) or not isinstance(outcome.get("checks"), list):

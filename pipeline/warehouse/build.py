@@ -30,7 +30,7 @@ from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import read_manifest
 from pipeline.models import run_models, run_tests
 from pipeline.safe_write import os_error_of, remove_partials
-from pipeline.warehouse.load import connect_for_writing, create_schemas, load_config, load_raw
+from pipeline.warehouse.load import connect_for_writing, create_schemas, load_config, load_raw, prune_caches
 from pipeline.warehouse.vintage import check_vintages
 
 
@@ -135,6 +135,7 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
         con.execute("checkpoint")
         con.close()
         os.replace(staging_file, target)
+        prune_caches(config)
     except BaseException as exc:
         if con is not None:
             try:

@@ -4,7 +4,10 @@ configuration into `config.*`, so that SQL models read nothing from Python but t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -14,6 +17,7 @@ from pipeline.config import LOCAL_SOURCE, NOT_LOADED, Config
 from pipeline.ingest import FORMATS, local_drop, reader_for
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import LandingError, landed_files, local_drops, sha256_of
+from pipeline.safe_write import write_atomically
 
 SCHEMAS = ("raw", "quarantine", "config", "staging", "intermediate", "marts")
 
@@ -70,9 +74,64 @@ def record_files(con: duckdb.DuckDBPyConnection, files: list[dict]) -> None:
     con.unregister("_incoming")
 
 
+READ_CACHE = "read_cache"
+_READER_CODE = ("csv_file.py", "spreadsheet.py")
+
+
+def _reader_fingerprint(reader) -> bytes:
+    """A reader's code and the code of the file readers it uses: what its rows depend on besides the files."""
+    folder = Path(local_drop.__file__).parent
+    return b"".join(path.read_bytes() for path in [Path(reader.__file__), *(folder / n for n in _READER_CODE)])
+
+
+def read_key(table: str, settings: str, paths: list[Path], reader) -> str:
+    """The read cache's key of one source's files (or one indicator's drops)."""
+    digest = hashlib.sha256(f"{table}\0{settings}\0".encode())
+    for path in paths:
+        digest.update(f"{path.name}\0{sha256_of(path)}\0".encode())
+    digest.update(_reader_fingerprint(reader))
+    return digest.hexdigest()
+
+
+def insert_read(con: duckdb.DuckDBPyConnection, config: Config, table: str, key: str, where: str,
+                parameters: list, insert: Callable[[], object]) -> None:
+    """Insert rows of raw.<table> read from landed files: from the read cache (Parquet, keyed by the
+    files' checksums and the reader's code) when these files were read before, else by `insert()`,
+    after which the rows (`where`) are kept in the cache. Landed files never change, so a rebuild reads
+    each file once; a damaged entry is read again from the file."""
+    cached = config.processed_dir / READ_CACHE / f"{key}.parquet"
+    if cached.is_file():
+        try:
+            con.execute(f"insert into raw.{table} by name select * from read_parquet(?)", [str(cached)])
+            os.utime(cached)  # entries unused for [performance] cache_keep_days are removed
+            return
+        except duckdb.Error:
+            con.execute(f"delete from raw.{table} where {where}", parameters)
+    insert()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(cached, lambda partial: con.sql(f"select * from raw.{table} where {where}",
+                                                         params=parameters).write_parquet(str(partial)))
+    except (OSError, duckdb.Error):  # a cache that cannot be written only costs time at the next build
+        pass
+
+
+def prune_caches(config: Config) -> None:
+    """Remove read and validation cache entries not used for [performance] cache_keep_days."""
+    limit = time.time() - config.performance.cache_keep_days * 86400
+    for folder in (READ_CACHE, "validation_cache"):
+        for entry in (config.processed_dir / folder).glob("*.*"):
+            try:
+                if entry.stat().st_mtime < limit:
+                    entry.unlink()
+            except OSError:
+                pass
+
+
 def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, int], list[str]]:
     """Read every configured source's landed files into raw.<table>, streaming: a file is read and
-    inserted a chunk at a time, so memory does not grow with its size.
+    inserted a chunk at a time, so memory does not grow with its size; files read before come from
+    the read cache (`insert_read`).
 
     A source whose file cannot be read (file-level failure) is left out and its one-line error
     returned; the other sources still load. Returns (rows per raw table, errors)."""
@@ -87,7 +146,9 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
         reader = reader_for(source.reads_as)
         try:
             paths = landed_files(config, source)
-            insert_chunks(con, reader.RAW_TABLE, source.id, read_chunks(reader, paths, source))
+            insert_read(con, config, reader.RAW_TABLE, read_key(reader.RAW_TABLE, repr(source), paths, reader),
+                        "_source = $1", [source.id],
+                        lambda: insert_chunks(con, reader.RAW_TABLE, source.id, read_chunks(reader, paths, source)))
         except (SourceFileError, LandingError) as exc:
             con.execute(f"delete from raw.{reader.RAW_TABLE} where _source = ?", [source.id])
             errors.append(f"source {source.id!r}: {exc}")
@@ -98,7 +159,11 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
     try:
         for indicator, paths in sorted(local_drops(config).items()):
             if indicator in declared:  # a drop for an indicator no longer declared as local is not loaded
-                insert_chunks(con, local_drop.RAW_TABLE, LOCAL_SOURCE, local_drop.read_chunks(paths, indicator))
+                insert_read(con, config, local_drop.RAW_TABLE,
+                            read_key(local_drop.RAW_TABLE, f"local drop of indicator {indicator}", paths, local_drop),
+                            "_source = $1 and indicator_id = $2", [LOCAL_SOURCE, indicator],
+                            lambda: insert_chunks(con, local_drop.RAW_TABLE, LOCAL_SOURCE,
+                                                  local_drop.read_chunks(paths, indicator)))
                 files += [local_file(p, indicator) for p in paths]
     except (SourceFileError, LandingError) as exc:
         con.execute(f"delete from raw.{local_drop.RAW_TABLE}")
