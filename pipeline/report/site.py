@@ -329,6 +329,9 @@ def headline(rows: list[dict], target_year: int, targets: list[dict] | None = No
     text = (f"Of {len(rows)} headline gaps, {count(rows, 'verdict', 'narrowed')} narrowed and "
             f"{count(rows, 'verdict', 'widened')} widened significantly since baseline; "
             f"{count(rows, 'verdict', 'no significant change')} show no significant change.")
+    pending = len(rows) - sum(count(rows, "verdict", v) for v in ("narrowed", "widened", "no significant change"))
+    if pending:
+        text += f" {pending} cannot yet be compared with their baseline (no later period, or no confidence interval)."
     if targets:
         parts = [f"{count(targets, 'status', s)} {s}" for s in ("off track", "significantly off track",
                                                                  "cannot be assessed", "no data yet")
@@ -435,7 +438,8 @@ def theme_sentences(config: Config, rows: list[dict]) -> list[dict]:
                            "the baseline")
         if unmeasured:
             clauses.append(f"gaps between wards cannot be measured for {_and(unmeasured)} (no ward values)")
-        lead = f"{theme.capitalize()}, since the baseline" if mine else theme.capitalize()
+        compared = any(r["verdict"] in ("narrowed", "widened", "no significant change") for r in mine)
+        lead = f"{theme.capitalize()}, since the baseline" if compared else theme.capitalize()
         out.append({"theme": theme, "sentence": f"{lead}: {'; '.join(clauses)}.",
                     "narrowed": [r["name"] for r in mine if r["verdict"] == "narrowed"],
                     "widened": [r["name"] for r in mine if r["verdict"] == "widened"],
