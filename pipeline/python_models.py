@@ -29,6 +29,12 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     polarity-aware; for gaps an increase is "worsening" (the gap widens). Fingertips tests only
     independent periods, so series of overlapping periods (period range over one year, e.g. 5-year
     pooled life expectancy) are "cannot be calculated".
+    Window: a gap series is tested on its periods from the indicator's baseline period (fsot.toml
+    `baseline_period`) on, at most the last five, so that its trend describes the same years as the
+    change since baseline (fct_gap_change) and the target status (fct_target_progress); with fewer than
+    five periods since the baseline it is "cannot be calculated" (trend_window = 'since baseline'). A gap
+    series with no value at the baseline period, and every series of values, take the last five
+    periods (trend_window = 'last five periods', the Fingertips recent trend).
     """
     values = con.execute("""
         select v.indicator_id, v.sex, v.category, 'value' as series, v.area_code as subject, coalesce(v.area_name, v.area_code)
@@ -51,7 +57,19 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         from marts.fct_gap_measure as g
         inner join (select distinct indicator_id, sex, category, period, period_sort, period_range
                     from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, category, period)
+        left join (select indicator_id, sex, category, measure, grouping, min(v.period_sort) as baseline_sort
+                   from marts.fct_gap_measure as b
+                   inner join (select distinct indicator_id, sex, category, period, period_sort
+                               from intermediate.int_indicator_value__configured) as v
+                       using (indicator_id, sex, category, period)
+                   where b.is_baseline
+                   group by all) as base using (indicator_id, sex, category, measure, grouping)
+        where base.baseline_sort is null or v.period_sort >= base.baseline_sort
     """).df()
+    since_baseline = set(map(tuple, con.execute("""
+        select distinct indicator_id, sex, category, replace(measure, '_', ' '), grouping
+        from marts.fct_gap_measure where is_baseline
+    """).fetchall()))
     series = pd.concat([values, gaps], ignore_index=True).sort_values(
         ["indicator_id", "sex", "category", "series", "subject", "period_sort"], kind="stable")
     keys = ["indicator_id", "sex", "category", "series", "subject"]
@@ -83,9 +101,17 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     chosen = {k: np.where(by_proportion, proportion[k], weighted[k]) for k in ("chi2", "slope_sign", "stable", "valid")}
     chosen["valid"] = chosen["valid"] & ~meta["overlapping"].to_numpy()
     label, reason = trend_label(chosen, meta["higher_is_better"].to_numpy())
+    windowed = np.array([key in since_baseline for key in meta.index], dtype=bool)
+    baseline = con.execute("select indicator_id, baseline_period from config.indicator").df()
+    baseline_of = dict(zip(baseline["indicator_id"], baseline["baseline_period"]))
+    short = windowed & (meta["points"].to_numpy() < POINTS)
+    reason = np.where(short, [f"only {n} period(s) from the baseline {baseline_of.get(k[0])} on (five are needed)"
+                              for k, n in zip(meta.index, meta["points"])], reason)
     reason = np.where(meta["overlapping"].to_numpy(), "periods overlap (rolling multi-year periods are not tested)",
                       reason)
     out = meta.reset_index()
+    out["trend_window"] = np.where(windowed, "since baseline", "last five periods")
+    out["baseline_period"] = out["indicator_id"].map(baseline_of)
     out["method"] = np.where(by_proportion, "chi-squared test for trend (proportion)",
                              np.where(out["is_ratio"], "inverse-variance weighted regression on the log of the "
                                       "ratio and its 95% limits", "inverse-variance weighted regression on the 95% limits"))
@@ -96,7 +122,7 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     out["confidence"] = "99.8%"
     basis = con.execute("select indicator_id, ward_vintage, imd_edition, population_weights from config.indicator").df()
     out = out.merge(basis, on="indicator_id", how="left")
-    return out[["indicator_id", "ward_vintage", "imd_edition", "population_weights", "sex", "category", "series", "subject", "subject_name", "first_period", "last_period", "points",
+    return out[["indicator_id", "ward_vintage", "imd_edition", "population_weights", "sex", "category", "series", "subject", "subject_name", "trend_window", "baseline_period", "first_period", "last_period", "points",
                 "method", "slope_per_period", "chi_squared", "trend", "reason", "confidence"]]
 
 

@@ -18,7 +18,7 @@ import pytest
 
 import browser
 import tiny_project
-from pipeline.report.site import latest_quarter, write_report
+from pipeline.report.site import TREND_WORDS, latest_quarter, write_report
 from pipeline.warehouse.build import build_warehouse
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "summary_table_2026-Q3.json"
@@ -131,15 +131,15 @@ def test_the_summary_table_shows_the_marts_numbers(report):
     config, folder = report
     html = (folder / "report.html").read_text()
     shown = table_cells(html, "summary-table")
-    assert shown[0][:5] == ["Indicator", "Latest period", "Gap (95% CI)", "Since baseline", "Recent trend of the gap"]
+    assert shown[0][:5] == ["Indicator", "Latest period", "Gap (95% CI)", "Since baseline", "Trend since baseline"]
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
         expected = expected_summary(con, config)
     finally:
         con.close()
-    assert [row[:3] for row in shown[1:]] == [row[:3] for row in expected]
-    assert [row[3] for row in shown[1:]] == [row[3] for row in expected]
-    assert [row[4].split(" | ")[0] for row in shown[1:]] == [row[4] for row in expected]
+    assert [[row[0], row[1].split(" | ")[0], row[2]] for row in shown[1:]] == [row[:3] for row in expected]
+    assert [row[3].split(" ", 1)[1] for row in shown[1:]] == [row[3] for row in expected]   # after the arrow
+    assert [row[4].split(" | ")[0] for row in shown[1:]] == [TREND_WORDS[row[4]] for row in expected]
 
 
 def test_the_summary_table_matches_its_snapshot(report):
@@ -180,7 +180,7 @@ def test_the_default_period_is_the_last_quarter_that_has_ended(today, quarter):
 def test_the_headline_counts_the_summary_tables_verdicts(report):
     _, folder = report
     html = (folder / "report.html").read_text()
-    verdicts = [row[3].split(" | ")[0] for row in table_cells(html, "summary-table")[1:]]
+    verdicts = [row[3].split(" | ")[0].split(" ", 1)[1] for row in table_cells(html, "summary-table")[1:]]
     sentence = re.search(r'<p class="finding" id="headline">(.*?)</p>', html).group(1)
     assert sentence.startswith(f"Of {len(verdicts)} headline gaps, {verdicts.count('narrowed')} narrowed and "
                                f"{verdicts.count('widened')} widened significantly since baseline; "

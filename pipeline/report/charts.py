@@ -22,6 +22,11 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.1f} {unit}".replace("% %", "%").strip()
 
 
+def _difference_unit(unit: str) -> str:
+    """The unit of a difference of two values: percentages differ by percentage points."""
+    return "percentage points" if unit == "%" else unit
+
+
 def _quintile_label(quintile, quantiles: int) -> str:
     if pd.isna(quintile):
         return "No quintile"
@@ -72,8 +77,8 @@ def baseline_chart(wards: pd.DataFrame, gap: pd.Series, title: str, unit: str, p
         sign = 1 if gap["polarity"] == "higher-is-better" else -1
         fitted = gap["sii_intercept"] + sign * gap["sii"] * wards["local_population_midpoint"].to_numpy()
         ax.plot(x, fitted, color=style.GAP, linewidth=1.6, linestyle="-.",
-                label=f"SII {gap['sii']:.1f} {unit} (95% CI {gap['sii_lower_ci']:.1f} to {gap['sii_upper_ci']:.1f})"
-                .replace("% %", "%"))
+                label=f"SII {gap['sii']:.1f} {_difference_unit(unit)} (95% CI {gap['sii_lower_ci']:.1f} to "
+                      f"{gap['sii_upper_ci']:.1f})")
     ax.set_xticks(x, wards["ward_name"], rotation=60, ha="right", fontsize=8)
     ax.set_xlim(-0.7, len(wards) - 0.3)
     ax.set_ylabel(unit)
@@ -118,14 +123,14 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
                 label=f"Trajectory to the {int(end['target_year'])} target ({end['shape']})")
         ax.plot([end["year"]], [end["expected_value"]], marker="*", markersize=12, color=style.TARGET,
                 linestyle="none")
-        ax.annotate(f"target {_fmt(end['expected_value'], unit)}", (end["year"], end["expected_value"]),
+        ax.annotate(f"target {_fmt(end['expected_value'], _difference_unit(unit))}", (end["year"], end["expected_value"]),
                     xytext=(0, 8), textcoords="offset points", ha="center", fontsize=8, color=style.TARGET)
         ticks.append(float(end["year"]))
         labels.append(str(int(end["year"])))
     ax.axhline(0, color="#999999", linewidth=0.8)
     ax.set_xticks(ticks, labels, fontsize=9, rotation=30 if len(ticks) > 8 else 0)
     ax.set_xlabel("Period (placed at the last year it covers)")
-    ax.set_ylabel(f"Gap ({unit}); above 0 = deprived wards worse off")
+    ax.set_ylabel(f"Gap ({_difference_unit(unit)}); above 0 = deprived wards worse off")
     ax.set_title(title, wrap=True)
     ax.margins(y=0.15)
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2)

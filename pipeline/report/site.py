@@ -52,9 +52,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _num(value, unit: str = "", signed: bool = False, digits: int = 1) -> str:
+def _num(value, unit: str = "", signed: bool = False, digits: int | None = None) -> str:
+    """A difference: '+1.5 percentage points' (a difference of percentages), '2.3 years'; a ratio (no
+    unit) has 2 decimals, everything else 1 (one rounding rule per unit)."""
     if value is None or pd.isna(value):
         return "not available"
+    digits = (2 if not unit else 1) if digits is None else digits
     text = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
     return f"{text} {unit}".strip() if unit != "%" else f"{text} percentage points"
 
@@ -166,6 +169,9 @@ def read_marts(con) -> dict[str, pd.DataFrame]:
         "changes": "select * from marts.fct_gap_change",
         "trends": "select * from marts.fct_trend",
         "progress": "select * from marts.fct_target_progress",
+        "target_series": """
+            select t.target_id, t.indicator_id, t.sex, t.measure, t.grouping, t.target_value, t.reduction, t.shape
+            from config.indicator_target as t order by t.target_id, t.sex""",
         "trajectories": "select * from marts.fct_target_trajectory",
         "benchmark": "select * from marts.fct_benchmark_comparison",
         "headline": "select * from marts.fct_deprivation_headline",
@@ -210,10 +216,57 @@ def _target_text(target: pd.Series, unit: str) -> str:
     return text
 
 
-def summary_rows(config: Config, marts: dict[str, pd.DataFrame]) -> list[dict]:
-    """One row per indicator × sex: the latest headline gap with its CI, its change since baseline,
-    its recent trend and its target status. Raw numbers beside the formatted text (for the exports
-    and the snapshot test)."""
+# Direction of a gap since its baseline (fct_gap_change.verdict): an arrow AND the words, never colour alone.
+# ▲ the gap grew (deprived wards further behind), ▼ it shrank, ▶ no significant change.
+DIRECTION = {"narrowed": ("▼", "narrowed"), "widened": ("▲", "widened"),
+             "no significant change": ("▶", "no significant change"),
+             "no period after the baseline yet": ("–", "no period after the baseline yet"),
+             "cannot be assessed": ("–", "cannot be assessed")}
+# fct_trend labels of a gap series in plain words (a widening gap is "worsening").
+TREND_WORDS = {"improving": "gap steadily narrowing", "worsening": "gap steadily widening",
+               "no significant change": "no steady trend either way", "cannot be calculated": "not testable yet"}
+
+
+def _trend_plain(trend, baseline_period: str) -> tuple[str, str]:
+    """The trend of a gap in plain words, and (where it cannot be tested) why, in plain words too."""
+    if trend is None:
+        return "not testable", "no gap series"
+    words = TREND_WORDS.get(trend["trend"], trend["trend"])
+    if trend["trend"] != "cannot be calculated":
+        return words, ""
+    reason = "" if pd.isna(trend["reason"]) else trend["reason"]
+    if reason.startswith("periods overlap"):
+        return words, "the periods overlap (rolling averages)"
+    if trend.get("trend_window") == "since baseline" and int(trend["points"]) < 5:
+        return words, f"{int(trend['points'])} of the 5 periods it needs since {baseline_period}"
+    return words, "some periods lack the values the test needs"
+
+
+def _trend_statistic(trend) -> str:
+    """The technical statement of the trend test, for the tooltip and the footnote."""
+    if trend is None:
+        return ""
+    text = f"{trend['method']}, {trend['confidence']}, {int(trend['points'])} point(s)"
+    if pd.notna(trend["chi_squared"]):
+        text += f", χ² = {trend['chi_squared']:.2f}"
+    if pd.notna(trend["reason"]) and trend["reason"]:
+        text += f": {trend['reason']}"
+    return text
+
+
+def _age_text(period_year, run_date: date) -> str:
+    """How old the latest period is at the report date: the years from the end of the period."""
+    if period_year is None or pd.isna(period_year):
+        return "age not known"
+    years = run_date.year - int(period_year)
+    return "this year" if years <= 0 else f"{years} year{'s' if years != 1 else ''} old"
+
+
+def summary_rows(config: Config, marts: dict[str, pd.DataFrame], run_date: date | None = None) -> list[dict]:
+    """One row per indicator × sex: the latest headline gap with its CI and its age at the report date,
+    its change since baseline (with an arrow), its trend since baseline in plain words and its target
+    status. Raw numbers beside the formatted text (for the exports and the snapshot test)."""
+    run_date = run_date or date.today()
     gaps, measures = _whole_population(marts["gaps"]), _whole_population(marts["measures"])
     changes, trends = _whole_population(marts["changes"]), _whole_population(marts["trends"])
     progress = _whole_population(marts["progress"])
@@ -249,8 +302,16 @@ def summary_rows(config: Config, marts: dict[str, pd.DataFrame]) -> list[dict]:
                 "change_text": "not available" if change is None else _num(change["change"], indicator.unit, signed=True),
                 "change_ci_text": "" if change is None else _ci(change["change_lower_ci"], change["change_upper_ci"]),
                 "verdict": "cannot be assessed" if change is None else change["verdict"],
+                "direction": DIRECTION.get("cannot be assessed" if change is None else change["verdict"],
+                                           DIRECTION["cannot be assessed"])[0],
                 "trend": "cannot be calculated" if trend is None else trend["trend"],
                 "trend_reason": "" if trend is None or pd.isna(trend["reason"]) else trend["reason"],
+                "trend_plain": _trend_plain(trend, indicator.baseline_period)[0],
+                "trend_detail": _trend_plain(trend, indicator.baseline_period)[1],
+                "trend_window": "" if trend is None else f"{trend['first_period']} to {trend['last_period']}",
+                "trend_statistic": _trend_statistic(trend),
+                "latest_year": None if pd.isna(latest["period_year"]) else int(latest["period_year"]),
+                "age_text": _age_text(latest["period_year"], run_date),
                 "target_status": "no target set" if target is None else target["status"],
                 "target_probability": None if target is None else target["probability_on_track"],
                 "target_text": "" if target is None else _target_text(target, indicator.unit),
@@ -259,19 +320,206 @@ def summary_rows(config: Config, marts: dict[str, pd.DataFrame]) -> list[dict]:
     return rows
 
 
-def headline(rows: list[dict], target_year: int) -> str:
-    """One sentence counting the verdicts of the summary table."""
-    def count(key, value):
-        return sum(1 for r in rows if r[key] == value)
+def headline(rows: list[dict], target_year: int, targets: list[dict] | None = None) -> str:
+    """One sentence counting the verdicts of the summary table and the status of every configured
+    target series (target_rows: each target × sex of config.indicator_target, with or without data)."""
+    def count(items, key, value):
+        return sum(1 for r in items if r[key] == value)
 
-    with_target = [r for r in rows if r["target_status"] != "no target set"]
-    text = (f"Of {len(rows)} headline gaps, {count('verdict', 'narrowed')} narrowed and "
-            f"{count('verdict', 'widened')} widened significantly since baseline; "
-            f"{count('verdict', 'no significant change')} show no significant change.")
-    if with_target:
-        text += (f" {count('target_status', 'on track')} of {len(with_target)} targets for {target_year} "
-                 f"are on track, {count('target_status', 'significantly off track')} significantly off track.")
+    text = (f"Of {len(rows)} headline gaps, {count(rows, 'verdict', 'narrowed')} narrowed and "
+            f"{count(rows, 'verdict', 'widened')} widened significantly since baseline; "
+            f"{count(rows, 'verdict', 'no significant change')} show no significant change.")
+    pending = len(rows) - sum(count(rows, "verdict", v) for v in ("narrowed", "widened", "no significant change"))
+    if pending:
+        text += f" {pending} cannot yet be compared with their baseline (no later period, or no confidence interval)."
+    if targets:
+        parts = [f"{count(targets, 'status', s)} {s}" for s in ("off track", "significantly off track",
+                                                                 "cannot be assessed", "no data yet")
+                 if count(targets, "status", s)]
+        text += (f" {count(targets, 'status', 'on track')} of {len(targets)} targets for {target_year} are on track"
+                 + (" (" + ", ".join(parts) + ")" if parts else "") + ".")
     return text
+
+
+MEASURE_WORDS = {"absolute_gap": "gap", "relative_gap": "gap ratio", "sii": "slope index of inequality (SII)",
+                 "rii": "relative index of inequality (RII)", "range_gap": "range between the best and worst ward"}
+GROUPING_WORDS = {"local_quintile": "most vs least deprived fifth of the borough's wards",
+                  "local_decile": "across tenths of the borough's wards",
+                  "national_quintile": "most vs least deprived national fifth",
+                  "national_decile": "across national tenths of deprivation"}
+
+
+def _target_subject(measure: str, grouping: str, la_name: str) -> str:
+    """What a target measures, in words: 'borough value (Stockton-on-Tees)' or 'gap: most vs least …'."""
+    if measure == "value":
+        return f"{la_name}'s own value"
+    if measure in ("sii", "rii") and grouping in ("local_quintile", "national_quintile"):
+        where = "across fifths of the borough's wards" if grouping == "local_quintile" else "across national fifths"
+    else:
+        where = GROUPING_WORDS.get(grouping, grouping)
+    return f"{MEASURE_WORDS.get(measure, measure)}, {where}" if grouping and grouping != "range" else \
+        MEASURE_WORDS.get(measure, measure)
+
+
+def target_rows(config: Config, marts: dict[str, pd.DataFrame]) -> list[dict]:
+    """Every configured target series (config.indicator_target: target × sex), with what it measures
+    (borough value or gap measure, grouping, sex), its baseline, target and the latest status of
+    fct_target_progress; a series with no value yet is 'no data yet'."""
+    progress = _whole_population(marts["progress"])
+    names = {i.id: i for i in config.indicators}
+    rows = []
+    order = {(i.id, sex): n for n, (i, sex) in enumerate((i, sex) for i in config.indicators for sex in i.sexes)}
+    series = marts["target_series"].assign(order=[order.get((i, x), 999) for i, x in zip(
+        marts["target_series"]["indicator_id"], marts["target_series"]["sex"])])
+    for t in series.sort_values(["order", "target_id"], kind="stable").itertuples():
+        indicator = names.get(t.indicator_id)
+        unit = indicator.unit if indicator else ""
+        chosen = _pick(progress, target_id=t.target_id, sex=t.sex)
+        known = chosen.dropna(subset=["period"])
+        valued = known.dropna(subset=["actual_value"])
+        latest = valued.sort_values("period_year").iloc[-1] if len(valued) else None
+        first = chosen.iloc[0] if len(chosen) else None
+
+        def show(value, measure=t.measure):
+            if value is None or pd.isna(value):
+                return "not available"
+            if measure == "value":
+                return _level(value, unit)
+            return _num(value, "" if measure in ("rii", "relative_gap") else unit)
+
+        status = "no data yet" if latest is None else latest["status"]
+        if latest is None and first is not None and pd.notna(first["note"]):
+            note = first["note"]
+        elif latest is None:
+            note = "no value of this measure yet"
+        else:
+            note = "" if pd.isna(latest["note"]) else latest["note"]
+        chance = None if latest is None else latest["probability_on_track"]
+        rows.append({
+            "target_id": t.target_id, "indicator_id": t.indicator_id, "sex": t.sex,
+            "indicator": indicator.short_name if indicator else t.indicator_id,
+            "measures": _target_subject(t.measure, t.grouping, config.la_name),
+            "measure": t.measure, "grouping": t.grouping, "shape": t.shape,
+            "baseline_period": indicator.baseline_period if indicator else "",
+            "baseline_text": "not available" if first is None else show(first["baseline_value"]),
+            "target_text": ("not available" if first is None or pd.isna(first["target_value"]) else
+                            f"{show(first['target_value'])} by {int(first['target_year'])}"),
+            "latest_period": "" if latest is None else latest["period"],
+            "actual_text": "" if latest is None else show(latest["actual_value"]),
+            "expected_text": "" if latest is None else show(latest["expected_value"]),
+            "status": status, "probability_on_track": chance,
+            "chance_text": "" if chance is None or pd.isna(chance) else (
+                "under 1%" if chance < 0.005 else "over 99%" if chance > 0.995 else f"{chance:.0%}"),
+            "note": note,
+        })
+    return rows
+
+
+def theme_sentences(config: Config, rows: list[dict]) -> list[dict]:
+    """One plain sentence per theme naming the headline gaps that narrowed, widened or showed no
+    significant change since their baseline (fct_gap_change verdicts, as the summary rows carry them),
+    and the indicators whose gaps between wards cannot be measured."""
+    out = []
+    for theme in THEMES:
+        mine = [r for r in rows if r["theme"] == theme]
+        measured = {r["indicator_id"] for r in mine}
+        unmeasured = [i.short_name for i in config.indicators if i.theme == theme and i.id not in measured]
+        if not mine and not unmeasured:
+            continue
+        clauses = []
+        for verdict, words in (("narrowed", "narrowed"), ("widened", "widened"),
+                               ("no significant change", "showed no significant change")):
+            names = [r["name"] for r in mine if r["verdict"] == verdict]
+            if names:
+                clauses.append(f"the gap{'s' if len(names) > 1 else ''} in {_and(names)} {words}")
+        rest = [r["name"] for r in mine if r["verdict"] not in ("narrowed", "widened", "no significant change")]
+        if rest:
+            clauses.append(f"the gap{'s' if len(rest) > 1 else ''} in {_and(rest)} cannot yet be compared with "
+                           "the baseline")
+        if unmeasured:
+            clauses.append(f"gaps between wards cannot be measured for {_and(unmeasured)} (no ward values)")
+        compared = any(r["verdict"] in ("narrowed", "widened", "no significant change") for r in mine)
+        lead = f"{theme.capitalize()}, since the baseline" if compared else theme.capitalize()
+        out.append({"theme": theme, "sentence": f"{lead}: {'; '.join(clauses)}.",
+                    "narrowed": [r["name"] for r in mine if r["verdict"] == "narrowed"],
+                    "widened": [r["name"] for r in mine if r["verdict"] == "widened"],
+                    "unchanged": [r["name"] for r in mine if r["verdict"] == "no significant change"]})
+    return out
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+AT_A_GLANCE = [  # (column, meaning) of exports/at_a_glance.csv and the sheets of at_a_glance.xlsx
+    ("indicator_id", "Indicator identifier"), ("sex", "Male, Female or Persons"), ("name", "Indicator as shown"),
+    ("theme", "Theme"), ("unit", "Unit of the values; gaps of percentages are in percentage points"),
+    ("period", "Latest period of the gap"), ("latest_year", "Last year the latest period covers"),
+    ("age_text", "Age of the latest period at the report date"),
+    ("gap", "Headline gap: most minus least deprived local quintile, oriented so that above 0 = deprived worse off"),
+    ("gap_lower_ci", "Lower 95% limit of the gap"), ("gap_upper_ci", "Upper 95% limit of the gap"),
+    ("baseline_period", "The indicator's baseline period"), ("change", "Change of the gap since the baseline"),
+    ("verdict", "narrowed / widened / no significant change (95%), from marts.fct_gap_change"),
+    ("direction", "Arrow of the verdict: ▲ widened, ▼ narrowed, ▶ no significant change"),
+    ("trend", "Trend label of marts.fct_trend (gap series, periods from the baseline on)"),
+    ("trend_plain", "The trend in plain words"), ("trend_detail", "Why it cannot be tested, where it cannot"),
+    ("trend_window", "Periods the trend test used"),
+    ("trend_statistic", "The trend test, its level and statistic"),
+    ("target_status", "Status of the headline target (marts.fct_target_progress)"),
+    ("target_text", "The headline target in words"),
+]
+TARGET_COLUMNS = [
+    ("target_id", "Target identifier (indicator id - n)"), ("indicator_id", "Indicator identifier"),
+    ("indicator", "Indicator as shown"), ("sex", "Male, Female or Persons"),
+    ("measures", "What the target measures (the borough's value or a gap measure and its grouping)"),
+    ("measure", "Measure code"), ("grouping", "Grouping code"), ("shape", "Trajectory shape"),
+    ("baseline_period", "Baseline period"), ("baseline_text", "Baseline value"), ("target_text", "Target"),
+    ("latest_period", "Latest period with a value"), ("actual_text", "Latest value"),
+    ("expected_text", "Value expected on the trajectory"),
+    ("status", "on track / off track / significantly off track / cannot be assessed / no data yet"),
+    ("probability_on_track", "Probability of being on or better than the trajectory"), ("note", "Note"),
+]
+
+
+def _plain(value):
+    """A cell as a plain Python value (numpy scalars as int/float; missing as None)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def write_at_a_glance(folder: Path, summary: list[dict], targets: list[dict]) -> list[Path]:
+    """Page one's tables for Excel and Power BI: exports/at_a_glance.csv (the at-a-glance table),
+    exports/targets.csv (every target series) and exports/at_a_glance.xlsx (both, a sheet each, with a
+    sheet of column meanings); cells are written by the marts exports' own rules (formula-like text
+    neutralised, UTF-8 with BOM)."""
+    from openpyxl import Workbook
+
+    from pipeline.report.exports import _save, _write_csv, _xlsx_cell
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {"at_a_glance": (AT_A_GLANCE, summary), "targets": (TARGET_COLUMNS, targets)}
+    written = []
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, (columns, rows) in tables.items():
+        header = [c for c, _ in columns]
+        values = [[_plain(r.get(c)) for c in header] for r in rows]
+        _write_csv(folder / f"{name}.csv", header, values)
+        written.append(folder / f"{name}.csv")
+        sheet = workbook.create_sheet(name)
+        sheet.append(header)
+        for row in values:
+            sheet.append([_xlsx_cell(v) for v in row])
+        sheet.freeze_panes = "A2"
+    meanings = workbook.create_sheet("columns")
+    meanings.append(["sheet", "column", "meaning"])
+    for name, (columns, _) in tables.items():
+        for column, meaning in columns:
+            meanings.append([name, column, meaning])
+    _save(workbook, folder / "at_a_glance.xlsx")
+    written.append(folder / "at_a_glance.xlsx")
+    return written
 
 
 class _Figures:
@@ -326,10 +574,10 @@ def indicator_sections(config: Config, marts: dict, figures: _Figures, demonstra
                     f"wards_{anchor}.png",
                     f"Dot chart of {len(period_wards)} wards' {name} in {latest['period']}, ordered from most to "
                     f"least deprived, each with a 95% confidence interval. Best ward {latest['best_ward_name']} "
-                    f"{_num(latest['best_value'], indicator.unit)}, worst {latest['worst_ward_name']} "
-                    f"{_num(latest['worst_value'], indicator.unit)}; most deprived fifth "
-                    f"{_num(latest['most_deprived_mean'], indicator.unit)}, least deprived fifth "
-                    f"{_num(latest['least_deprived_mean'], indicator.unit)}; SII {_num(latest['sii'], indicator.unit)}.",
+                    f"{_level(latest['best_value'], indicator.unit)}, worst {latest['worst_ward_name']} "
+                    f"{_level(latest['worst_value'], indicator.unit)}; most deprived fifth "
+                    f"{_level(latest['most_deprived_mean'], indicator.unit)}, least deprived fifth "
+                    f"{_level(latest['least_deprived_mean'], indicator.unit)}; SII {_num(latest['sii'], indicator.unit)}.",
                     f"{latest['period']}: each ward's value with its 95% confidence interval, wards ordered by "
                     "deprivation; bars mark the population-weighted means of the most and least deprived fifths; "
                     "the dash-dot line is the slope index of inequality (SII).", name))
@@ -355,7 +603,9 @@ def indicator_sections(config: Config, marts: dict, figures: _Figures, demonstra
                        f"{_num(path['target_value'].iloc[0], indicator.unit)}." if len(path) else "."),
                     f"Gap between the most and least deprived fifths of wards with its 95% confidence band, "
                     f"{baseline['period']} (baseline) to {latest['period']}"
-                    + ("; the dashed line is the trajectory to the target" if len(path) else "") + ".", name))
+                    + ("; the dashed line is the trajectory to the target" if len(path) else "")
+                    + ". The change since baseline, the trend test and the target status use these same periods.",
+                    name))
                 entries.append({
                     "anchor": anchor, "heading": name, "figures": shown, "basis": basis_text(config, indicator.ward_vintage),
                     "finding": (f"In {latest['period']} the most deprived fifth of {config.la_name}'s wards was "
@@ -544,11 +794,40 @@ def freshness_rows(config: Config, manifest: list[dict]) -> list[dict]:
             release = pulled[-1]["release"] if pulled else "not pulled"
             landed = [r for r in pulled if r["release"] == release]
             changes = change_text(next((r["changes"] for r in landed if r.get("changes")), {}))
+        detail = next((r["changes"] for r in landed if r.get("changes")), {}) if source.pulled else {}
         rows.append({"source": source.title or source.id, "publisher": source.publisher, "release": release,
                      "retrieved": max((r["retrieved_at"] for r in landed), default="not landed")[:10],
                      "changes": changes, "next_release": source.next_release or "not stated in fsot.toml",
-                     "licence": source.licence, "files": len(landed), "demonstration": source.demonstration})
+                     "licence": source.licence, "files": len(landed), "demonstration": source.demonstration,
+                     "new_periods": list(detail.get("new_periods", [])), "revised": int(detail.get("revised", 0)),
+                     "first_release": bool(detail.get("first_release"))})
     return rows
+
+
+def quarter_start(period: str) -> date:
+    year, quarter = QUARTER.match(period).groups()
+    return date(int(year), 3 * int(quarter) - 2, 1)
+
+
+def new_this_quarter(freshness: list[dict], period: str) -> dict:
+    """The 'new this quarter' box: the sources whose latest release landed on or after the first day of
+    the report's quarter, with the periods added and values revised that the ingest recorded for it
+    (the same records as the data-freshness table's "What changed")."""
+    since = quarter_start(period)
+    refreshed = [r for r in freshness if r["retrieved"] != "not landed" and r["retrieved"] >= since.isoformat()]
+    items = []
+    for r in refreshed:
+        if r["changes"]:
+            what = r["changes"]
+        elif r["files"]:
+            what = "new release (a file source: its values are not compared with the release before)"
+        else:
+            what = ""
+        items.append({"source": r["source"], "release": r["release"], "retrieved": r["retrieved"], "what": what,
+                      "new_periods": r["new_periods"], "revised": r["revised"]})
+    return {"since": since.isoformat(), "sources": items,
+            "new_periods": sorted({p for r in refreshed for p in r["new_periods"]}),
+            "revised": sum(r["revised"] for r in refreshed)}
 
 
 def write_report(config: Config, period: str | None = None, run_date: date | None = None, progress=None,
@@ -609,19 +888,23 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
     finally:
         con.close()
     figures = _Figures(out_dir / "charts")
-    summary = summary_rows(config, marts)
+    summary = summary_rows(config, marts, run_date)
+    targets = target_rows(config, marts)
+    exports = [*exports, *write_at_a_glance(out_dir / "exports", summary, targets)]
     themes = indicator_sections(config, marts, figures, demonstration, progress)
     quintiles = quintile_figure(config, marts, figures, demonstration, summary)
     areas = area_sections(config, marts, figures, demonstration)
     manifest = read_manifest(config)
+    freshness = freshness_rows(config, manifest)
     env = Environment(loader=PackageLoader("pipeline.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
     html = env.get_template("report.html.j2").render(
-        headline=headline(summary, config.target_year),
+        headline=headline(summary, config.target_year, targets), targets=targets,
+        theme_sentences=theme_sentences(config, summary), new_box=new_this_quarter(freshness, period),
         programme=config.programme, la_name=config.la_name, la_code=config.la_code, period=period,
         run_date=run_date.isoformat(), demonstration=demonstration, summary=summary, themes=themes,
         quintiles=quintiles, areas=areas, profiles=ward_profiles(config, marts), communities=community_rows(marts),
         deprivation=deprivation_rows(config, marts),
-        freshness=freshness_rows(config, manifest), comparator=config.comparator_name, version=__version__,
+        freshness=freshness, comparator=config.comparator_name, version=__version__,
         target_year=config.target_year, appendix=appendix,
         exports=sorted(p.relative_to(out_dir).as_posix() for p in exports),
     )
