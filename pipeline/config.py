@@ -24,6 +24,10 @@ POPULATION_FORMATS = (DEPRIVATION_FORMAT, "lsoa_population", AREA_COUNTS_FORMAT)
 API_FORMATS = ("fingertips_api", "nomis_api", "ons_arcgis")
 API_READS_AS = {"fingertips_api": "fingertips_csv", "nomis_api": "nomis_csv", "ons_arcgis": LOOKUP_FORMAT}
 NOT_LOADED = "none"  # reads_as of a pulled source that is landed only (e.g. boundaries as GeoJSON)
+# Ward boundaries (GeoJSON, optionally gzip-compressed): landed with provenance but not loaded into the
+# warehouse; the report's maps read the landed copy (pipeline/report/maps.py).
+BOUNDARIES_FORMAT = "ward_boundaries"
+LANDED_ONLY_FORMATS = (BOUNDARIES_FORMAT,)
 LOCAL_SOURCE = "local"  # an indicator whose values come from `fsot ingest local` drops
 POLARITIES = ("higher-is-better", "lower-is-better")
 # What a target may be set on: the borough's own value, or a gap measure of marts.fct_gap_measure.
@@ -72,6 +76,8 @@ class Source:
     def reads_as(self) -> str:
         """The file format the source's landed files are read as: its own format for files; for a pulled
         source, the format of the bodies it lands (`reads_as` in fsot.toml, else the service's usual one)."""
+        if self.format in LANDED_ONLY_FORMATS:
+            return NOT_LOADED
         return str(self.api.get("reads_as", API_READS_AS[self.format])) if self.pulled else self.format
 
 
@@ -81,11 +87,13 @@ class WardVintage:
 
     `id` labels every output row that rests on it (e.g. "WD17"); `lookup` is the LSOA→ward lookup
     source, `deprivation` the IoD source of LSOA scores (of the same LSOA vintage as the lookup),
-    `population` the sources whose LSOA populations weight the scores, in order of preference."""
+    `population` the sources whose LSOA populations weight the scores, in order of preference;
+    `boundaries` the source of the wards' boundaries for the report's maps ("" = no maps)."""
     id: str
     lookup: str
     deprivation: str
     population: tuple[str, ...]
+    boundaries: str = ""
 
 
 @dataclass(frozen=True)
@@ -277,6 +285,8 @@ def load_config(path: Path | str | None = None) -> Config:
         ))
         if s["format"] == AREA_COUNTS_FORMAT:
             _check_area_counts(sources[-1], where, path)
+        if s["format"] == BOUNDARIES_FORMAT:
+            _check_boundaries(sources[-1], where, path)
         if pulled:
             from pipeline.ingest import connector_for
 
@@ -407,9 +417,23 @@ def _check_area_counts(source: Source, where: str, path: Path) -> None:
         raise ConfigError(f"{path}: {where} ({source.id}): give the period the counts describe, e.g. period = \"2021\"")
 
 
+def _check_boundaries(source: Source, where: str, path: Path) -> None:
+    """A ward_boundaries source names the property holding each feature's ward code (its name is taken
+    from the lookup, so the map and the tables spell it alike)."""
+    if not source.column("code"):
+        raise ConfigError(f"{path}: {where} ({source.id}): a source of format {BOUNDARIES_FORMAT!r} needs "
+                          "columns = { code = ... } naming the property that holds the ward code, e.g. "
+                          "columns = { code = \"WD22CD\" }")
+    unknown = sorted(set(dict(source.columns)) - {"code"})
+    if unknown:
+        raise ConfigError(f"{path}: {where} ({source.id}): unknown column role(s) {unknown}; a "
+                          f"{BOUNDARIES_FORMAT!r} source takes only code")
+
+
 def _ward_vintages(entries: list[dict], sources: list[Source], path: Path) -> tuple[WardVintage, ...]:
     """The [[ward_vintages]] entries, checked; without any, the one lookup and the one deprivation source."""
-    formats = {s.id: s.reads_as for s in sources}
+    # what each source is read as (a boundaries source is landed only: it is checked by its own format)
+    formats = {s.id: s.format if s.format in LANDED_ONLY_FORMATS else s.reads_as for s in sources}
     if not entries:
         lookups = [s.id for s in sources if s.reads_as == LOOKUP_FORMAT]
         deprivation = [s.id for s in sources if s.reads_as == DEPRIVATION_FORMAT]
@@ -425,10 +449,13 @@ def _ward_vintages(entries: list[dict], sources: list[Source], path: Path) -> tu
         vintage = WardVintage(id=str(_require(entry, "id", where, path)),
                               lookup=str(_require(entry, "lookup", where, path)),
                               deprivation=str(_require(entry, "deprivation", where, path)),
-                              population=tuple(str(p) for p in entry.get("population", [entry.get("deprivation")])))
+                              population=tuple(str(p) for p in entry.get("population", [entry.get("deprivation")])),
+                              boundaries=str(entry.get("boundaries", "")))
         for role, ids, allowed in (("lookup", [vintage.lookup], (LOOKUP_FORMAT,)),
                                    ("deprivation", [vintage.deprivation], (DEPRIVATION_FORMAT,)),
-                                   ("population", list(vintage.population), POPULATION_FORMATS)):
+                                   ("population", list(vintage.population), POPULATION_FORMATS),
+                                   ("boundaries", [vintage.boundaries] if vintage.boundaries else [],
+                                    (BOUNDARIES_FORMAT,))):
             for source_id in ids:
                 if formats.get(source_id) not in allowed:
                     raise ConfigError(f"{path}: {where} ({vintage.id}): {role} = {source_id!r} is not the id of a "

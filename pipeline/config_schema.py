@@ -22,7 +22,7 @@ Number = StrictFloat | StrictInt
 IdLike = StrictStr | StrictInt  # Fingertips ids and periods may be written as numbers (93283, 2021)
 
 FORMATS = ("english_indices_of_deprivation", "ons_lsoa_ward_lookup", "fingertips_csv", "lsoa_population",
-           "area_counts", "nomis_csv", "fingertips_api", "nomis_api", "ons_arcgis")
+           "area_counts", "nomis_csv", "fingertips_api", "nomis_api", "ons_arcgis", "ward_boundaries")
 
 
 class _Table(BaseModel):
@@ -168,6 +168,7 @@ class WardVintage(_Table):
     lookup: Slug
     deprivation: Slug
     population: Annotated[list[Slug], Field(min_length=1)] | None = None
+    boundaries: Slug | None = None
 
 
 class TargetArea(_Table):

@@ -18,7 +18,8 @@ from pipeline.config import PACKAGE_ROOT, Config
 from pipeline.ingest.landing import LandingError, read_manifest
 from pipeline.safe_write import write_atomically
 
-PACKAGES = ("pandas", "numpy", "scipy", "duckdb", "great-expectations", "matplotlib", "jinja2", "click")
+PACKAGES = ("pandas", "numpy", "scipy", "duckdb", "great-expectations", "matplotlib", "jinja2", "click",
+            "geopandas", "pyogrio", "shapely")
 log = logging.getLogger("fsot")
 
 
