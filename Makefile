@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test install system-packages sample benchmark clean
+.PHONY: run demo test test-fast lint format install system-packages sample benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,25 @@ run: $(STAMP) system-packages
 demo: $(STAMP) system-packages
 	$(BIN)/fsot run --config demonstration.toml
 
-## Run the whole test suite.
+## Run the whole test suite (with the doctests of pipeline/methods).
 test: $(STAMP) system-packages
 	$(BIN)/python -m pytest -q
+
+## The tests that need neither a built warehouse nor Chromium (markers `slow`, `browser`): under a minute.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+## Lint: ruff check (rules in pyproject.toml) and mypy (strict on pipeline/methods and the configuration).
+## Formatting is NOT checked here yet: the tree has never been through `ruff format`, and reformatting it
+## while other branches are open would conflict with all of them. Run `make format` once, as a commit of its
+## own, then add `$(BIN)/ruff format --check .` to this target.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+## Reformat the whole tree with ruff format (settings in pyproject.toml).
+format: $(STAMP)
+	$(BIN)/ruff format .
 
 ## Regenerate the bundled demonstration data (deterministic).
 sample: $(STAMP)

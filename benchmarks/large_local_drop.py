@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE))
 
 import pipeline_build  # noqa: E402
 import stages  # noqa: E402
+
 from pipeline import demonstration_data as demo  # noqa: E402
 
 FULL_ROWS = 3_300_000
@@ -126,7 +127,8 @@ def main(argv: list[str] | None = None) -> dict:
     stages.print_table(result)
     if "extrapolated_to_full_size" in extra:
         e = extra["extrapolated_to_full_size"]
-        print(f"not measured, extrapolated to {FULL_ROWS:,} rows: {e['linear']['seconds']} s, {e['linear']['peak_mb']} MB "
+        print(f"not measured, extrapolated to {FULL_ROWS:,} rows: "
+              f"{e['linear']['seconds']} s, {e['linear']['peak_mb']} MB "
               f"({e['linear']['method']}); at most {e['proportional']['seconds']} s, {e['proportional']['peak_mb']} MB "
               f"({e['proportional']['method']}); target {TARGET_SECONDS} s, {TARGET_MB} MB")
     if path:

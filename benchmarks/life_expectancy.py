@@ -17,7 +17,7 @@ import platform
 import sys
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +92,7 @@ def main() -> dict:
             "processor": platform.processor() or platform.machine(),
             "cpus": os.cpu_count(),
         },
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     out = ROOT / "benchmarks" / "results" / "life_expectancy.json"
     out.parent.mkdir(parents=True, exist_ok=True)

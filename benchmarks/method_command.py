@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     record = {
         "benchmark": "fsot method, whole process (python -m pipeline.cli method ...)",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_revision": git_revision(),
         "timing": f"one warm-up run, then best of {args.runs}; a fresh process each run",
         "speed_up_target_vs_r": SPEED_UP_TARGET,

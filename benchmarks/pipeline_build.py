@@ -45,7 +45,8 @@ import stages  # noqa: E402
 
 REPORT_DATE = "2026-11-22"  # as the tests: the report for 2026-Q3, the same on any day
 TIMEOUT = 900
-ORDER = ["startup", "ingest", "read", "lookup", "load", "validate", "models", "tests", "land", "report", "other", "exit"]
+ORDER = ["startup", "ingest", "read", "lookup", "load", "validate", "models", "tests", "land", "report", "other",
+         "exit"]
 LOCAL_ID = "LOCAL-BENCH"
 LOCAL_INDICATOR = f"""
 [[indicators]]

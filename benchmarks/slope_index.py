@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> dict:
     headline = results["value_type_0"]["seconds"]
     report = {
         "benchmark": "SII/RII with simulated confidence limits (pipeline.methods.slope_index.phe_sii)",
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "areas": args.areas, "quantiles": 10, "repetitions": args.repetitions,
         "seconds": headline, "target_seconds": TARGET_SECONDS, "meets_target": headline <= TARGET_SECONDS,
         "r_package_seconds": R_PACKAGE_SECONDS,

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +90,7 @@ class MemorySampler:
         self.per_stage = self._read is not None
         self._max_kb = max(before, self._read() if self._read else 0)
 
-    def start(self) -> "MemorySampler":
+    def start(self) -> MemorySampler:
         if self._read and self._thread is None:
             self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
             self._thread.start()
@@ -190,7 +190,7 @@ with open(record, "w") as f:
     json.dump({"seconds": seconds, "maxrss_kb": usage.ru_maxrss, "exit_code": os.waitstatus_to_exitcode(status)}, f)
 code = os.waitstatus_to_exitcode(status)
 sys.exit(code if code >= 0 else 128 - code)
-""" % SPAWNED_AT
+""" % SPAWNED_AT  # noqa: UP031 (the template holds literal braces, so not an f-string)
 
 
 def run_command(argv: list[str], env: dict | None = None, cwd: Path | None = None,
@@ -374,7 +374,7 @@ def collect(name: str, cases: list[dict], **extra) -> dict:
     Each case: {"case", "seconds", "peak_mb", "stages": [{"stage", "seconds", "peak_mb"}, ...]} and,
     where it has one, "target": {"seconds", "peak_mb"} and "meets_target"."""
     return {"benchmark": name, "revision": git_revision(),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
             **extra, "cases": cases}
 
 

@@ -13,7 +13,7 @@ import platform
 import resource
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -123,7 +123,7 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {
         "benchmark": "fsot build of the marts for every ward (generated England-sized data)",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "wards": wards, "indicators": INDICATORS, "periods": PERIODS,
         "ward_values": wards * INDICATORS * PERIODS,
         "seconds": {"generate_inputs": round(generated, 2), "ingest": round(landed, 2), "build": round(built, 2)},

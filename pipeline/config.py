@@ -9,6 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PACKAGE_ROOT / "fsot.toml"
@@ -59,7 +60,7 @@ class Source:
     # API formats only: the service's base URL (default: the public service) and the format's own
     # settings (indicator_ids, dataset, query, service, where, …), checked by its connector.
     base_url: str = ""
-    api: dict = field(default_factory=dict, compare=False)
+    api: dict[str, Any] = field(default_factory=dict, compare=False)
     # area_counts: the category that holds each area's total, where the file gives it as a row (as Nomis
     # Census tables do: "Total: All households"); else the denominator column, else the sum of the counts
     total_category: str = ""
@@ -208,13 +209,13 @@ class Config:
         raise ConfigError(f"{self.path}: no [[ward_vintages]] entry has id = {vintage_id!r}")
 
 
-def _require(table: dict, key: str, where: str, path: Path):
+def _require(table: dict[str, Any], key: str, where: str, path: Path) -> Any:
     if key not in table:
         raise ConfigError(f"{path}: {where} needs a '{key}' setting; add it and run again")
     return table[key]
 
 
-def _target(table: dict, where: str, path: Path, sexes: tuple[str, ...]) -> Target:
+def _target(table: dict[str, Any], where: str, path: Path, sexes: tuple[str, ...]) -> Target:
     measure = table.get("measure", "value")
     if measure not in TARGET_MEASURES:
         raise ConfigError(f"{path}: {where}: target measure {measure!r} is not one of {', '.join(TARGET_MEASURES)}")
@@ -354,7 +355,8 @@ def load_config(path: Path | str | None = None) -> Config:
             raise ConfigError(f"{path}: [[target_areas]] entry {a.get('name', '?')!r}: ward_vintage "
                               f"{vintage or '(not set)'!r} is not one of {vintage_ids}; say which wards its codes are")
         areas.append(TargetArea(name=_require(a, "name", "[[target_areas]] entry", path),
-                                wards=tuple(_require(a, "wards", "[[target_areas]] entry", path)), ward_vintage=vintage))
+                                wards=tuple(_require(a, "wards", "[[target_areas]] entry", path)),
+                                ward_vintage=vintage))
     http = data.get("http", {})
     validation = data.get("validation", {})
     ranges = {unit: (float(lo), float(hi)) for unit, (lo, hi) in validation.get("plausible_ranges", {}).items()}
@@ -430,7 +432,7 @@ def _check_boundaries(source: Source, where: str, path: Path) -> None:
                           f"{BOUNDARIES_FORMAT!r} source takes only code")
 
 
-def _ward_vintages(entries: list[dict], sources: list[Source], path: Path) -> tuple[WardVintage, ...]:
+def _ward_vintages(entries: list[dict[str, Any]], sources: list[Source], path: Path) -> tuple[WardVintage, ...]:
     """The [[ward_vintages]] entries, checked; without any, the one lookup and the one deprivation source."""
     # what each source is read as (a boundaries source is landed only: it is checked by its own format)
     formats = {s.id: s.format if s.format in LANDED_ONLY_FORMATS else s.reads_as for s in sources}

@@ -9,10 +9,20 @@ pipeline.config, which builds the settings the pipeline uses.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
-from pydantic import field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 # An id becomes a folder name (data/raw/<id>/) and a key in tables: letters, digits, _ and - only.
 SLUG = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -21,8 +31,9 @@ Text = Annotated[StrictStr, Field(min_length=1)]
 Number = StrictFloat | StrictInt
 IdLike = StrictStr | StrictInt  # Fingertips ids and periods may be written as numbers (93283, 2021)
 
-FORMATS = ("english_indices_of_deprivation", "ons_lsoa_ward_lookup", "fingertips_csv", "lsoa_population",
-           "area_counts", "nomis_csv", "fingertips_api", "nomis_api", "ons_arcgis", "ward_boundaries")
+Format = Literal["english_indices_of_deprivation", "ons_lsoa_ward_lookup", "fingertips_csv", "lsoa_population",
+                 "area_counts", "nomis_csv", "fingertips_api", "nomis_api", "ons_arcgis", "ward_boundaries"]
+FORMATS: tuple[str, ...] = get_args(Format)
 
 
 class _Table(BaseModel):
@@ -45,7 +56,7 @@ class Framework(_Table):
     sii_seed: Annotated[StrictInt, Field(ge=0)] = 2021
 
     @model_validator(mode="after")
-    def _target_after_baseline(self):
+    def _target_after_baseline(self) -> Framework:
         if self.target_year <= self.baseline_year:
             raise ValueError("target_year must come after baseline_year")
         return self
@@ -66,7 +77,7 @@ class Validation(_Table):
 
     @field_validator("plausible_ranges")
     @classmethod
-    def _ordered(cls, ranges):
+    def _ordered(cls, ranges: dict[str, list[float]]) -> dict[str, list[float]]:
         for unit, (low, high) in ranges.items():
             if not low < high:
                 raise ValueError(f"the range of {unit!r} must be [low, high] with low < high")
@@ -100,7 +111,7 @@ class Source(BaseModel):
     # connector; every other key is checked here.
     model_config = ConfigDict(extra="allow", strict=True)
     id: Slug
-    format: Literal[FORMATS]
+    format: Format
     files: list[Text] | None = None
     file: Text | None = None
     publisher: Text
@@ -115,7 +126,7 @@ class Source(BaseModel):
     total_category: StrictStr = ""
 
     @model_validator(mode="after")
-    def _own_settings_for_api_formats_only(self):
+    def _own_settings_for_api_formats_only(self) -> Source:
         extra = sorted(self.model_extra or {})
         if extra and self.format not in ("fingertips_api", "nomis_api", "ons_arcgis"):
             raise ValueError(f"unknown setting(s) {', '.join(extra)} for a source of format {self.format!r}")
@@ -123,7 +134,7 @@ class Source(BaseModel):
 
     @field_validator("release")
     @classmethod
-    def _no_parent(cls, release):
+    def _no_parent(cls, release: str | None) -> str | None:
         if release is not None and release.strip(". ") == "":
             raise ValueError("a release cannot be '.' or '..'")
         return release
@@ -155,7 +166,7 @@ class Indicator(_Table):
 
     @field_validator("id")
     @classmethod
-    def _id_slug(cls, value):
+    def _id_slug(cls, value: str | int) -> str | int:
         import re
 
         if not re.fullmatch(SLUG, str(value)):
@@ -193,12 +204,13 @@ class Document(_Table):
     target_areas: list[TargetArea] = []
 
 
-def _where(location: tuple, data: dict) -> str:
+def _where(location: tuple[int | str, ...], data: dict[str, Any]) -> str:
     """A key path as the user wrote it: `[[sources]] 2 (imd2019) → release`."""
-    parts, node = [], data
+    parts: list[str] = []
+    node: Any = data
     for n, key in enumerate(location):
         if isinstance(key, int) and n and isinstance(location[n - 1], str):
-            item = node[key] if isinstance(node, list) and key < len(node) else {}
+            item: Any = node[key] if isinstance(node, list) and key < len(node) else {}
             label = ", ".join(str(item[k]) for k in ("id", "name") if k in item) if isinstance(item, dict) else None
             parts[-1] = f"[[{location[n - 1]}]] {key + 1}" + (f" ({label})" if label else "")
             node = item
@@ -208,7 +220,7 @@ def _where(location: tuple, data: dict) -> str:
     return " → ".join(parts)
 
 
-def problems(data: dict) -> list[str]:
+def problems(data: dict[str, Any]) -> list[str]:
     """Every schema error of the parsed fsot.toml, one line each: where, what is wrong, what was given."""
     try:
         Document.model_validate(data)

@@ -3,15 +3,16 @@
 Each model file is one SELECT. Staging models become views, intermediate and marts models tables,
 in the schema named after their layer. A model depends on every `<layer>.<model>` it names; the
 order is a topological sort of those references, ties broken by layer then name, so it is the same
-on every run, and layers are built in order (staging, intermediate, marts). Singular tests (sql/tests/assert_*.sql) return offending rows; any row fails the build.
+on every run, and layers are built in order (staging, intermediate, marts). Singular tests
+(sql/tests/assert_*.sql) return offending rows; any row fails the build.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -142,7 +143,8 @@ def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, progress=None) -> 
             else:
                 con.execute(f"create or replace {kind} {model.relation} as\n{model.sql}")
         except duckdb.Error as exc:
-            raise ModelError(f"{model.path}: {exc}".splitlines()[0] + " (fix the SQL and run `fsot build` again)") from exc
+            raise ModelError(f"{model.path}: {exc}".splitlines()[0]
+                             + " (fix the SQL and run `fsot build` again)") from exc
         rows = con.execute(f"select count(*) from {model.relation}").fetchall()[0][0]
         records.append({"model": model.relation, "kind": kind, "rows": rows,
                         "seconds": round(time.perf_counter() - started, 4), "file": model.path.name})
@@ -181,7 +183,8 @@ def run_tests(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[dict]:
         results.append({"test": name, "offending_rows": len(frame),
                         "description": "one row per key (sql/data_dictionary.toml)"})
         if len(frame):
-            failures.append(f"{name}: {len(frame)} key(s) occur more than once:\n{frame.head(10).to_string(index=False)}")
+            failures.append(f"{name}: {len(frame)} key(s) occur more than once:\n"
+                            f"{frame.head(10).to_string(index=False)}")
     for path in sorted((sql_dir / "tests").glob("assert_*.sql")):
         try:
             frame = con.execute(path.read_text(encoding="utf-8").strip().rstrip(";")).df()

@@ -37,12 +37,14 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     periods (trend_window = 'last five periods', the Fingertips recent trend).
     """
     values = con.execute("""
-        select v.indicator_id, v.sex, v.category, 'value' as series, v.area_code as subject, coalesce(v.area_name, v.area_code)
-                   as subject_name, v.period, v.period_sort, v.period_range, v.value, v.lower_ci, v.upper_ci,
+        select v.indicator_id, v.sex, v.category, 'value' as series, v.area_code as subject,
+               coalesce(v.area_name, v.area_code) as subject_name, v.period, v.period_sort, v.period_range, v.value,
+               v.lower_ci, v.upper_ci,
                v."count", v.denominator, v.unit = '%' as is_proportion, v.polarity_sign = 1 as higher_is_better,
                false as is_ratio
         from intermediate.int_indicator_value__configured as v
-        left join intermediate.int_ward_deprivation as w on w.ward_vintage = v.ward_vintage and w.ward_code = v.area_code
+        left join intermediate.int_ward_deprivation as w
+            on w.ward_vintage = v.ward_vintage and w.ward_code = v.area_code
         where w.in_borough or v.area_code in (getvariable('local_authority_code'), getvariable('england_code'))
     """).df()
     gaps = con.execute("""
@@ -114,7 +116,8 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     out["baseline_period"] = out["indicator_id"].map(baseline_of)
     out["method"] = np.where(by_proportion, "chi-squared test for trend (proportion)",
                              np.where(out["is_ratio"], "inverse-variance weighted regression on the log of the "
-                                      "ratio and its 95% limits", "inverse-variance weighted regression on the 95% limits"))
+                                      "ratio and its 95% limits",
+                                      "inverse-variance weighted regression on the 95% limits"))
     out["slope_per_period"] = np.where(by_proportion, np.nan, weighted["slope"])
     out["chi_squared"] = chosen["chi2"]
     out["trend"] = label
@@ -122,7 +125,8 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     out["confidence"] = "99.8%"
     basis = con.execute("select indicator_id, ward_vintage, imd_edition, population_weights from config.indicator").df()
     out = out.merge(basis, on="indicator_id", how="left")
-    return out[["indicator_id", "ward_vintage", "imd_edition", "population_weights", "sex", "category", "series", "subject", "subject_name", "trend_window", "baseline_period", "first_period", "last_period", "points",
+    return out[["indicator_id", "ward_vintage", "imd_edition", "population_weights", "sex", "category", "series",
+                "subject", "subject_name", "trend_window", "baseline_period", "first_period", "last_period", "points",
                 "method", "slope_per_period", "chi_squared", "trend", "reason", "confidence"]]
 
 
@@ -191,7 +195,8 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     out.loc[crosses_zero, ["rii", "rii_lower_ci", "rii_upper_ci"]] = np.nan
     out.loc[crosses_zero, "note"] = ("RII not reported: the fitted line reaches zero at one end of the deprivation "
                                      "scale, so the ratio of its ends has no meaning; use the SII")
-    out["method"] = f"slope index of inequality (phe_sii, value type 0), 95% CI by simulation, {repetitions} repetitions"
+    out["method"] = (f"slope index of inequality (phe_sii, value type 0), 95% CI by simulation, "
+                     f"{repetitions} repetitions")
     return out.drop(columns="polarity_sign")
 
 
@@ -202,8 +207,8 @@ def int_indicator_value__from_counts(con: duckdb.DuckDBPyConnection) -> pd.DataF
     Aggregation: for each LSOA, x_l = the sum of its counts in the indicator's numerator categories
     (fsot.toml `numerator`) and n_l = its total: the count of the source's `total_category` where the file
     gives the total as a category row (Nomis Census tables), else the file's denominator column, else the
-    sum of its counts over all categories. Through the lookup of the indicator's ward vintage (LSOAs of the same vintage:
-    the build checks this before any model runs), a ward's count and denominator are the sums over its
+    sum of its counts over all categories. Through the lookup of the indicator's ward vintage (LSOAs of the same
+    vintage: the build checks this before any model runs), a ward's count and denominator are the sums over its
     LSOAs, X_w = Σ x_l and N_w = Σ n_l, and the borough's the sums over all its wards' LSOAs.
     Value: the percentage X / N × 100 with its Wilson score 95 % limits (pipeline.methods.proportion,
     PHEindicatormethods `phe_proportion`; Wilson 1927, Newcombe & Altman 2000). Period: the source's
@@ -234,7 +239,8 @@ def int_indicator_value__from_counts(con: duckdb.DuckDBPyConnection) -> pd.DataF
                 on dep.ward_vintage = lsoa.ward_vintage and dep.ward_code = lookup.ward_code
         )
 
-        select indicator_id, counts_period as period, ward_code as area_code, ward_name as area_name, 'Ward' as area_type,
+        select indicator_id, counts_period as period, ward_code as area_code, ward_name as area_name,
+            'Ward' as area_type,
             sum(coalesce(numerator, 0)) as "count", sum(denominator) as denominator, _source, min(_file) as _file
         from placed
         group by indicator_id, counts_period, ward_code, ward_name, _source

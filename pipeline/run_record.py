@@ -9,7 +9,7 @@ import json
 import logging
 import platform
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -26,7 +26,7 @@ log = logging.getLogger("fsot")
 def start_log(config: Config, command: str) -> Path:
     """Send the fsot logger to a new timestamped file under logs/ and return its path."""
     config.logs_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = config.logs_dir / f"{stamp}-{command}.log"
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -79,7 +79,7 @@ def write_run_manifest(config: Config, command: str, started: datetime, steps: d
     record = {
         "command": command,
         "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "log": str(log_path),
         "config": {"path": str(config.path), "sha256": hashlib.sha256(config_bytes).hexdigest(),
                    "text": config_bytes.decode("utf-8")},

@@ -33,6 +33,7 @@ def _page(tmp_path: Path, body: str, name: str = "page.html", head: str = "") ->
 # ------------------------------------------------------------------------------------------ the page
 
 
+@pytest.mark.browser
 def test_good_page_passes(tmp_path):
     path = _page(tmp_path, f'<h1>Report</h1><p style="height:1500px">text</p>'
                            f'<img src="{_png_data_uri()}" alt="A red rectangle" width="240" height="120">')
@@ -44,12 +45,14 @@ def test_good_page_passes(tmp_path):
     assert image.src.startswith("data:image/png,…(") and len(image.src) < 40
 
 
+@pytest.mark.browser
 def test_sibling_image_file_loads(tmp_path):
     Image.new("RGB", (10, 10), (0, 0, 255)).save(tmp_path / "chart.png")
     report = inspect_page(_page(tmp_path, '<img src="chart.png" alt="A chart">'))
     assert report.ok, report.problems
 
 
+@pytest.mark.browser
 def test_console_error_and_uncaught_error_are_caught(tmp_path):
     path = _page(tmp_path, "<p>hi</p><script>console.error('chart data missing');"
                            "throw new Error('boom from the page');</script>")
@@ -59,6 +62,7 @@ def test_console_error_and_uncaught_error_are_caught(tmp_path):
     assert not report.ok
 
 
+@pytest.mark.browser
 def test_late_error_from_a_timer_is_caught(tmp_path):
     report = inspect_page(_page(tmp_path, "<script>setTimeout(() => { null.x; }, 0);</script>"
                                           f'<img src="{_png_data_uri()}" alt="x">'))
@@ -76,6 +80,7 @@ def test_late_error_from_a_timer_is_caught(tmp_path):
     ('<img src="{png}" alt="A chart" style="width:0">', "not visible"),
 ], ids=["no-alt", "blank-alt", "missing-file", "corrupt-data", "display-none", "hidden-parent",
         "visibility-hidden", "zero-width"])
+@pytest.mark.browser
 def test_image_problems_are_flagged(tmp_path, img, expected):
     report = inspect_page(_page(tmp_path, "<p>text</p>" + img.format(png=_png_data_uri())))
     [image] = report.images
@@ -83,16 +88,19 @@ def test_image_problems_are_flagged(tmp_path, img, expected):
     assert not report.ok
 
 
+@pytest.mark.browser
 def test_missing_file_is_a_failed_request(tmp_path):
     report = inspect_page(_page(tmp_path, '<img src="missing-chart.png" alt="A chart">'))
     assert any("missing-chart.png" in text and "ERR_FILE_NOT_FOUND" in text for text in report.failed_requests)
 
 
+@pytest.mark.browser
 def test_network_requests_are_blocked_and_reported(tmp_path):
     report = inspect_page(_page(tmp_path, "<p>x</p>", head='<link rel="stylesheet" href="https://cdn.example/x.css">'))
     assert any(text.startswith("https://cdn.example/x.css") for text in report.failed_requests), report
 
 
+@pytest.mark.browser
 def test_long_file_names_keep_their_end(tmp_path):
     name = "a-very-long-folder-name-" * 5
     (tmp_path / name).mkdir()
@@ -113,6 +121,7 @@ def real_browser():
     browser.require_pdftoppm()
 
 
+@pytest.mark.browser
 def test_two_page_pdf_has_two_non_blank_a4_pages(tmp_path, real_browser):
     html = _page(tmp_path, f'<section style="page-break-after:always"><h1>Page one</h1>'
                            f'<img src="{_png_data_uri()}" alt="chart" width="300" height="150"></section>'
@@ -129,6 +138,7 @@ def test_two_page_pdf_has_two_non_blank_a4_pages(tmp_path, real_browser):
     assert list((tmp_path / "out").iterdir()) == [pdf]
 
 
+@pytest.mark.browser
 def test_blank_page_is_detected(tmp_path, real_browser):
     html = _page(tmp_path, '<div style="page-break-after:always"><h1>One</h1></div>'
                            '<div style="page-break-after:always"></div><div><h1>Three</h1></div>')
@@ -136,6 +146,7 @@ def test_blank_page_is_detected(tmp_path, real_browser):
     assert [is_blank(page) for page in pages] == [False, True, False]
 
 
+@pytest.mark.browser
 def test_document_page_size_wins_and_late_script_output_is_printed(tmp_path, real_browser):
     html = _page(tmp_path, "<script>setTimeout(() => document.body.insertAdjacentHTML("
                            "'beforeend', '<h1>drawn late</h1>'), 2000);</script>",
@@ -181,7 +192,8 @@ def test_browser_failure_carries_stderr_and_keeps_old_pdf(tmp_path, monkeypatch)
 
 
 def test_browser_timeout(tmp_path, monkeypatch):
-    monkeypatch.setenv("FSOT_CHROMIUM", _fake_browser(tmp_path, f"echo starting >&2; exec {sys.executable} -c 'import time; time.sleep(30)'"))
+    hangs = f"echo starting >&2; exec {sys.executable} -c 'import time; time.sleep(30)'"
+    monkeypatch.setenv("FSOT_CHROMIUM", _fake_browser(tmp_path, hangs))
     with pytest.raises(PdfError, match=r"did not finish .* within 1 s.*starting"):
         html_to_pdf(_page(tmp_path, "x"), tmp_path / "x.pdf", timeout=1)
 
@@ -191,6 +203,7 @@ def test_missing_html_is_a_clear_error(tmp_path):
         html_to_pdf(tmp_path / "nope.html", tmp_path / "x.pdf")
 
 
+@pytest.mark.browser
 def test_missing_tools_fail_unless_skipping_is_allowed(tmp_path, monkeypatch):
     monkeypatch.setenv("FSOT_CHROMIUM", str(tmp_path / "no-such-browser"))
     monkeypatch.delenv(browser.ALLOW_MISSING_ENV, raising=False)

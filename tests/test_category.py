@@ -26,6 +26,9 @@ from pipeline.ingest import local_drop
 from pipeline.ingest.landing import land_local
 from pipeline.warehouse.build import build_warehouse
 
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
+
 Z = 1.959963984540054
 CODES = {name: code for code, name, _la, _m in tiny_project.WARDS}
 BOROUGH, ENGLAND = tiny_project.BOROUGH, "E92000001"

@@ -17,13 +17,15 @@ CASES = [
     ("target_year = 2031", 'target_year = "2031"', "framework → target_year: Input should be a valid integer"),
     ('"%" = [0, 100]', '"%" = [0]', "validation → plausible_ranges → %: List should have at least 2 items"),
     ('"%" = [0, 100]', '"%" = [100, 0]', "the range of '%' must be [low, high] with low < high"),
-    ('sexes = ["Male"]', 'sexes = "Male"', "[[indicators]] 1 (93283, Life expectancy at birth) → sexes: Input should be "
-                                           "a valid list (you wrote 'Male')"),
+    ('sexes = ["Male"]', 'sexes = "Male"',
+     "[[indicators]] 1 (93283, Life expectancy at birth) → sexes: Input should be a valid list (you wrote 'Male')"),
     ('files = ["inbox/File_7_tiny.csv"]', 'files = "inbox/File_7_tiny.csv"',
      "[[sources]] 1 (imd2019) → files: Input should be a valid list"),
-    ('id = "imd2019"', 'id = "../../../escape"', "[[sources]] 1 (../../../escape) → id: must be letters, digits, _ and - only"),
+    ('id = "imd2019"', 'id = "../../../escape"',
+     "[[sources]] 1 (../../../escape) → id: must be letters, digits, _ and - only"),
     ('code = "E06000004"', 'code = "Stockton"', "local_authority → code: String should match pattern"),
-    ('theme = "health"', 'theme = "wellbeing"', "theme: Input should be 'health', 'employment', 'housing' or 'deprivation'"),
+    ('theme = "health"', 'theme = "wellbeing"',
+     "theme: Input should be 'health', 'employment', 'housing' or 'deprivation'"),
     ('release = "December 2019"', 'release = "../up"', "[[sources]] 2 (wards) → release: String should match pattern"),
 ]
 

@@ -15,6 +15,9 @@ import tiny_project
 from pipeline.cli import cli
 from pipeline.config import load_config
 
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
+
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 
 # file, exit code, rows read, loaded, quarantined, what the output must say
@@ -82,7 +85,8 @@ def test_each_file_gives_its_documented_outcome(project, name, exit_code, read, 
     if exit_code == 2:
         errors = [line for line in result.output.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and str(CORPUS) in errors[0] or "indicator" in errors[0]
-        landed = list((load_config(project).raw_dir / "local").rglob("*")) if (load_config(project).raw_dir / "local").exists() else []
+        local = load_config(project).raw_dir / "local"
+        landed = list(local.rglob("*")) if local.exists() else []
         assert not [p for p in landed if p.is_file()], "a file that could not be loaded must not be landed"
 
 
@@ -103,7 +107,8 @@ def test_each_new_drop_supersedes_the_last_and_adding_a_value_twice_is_refused_a
     again = CliRunner().invoke(cli, ["ingest", "local", str(CORPUS / "06_suppression_markers.csv"), "--indicator",
                                      "LOCAL-TA", "--add", "--config", str(project)])
     assert again.exit_code == 2
-    assert "already given by a current drop of LOCAL-TA (e.g. E05000001 / Persons / 2021/22" in " ".join(again.output.split())
+    flat = " ".join(again.output.split())
+    assert "already given by a current drop of LOCAL-TA (e.g. E05000001 / Persons / 2021/22" in flat
 
 
 def test_build_quarantines_bad_rows_of_local_drops_and_keeps_notes(project):

@@ -5,10 +5,14 @@ from __future__ import annotations
 import tomllib
 
 import duckdb
+import pytest
 
 import tiny_project
 from pipeline.config import SQL_DIR
 from pipeline.warehouse.build import build_warehouse
+
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
 
 
 def test_data_dictionary_matches_the_built_tables(tmp_path):

@@ -92,7 +92,7 @@ def test_command_line_writes_where_it_is_told_with_the_seed_it_is_given(tmp_path
 
 
 def test_default_output_is_beside_the_package_not_the_working_directory():
-    assert SAMPLE == Path(demonstration_data.__file__).resolve().parents[1] / "data" / "raw" / "sample"
+    assert SAMPLE == Path(demonstration_data.__file__).resolve().parents[1] / "data" / "raw" / "sample"  # noqa: SIM300
 
 
 def test_every_file_says_it_is_synthetic_demonstration_data(files):
@@ -301,7 +301,7 @@ def test_imd_scores_are_right_skewed_and_ranked_on_the_national_scale(file7):
     score = file7["Index of Multiple Deprivation (IMD) Score"].astype(float)
     rank = file7["Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)"].astype(int)
     decile = file7["Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"].astype(int)
-    assert 0.5 <= score.min() and score.max() <= 92
+    assert score.min() >= 0.5 and score.max() <= 92
     assert 14 <= score.median() <= 21 and score.mean() > score.median()
     assert rank.is_unique and rank.between(1, 32844).all()
     assert (np.diff(score.to_numpy()[np.argsort(rank.to_numpy())]) <= 0).all()  # rank 1 = highest score

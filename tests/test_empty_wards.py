@@ -5,10 +5,14 @@ report says why there are no gaps."""
 from __future__ import annotations
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 import tiny_project
 from pipeline.cli import cli
+
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
 
 
 def without_ward_rows(root):

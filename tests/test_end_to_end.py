@@ -7,11 +7,15 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 import tiny_project
 from pipeline.cli import cli
 from pipeline.config import load_config
+
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
 
 
 def run(config_path: Path, *args: str):
@@ -95,8 +99,8 @@ def test_a_broken_config_names_the_setting(tmp_path):
     config_path.write_text(config_path.read_text().replace('polarity = "lower-is-better"', 'polarity = "down"'))
     result = CliRunner().invoke(cli, ["build", "--config", str(config_path)])
     assert result.exit_code == 2
-    assert ("[[indicators]] 2 (93097, Unemployment) → polarity: Input should be 'higher-is-better' or 'lower-is-better' "
-            "(you wrote 'down')") in result.output
+    assert ("[[indicators]] 2 (93097, Unemployment) → polarity: Input should be 'higher-is-better' or "
+            "'lower-is-better' (you wrote 'down')") in result.output
 
 
 def test_run_on_the_bundled_demonstration_data(bundled_run):

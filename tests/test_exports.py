@@ -19,6 +19,9 @@ from pipeline.report import exports
 from pipeline.report.exports import ExportError, neutralise_formula, sheet_names, write_exports
 from pipeline.warehouse.build import build_warehouse
 
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
+
 NON_ASCII = 'Ñewton & "Quotes", Ward'
 # name, score, n, active, seen
 PEOPLE = [
@@ -273,7 +276,7 @@ def test_a_mart_too_long_for_a_sheet_is_left_out_of_the_workbook_only(con, dicti
     workbook = openpyxl.load_workbook(out / "fsot_marts.xlsx")
     assert workbook.sheetnames == ["README", "dim_area", "gap_measure_by_national_decile", "data_dictionary"]
     readme = list(workbook["README"].iter_rows(values_only=True))
-    assert ("Note", "The data are synthetic.") == readme[5][:2]
+    assert readme[5][:2] == ("Note", "The data are synthetic.")
     [people] = [row for row in readme if row[1] == "fct_people"]
     assert people[0] == "(not in this workbook)" and "use fct_people.csv or fct_people.parquet" in people[3]
     assert len(pd.read_csv(out / "fct_people.csv", encoding="utf-8-sig")) == 8

@@ -19,6 +19,9 @@ import tiny_project
 from pipeline.cli import cli
 from pipeline.report.pdf import PdfError
 
+# slow: most tests here build a warehouse or run `fsot` in a subprocess
+pytestmark = pytest.mark.slow
+
 
 def run(config, *args):
     return CliRunner().invoke(cli, [*args, "--config", str(config)])
@@ -97,8 +100,8 @@ def test_a_read_only_folder_or_a_full_disk_is_one_line_naming_the_folder(tmp_pat
 
 
 def test_a_ward_name_that_looks_like_mathtext_is_drawn_as_typed(tmp_path):
-    from pipeline.warehouse.build import build_warehouse
     from pipeline.report.site import write_report
+    from pipeline.warehouse.build import build_warehouse
 
     config = tiny_project.landed(tmp_path)
     lookup = next((tmp_path / "data" / "raw" / "wards").rglob("*.csv"))

@@ -4,7 +4,7 @@ overwritten."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -20,7 +20,7 @@ def config(tmp_path):
 
 def test_landing_copies_unchanged_and_records_provenance(config):
     source = config.source("fingertips")
-    when = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
     [record] = land_source(config, source, now=when)
     landed = config.raw_dir / "fingertips" / "2026-11" / "fingertips_tiny.csv"
     original = config.root / "inbox" / "fingertips_tiny.csv"

@@ -371,6 +371,7 @@ def test_reading_the_corpus_gives_what_pandas_gave():
 
 # --- start-up: the method path imports no heavy library ------------------------------------------------
 
+@pytest.mark.slow
 def test_method_and_help_import_no_scipy_stats_matplotlib_or_great_expectations(tmp_path):
     import subprocess
     import sys

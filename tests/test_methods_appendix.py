@@ -66,8 +66,9 @@ def test_every_intermediate_and_marts_model_appears_exactly_once(models):
 
 def test_fct_gap_measure_formula_is_taken_verbatim(models):
     entry = next(m for m in models if m.name == "fct_gap_measure")
-    assert entry.definition == ("every gap measure with its 95 % confidence interval, tidy: one row per "
-                                "indicator × sex × category × period × measure × deprivation grouping.")
+    # the first sentence of the header comment, on one line (its wording is the SQL's to change)
+    assert entry.definition.startswith("every gap measure") and entry.definition.endswith(".")
+    assert "95 %" in entry.definition and "\n" not in entry.definition
     body_lines = [line.strip() for line in entry.body.splitlines()]
     assert "absolute_gap = s · (m_least − m_most)" in body_lines
     assert "95 % CI: absolute_gap ∓ 1.959963984540054 · √(SE_least² + SE_most²)" in body_lines
@@ -130,7 +131,8 @@ def test_split_first_sentence_keeps_brackets_and_abbreviations_together():
 
 def test_phe_sii_docstring_is_picked_up(methods):
     entry = next(m for m in methods if m.qualname == "pipeline.methods.slope_index.phe_sii")
-    assert entry.summary == "SII (and RII) with simulated confidence limits for many areas at once, on plain arrays."
+    assert entry.summary.startswith("SII (and RII)") and entry.summary.endswith(".")  # the first sentence
+    assert "\n" not in entry.summary and entry.summary in " ".join(entry.docstring.split())
     assert "CI: Monte-Carlo with ``repetitions`` normal" in entry.body
     assert entry.reference.startswith("Low A & Low A (2004)")
     assert entry.reference_from == "function"

@@ -11,6 +11,9 @@ from pipeline.config import SQL_DIR
 from pipeline.models import LAYERS, ModelError, build_order, discover, run_models, run_tests
 from pipeline.warehouse.build import build_warehouse
 
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
@@ -61,11 +64,13 @@ def test_fct_ward_indicator_is_one_row_per_ward_indicator_sex_period(warehouse):
         "select count(*), count(distinct (indicator_id, sex, period, ward_code)) from marts.fct_ward_indicator"
     ).fetchall()[0]
     assert count == distinct == 11 + 11 + 10  # LE two periods (10 borough + O01), unemployment 10
-    suppressed = rows(warehouse, "select * from marts.fct_ward_indicator where ward_name = 'B01' and period = '2016 - 20'")[0]
+    suppressed = rows(warehouse, "select * from marts.fct_ward_indicator "
+                                 "where ward_name = 'B01' and period = '2016 - 20'")[0]
     assert suppressed["value"] is None or suppressed["value"] != suppressed["value"]
     assert suppressed["value_note"] == "Value suppressed for disclosure control due to small count"
     assert suppressed["local_quintile"] == 1 and suppressed["national_decile"] == 2
-    outside = rows(warehouse, "select * from marts.fct_ward_indicator where ward_name = 'O01' and period = '2015 - 19'")[0]
+    outside = rows(warehouse, "select * from marts.fct_ward_indicator "
+                              "where ward_name = 'O01' and period = '2015 - 19'")[0]
     assert not outside["in_borough"] and outside["value"] == 68
 
 
@@ -125,7 +130,8 @@ def test_runner_builds_from_an_empty_database_in_that_order(tmp_path):
     assert [m["model"] for m in summary["models"]] == [m.relation for m in build_order(discover(SQL_DIR))]
     # the tiny project has no local drops, no population or counts sources and declares no targets
     empty = {"staging.stg_local__indicator_value", "marts.fct_target_progress", "marts.fct_target_trajectory",
-             "staging.stg_population__lsoa", "staging.stg_counts__area", "intermediate.int_indicator_value__from_counts",
+             "staging.stg_population__lsoa", "staging.stg_counts__area",
+             "intermediate.int_indicator_value__from_counts",
              "staging.stg_nomis__observation"}
     assert all(m["rows"] > 0 for m in summary["models"] if m["model"] not in empty)
 
@@ -141,7 +147,8 @@ def write_models(root, files):
 
 
 def test_runner_refuses_cycles_unknown_references_and_backward_layers(tmp_path):
-    cyclic = write_models(tmp_path / "a", {"marts/x.sql": "select * from marts.y", "marts/y.sql": "select * from marts.x"})
+    cyclic = write_models(tmp_path / "a", {"marts/x.sql": "select * from marts.y",
+                                           "marts/y.sql": "select * from marts.x"})
     with pytest.raises(ModelError, match="cycle"):
         build_order(discover(cyclic))
     unknown = write_models(tmp_path / "b", {"marts/x.sql": "select * from intermediate.nowhere"})
@@ -248,7 +255,8 @@ def test_benchmark_comparison_at_95_and_998_is_polarity_aware(tmp_path):
 
 
 def test_trends_are_not_tested_on_overlapping_or_short_series(warehouse):
-    trends = {(r["indicator_id"], r["series"], r["subject"]): r for r in rows(warehouse, "select * from marts.fct_trend")}
+    trends = {(r["indicator_id"], r["series"], r["subject"]): r
+              for r in rows(warehouse, "select * from marts.fct_trend")}
     le = trends[("93283", "value", "E05000001")]
     assert (le["trend"], le["points"]) == ("cannot be calculated", 2)
     assert le["reason"] == "periods overlap (rolling multi-year periods are not tested)"  # 5-year pooled periods
@@ -298,7 +306,8 @@ def test_the_disclosure_rule_suppresses_small_counts_and_everything_computed_fro
     config = tiny_project.landed(tmp_path, "[disclosure]\nmax_suppressed_count = 30")
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
-    wards = {r["ward_name"]: r for r in rows(con, "select * from marts.fct_ward_indicator where indicator_id = '93097'")}
+    wards = {r["ward_name"]: r
+             for r in rows(con, "select * from marts.fct_ward_indicator where indicator_id = '93097'")}
     gap = rows(con, "select * from marts.fct_gap where indicator_id = '93097'")[0]
     con.close()
     # unemployment counts are 10 × the value: B08 (30), B09 (20), B10 (10) fall under the rule

@@ -17,6 +17,9 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = PROJECT_ROOT / "data" / "raw" / "public"
 BOROUGH = "E06000004"
@@ -206,7 +209,8 @@ def test_file_1_with_the_scores_file_file_6_and_the_codes_only_2017_lookup_build
         '    "data/raw/public/imd2019_lsoa11_scores.csv.gz",':
             f'    "{real / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"}", '
             '"data/raw/public/imd2019_lsoa11_scores.csv.gz",',
-        'files = ["data/raw/public/lookup_lsoa11_ward17_named.csv.gz"]': f'files = ["{real / "lookup_lsoa11_ward17.csv"}"]',
+        'files = ["data/raw/public/lookup_lsoa11_ward17_named.csv.gz"]':
+            f'files = ["{real / "lookup_lsoa11_ward17.csv"}"]',
     })
     result = CliRunner().invoke(cli, ["run", "--date", "2026-11-22", "--config", str(config)])
     assert result.exit_code == 0, result.output

@@ -18,7 +18,10 @@ from click.testing import CliRunner
 import tiny_project
 from pipeline.cli import cli
 from pipeline.ingest.http import USER_AGENT
-from replay_server import Reply, ReplayServer
+from replay_server import ReplayServer, Reply
+
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
 
 PUBLIC = Path(__file__).resolve().parents[1] / "data" / "raw" / "public"
 FINGERTIPS = "api/all_data/csv/by_indicator_id"
@@ -173,8 +176,8 @@ def test_each_api_format_lands_with_full_provenance_and_builds(tmp_path):
         assert con.execute("select count(*) from marts.fct_ward_indicator").fetchall()[0][0] > 0
         assert con.execute("select count(*), sum(value) from staging.stg_nomis__observation").fetchall() == \
             [(15, sum(WARDS.values()))]
-        claimants = con.execute("select ward_code, value from marts.fct_ward_indicator where indicator_id = 'claimants' "
-                                "and in_borough order by ward_code").fetchall()
+        claimants = con.execute("select ward_code, value from marts.fct_ward_indicator "
+                                "where indicator_id = 'claimants' and in_borough order by ward_code").fetchall()
         assert claimants == [(code, v) for (code, _name), v in WARDS.items()][:10]  # the borough's ten wards
     finally:
         con.close()
@@ -219,7 +222,8 @@ def test_a_revision_between_two_pulls_is_reported(tmp_path):
         assert result.exit_code == 0, result.output
     first, second = dict.fromkeys(r["release"] for r in manifest(tmp_path) if r["source"] == "fingertips")
     changes = next(r["changes"] for r in manifest(tmp_path) if r["release"] == second and r.get("changes"))
-    assert changes["revised"] == 1 and changes["revised_examples"] == ["93097 / E05000002 / Persons / All ages / 2019/20: 10 → 10.5"]
+    assert changes["revised"] == 1
+    assert changes["revised_examples"] == ["93097 / E05000002 / Persons / All ages / 2019/20: 10 → 10.5"]
     assert changes["new_periods"] == [] and changes["disappeared"] == []
     assert "1 value(s) revised" in " ".join(result.output.split())
     run = json.loads((tmp_path / "data" / "processed" / "run_manifest.json").read_text())

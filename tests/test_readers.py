@@ -32,7 +32,8 @@ def test_files_1_5_6_combine_on_lsoa_code_whatever_their_order(tmp_path):
     frame = deprivation.read(paths).set_index("lsoa_code")
     assert list(frame.index) == ["E01000003", "E01000001", "E01000002"]  # the scores file leads
     row = frame.loc["E01000001"]
-    assert (row["imd_score"], row["imd_rank"], row["imd_decile"], row["population"]) == ("6.208", "29,199", "9", "1,296")
+    assert (row["imd_score"], row["imd_rank"], row["imd_decile"], row["population"]) == \
+        ("6.208", "29,199", "9", "1,296")
     assert row["_file"] == "File_5_tiny.csv" and row["_line"] == 3
     assert frame.loc["E01000003", "population"] == "980"  # after a blank line in File 6
 
@@ -63,7 +64,8 @@ def test_ons_lookup_keeps_codes_names_and_vintages(tmp_path):
     frame = ward_lookup.read([path])
     assert len(frame) == 19
     row = frame.iloc[0]
-    assert (row["lsoa_code"], row["ward_code"], row["ward_name"], row["la_code"]) == ("E01000001", "E05000001", "B01", "E06000004")
+    assert (row["lsoa_code"], row["ward_code"], row["ward_name"], row["la_code"]) == \
+        ("E01000001", "E05000001", "B01", "E06000004")
     assert (row["lsoa_vintage"], row["ward_vintage"], row["la_vintage"]) == ("2011", "WD19", "2019")
 
 

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from replay_server import Reply, ReplayServer
+from replay_server import ReplayServer, Reply
 
 CSV = b"Indicator ID,Area Code,Value\n90366,E05001234,81.2\n"
 

@@ -21,6 +21,9 @@ import tiny_project
 from pipeline.report.site import TREND_WORDS, latest_quarter, write_report
 from pipeline.warehouse.build import build_warehouse
 
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
+
 SNAPSHOT = Path(__file__).parent / "snapshots" / "summary_table_2026-Q3.json"
 
 
@@ -67,6 +70,7 @@ def report(bundled_run):
     return config, config.reports_dir / "2026-Q3"
 
 
+@pytest.mark.browser
 def test_the_report_loads_in_headless_chromium_with_every_chart_visible_and_described(report):
     browser.require_chromium()
     _, folder = report
@@ -80,6 +84,7 @@ def test_the_report_loads_in_headless_chromium_with_every_chart_visible_and_desc
     assert page.ok, page.problems
 
 
+@pytest.mark.browser
 def test_the_pdf_has_a_page_per_section_and_no_blank_page(report, tmp_path):
     browser.require_pdftoppm()
     _, folder = report
@@ -104,13 +109,13 @@ def expected_summary(con, config) -> list[list[str]]:
     rows = []
     for indicator in config.indicators:
         for sex in indicator.sexes:
-            latest, value, lower, upper = con.execute("""
+            latest, value, lower, upper = con.execute(f"""
                 select period, value, lower_ci, upper_ci from marts.fct_gap_measure as m
                 inner join (select distinct indicator_id, sex, period, period_sort
                             from intermediate.int_indicator_value__configured) using (indicator_id, sex, period)
                 where indicator_id = ? and sex = ? and measure = 'absolute_gap' and grouping = 'local_quintile'
                   {whole}
-                order by period_sort desc limit 1""".format(whole=whole),
+                order by period_sort desc limit 1""",
                 [indicator.id, sex]).fetchall()[0]
             change, change_lower, change_upper, verdict = con.execute(f"""
                 select change, change_lower_ci, change_upper_ci, verdict from marts.fct_gap_change as m
@@ -182,9 +187,11 @@ def test_the_headline_counts_the_summary_tables_verdicts(report):
     html = (folder / "report.html").read_text()
     verdicts = [row[3].split(" | ")[0].split(" ", 1)[1] for row in table_cells(html, "summary-table")[1:]]
     sentence = re.search(r'<p class="finding" id="headline">(.*?)</p>', html).group(1)
-    assert sentence.startswith(f"Of {len(verdicts)} headline gaps, {verdicts.count('narrowed')} narrowed and "
-                               f"{verdicts.count('widened')} widened significantly since baseline; "
-                               f"{verdicts.count('no significant change')} show no significant change.")
+    # the counts are the facts; the sentence around them may be reworded
+    assert f"Of {len(verdicts)} headline gaps" in sentence
+    assert f"{verdicts.count('narrowed')} narrowed" in sentence
+    assert f"{verdicts.count('widened')} widened" in sentence
+    assert f"{verdicts.count('no significant change')} show no significant change" in sentence
 
 
 def test_community_breakdowns_get_their_own_rows_and_leave_the_headlines_alone(tmp_path):
@@ -193,7 +200,7 @@ def test_community_breakdowns_get_their_own_rows_and_leave_the_headlines_alone(t
     config = test_category.build(tmp_path / "with", with_breakdown=True)
     html = write_report(config, "2026-Q3", pdf=False).read_text()
     communities = table_cells(html, "communities-table")
-    assert ["Unemployment", "Persons", "Ethnic groups: Asian", "2019/20", "10.00"] == communities[1][:5]
+    assert communities[1][:5] == ["Unemployment", "Persons", "Ethnic groups: Asian", "2019/20", "10.00"]
     plain = test_category.build(tmp_path / "without", with_breakdown=False)
     plain_html = write_report(plain, "2026-Q3", pdf=False).read_text()
     assert table_cells(html, "summary-table") == table_cells(plain_html, "summary-table")

@@ -6,12 +6,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import duckdb
+import pytest
 
 import tiny_project
 from pipeline.config import load_config
+
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
 
 
 def fsot(config_path, *args):
@@ -69,9 +74,19 @@ def test_a_build_waits_for_the_lock_and_says_who_holds_it(tmp_path):
     config = load_config(config_path)
     with warehouse_lock(config, "test-holder"):
         process = fsot(config_path, "build")
-        time.sleep(8)
-        assert process.poll() is None, "the build must wait while another process holds the lock"
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: [lines.append(line) for line in process.stdout], daemon=True)
+        reader.start()
+        # poll, with a deadline, for the build to say it waits (rather than sleeping a fixed time and hoping)
+        deadline = time.monotonic() + 120
+        while not any("waiting:" in line for line in list(lines)) and process.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process.poll() is None, "the build must wait while another process holds the lock: " + "".join(lines)
+        assert any("waiting:" in line for line in list(lines)), "".join(lines)
         assert not config.warehouse_path.exists()
-    output = process.communicate(timeout=120)[0]
+    process.wait(timeout=120)
+    reader.join(timeout=30)
+    output = "".join(lines)
     assert process.returncode == 0, output
     assert "waiting: the warehouse is being written by" in output and '"command": "test-holder"' in output

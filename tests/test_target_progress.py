@@ -14,6 +14,9 @@ import tiny_project
 from pipeline.config import ConfigError, load_config
 from pipeline.warehouse.build import build_warehouse
 
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
+
 LE_TARGETS = '''sexes = ["Male"]
 targets = [
     { measure = "value", value = 80, shape = "linear" },
@@ -130,5 +133,6 @@ def test_period_end_year_reads_the_last_year_a_label_names(label, year):
 def test_the_trajectory_runs_year_by_year_from_the_baseline_to_the_target(progress):
     *_, path = progress
     assert list(path["year"]) == list(range(2019, 2032))
-    assert path["expected_value"].iloc[0] == pytest.approx(77.5) and path["expected_value"].iloc[-1] == pytest.approx(80)
+    assert path["expected_value"].iloc[0] == pytest.approx(77.5)
+    assert path["expected_value"].iloc[-1] == pytest.approx(80)
     assert path["expected_value"].diff().dropna().to_numpy() == pytest.approx([2.5 / 12] * 12)

@@ -20,6 +20,9 @@ import tiny_project
 from pipeline.ingest.landing import land_local
 from pipeline.warehouse.build import build_warehouse
 
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
+
 PERIODS = ["2017/18", "2018/19", "2019/20", "2020/21", "2021/22"]
 SERIES = {"E05000001": [10.0, 9.9, 9.8, 9.7, 14.0], "E05000002": [10, 11, 12, 13, 14],
           "E05000003": [14, 13, 12, 11, 10], "E05000004": [10, 11, 12, 13]}
@@ -64,7 +67,8 @@ def test_every_gap_measure_has_a_trend_series_with_ratios_tested_on_the_log_scal
     config = tiny_project.landed(tmp_path)
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
-    methods = dict(con.execute("select distinct series, method from marts.fct_trend where series <> 'value'").fetchall())
+    methods = dict(con.execute("select distinct series, method from marts.fct_trend "
+                               "where series <> 'value'").fetchall())
     con.close()
     assert set(methods) == {"absolute gap", "relative gap", "range gap", "sii", "rii"}
     assert methods["rii"] == methods["relative gap"] == ("inverse-variance weighted regression on the log of the "

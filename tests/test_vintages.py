@@ -11,6 +11,9 @@ from pipeline.config import ConfigError, load_config
 from pipeline.models import ModelError, run_tests
 from pipeline.warehouse.build import build_warehouse
 
+# slow: every test here builds a warehouse (or runs `fsot`) from a project first
+pytestmark = pytest.mark.slow
+
 VINTAGE = """
 [[ward_vintages]]
 id = "WD19"
@@ -35,7 +38,8 @@ def test_a_ward_with_a_quarantined_lsoa_is_ranked_on_part_of_its_population_and_
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     row = con.execute("select lsoa_count, lsoas_with_score, score_population_share, imd_score, deprivation_note, "
-                      "national_rank from intermediate.int_ward_deprivation where ward_code = 'E05000001'").fetchall()[0]
+                      "national_rank from intermediate.int_ward_deprivation "
+                      "where ward_code = 'E05000001'").fetchall()[0]
     quarantined = con.execute("select lsoa_code, _checks from quarantine.imd_lsoa").fetchall()
     con.close()
     assert quarantined == [("E01000001", "imd_score_is_a_number; score_present")]

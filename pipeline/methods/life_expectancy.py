@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pipeline.methods._typing import AnyArray, ArrayLike, FloatArray
 from pipeline.methods.confidence import Z95, ci_columns, levels_text, normalise_levels, z_value
 from pipeline.methods.counts import _as_list, _group_codes, _numeric, _require_columns
 
@@ -60,7 +61,8 @@ class LifeExpectancyWarning(UserWarning):
     """A life expectancy (or a whole group's) was suppressed; the `note` column says why."""
 
 
-def _chiang_life_table(deaths, population, start_ages, full: bool = True) -> dict[str, np.ndarray]:
+def _chiang_life_table(deaths: ArrayLike, population: ArrayLike, start_ages: ArrayLike,
+                       full: bool = True) -> dict[str, AnyArray]:
     """Abridged life table by Chiang's method II for any band layout (recurrence only, no suppression).
 
     ``deaths``, ``population``: arrays shaped (..., K), bands in ascending order of age; ``start_ages``:
@@ -91,17 +93,17 @@ def _chiang_life_table(deaths, population, start_ages, full: bool = True) -> dic
         np.divide(2, M[..., -1], out=n[..., -1])
         work = P / n
         work /= a
-        keep = D <= work                        # else q = 1 (more deaths than the band can hold)
+        keep = work >= D                        # else q = 1 (more deaths than the band can hold)
         nM = np.multiply(M, n, out=work)
         q = nM * one_minus_a
         q += 1
         np.divide(nM, q, out=q)
         q[~keep] = 1.0
         # l_1 = radix, l_{i+1} = l_i p_i: a running product, in R's order ((radix·p1)·p2)…
-        l = np.empty_like(M)
+        l = np.empty_like(M)  # noqa: E741 (l_x, the life-table name)
         l[..., 0] = RADIX
         np.subtract(1, q[..., :-1], out=l[..., 1:])
-        l = np.cumprod(l, axis=-1)
+        l = np.cumprod(l, axis=-1)  # noqa: E741
         d = np.empty_like(l)
         np.subtract(l[..., :-1], l[..., 1:], out=d[..., :-1])
         d[..., -1] = l[..., -1]
@@ -137,7 +139,7 @@ def _chiang_life_table(deaths, population, start_ages, full: bool = True) -> dic
             "e": e, "W": W, "var_q": var_q, "se": se}
 
 
-def _group_notes(D: np.ndarray, P: np.ndarray) -> np.ndarray:
+def _group_notes(D: FloatArray, P: FloatArray) -> AnyArray:
     """Group-level suppression note code per row of (G, K) arrays (0 when the group is computed)."""
     with np.errstate(invalid="ignore"):
         checks = (
@@ -153,7 +155,7 @@ def _group_notes(D: np.ndarray, P: np.ndarray) -> np.ndarray:
     return codes
 
 
-def _life_expectancy(D, P, ages, levels) -> dict[str, np.ndarray]:
+def _life_expectancy(D: FloatArray, P: FloatArray, ages: FloatArray, levels: tuple[float, ...]) -> dict[str, AnyArray]:
     """Life table plus the suppression rules on (G, K) arrays; ``note`` as integer codes into NOTES."""
     table = _chiang_life_table(D, P, ages, full=False)
     e, se = table["e"], table["se"]
@@ -179,7 +181,8 @@ def _life_expectancy(D, P, ages, levels) -> dict[str, np.ndarray]:
     return out
 
 
-def life_expectancy(deaths, population, confidence: float | Sequence[float] = 0.95) -> dict[str, np.ndarray]:
+def life_expectancy(deaths: ArrayLike, population: ArrayLike,
+                    confidence: float | Sequence[float] = 0.95) -> dict[str, AnyArray]:
     """Life expectancy at every start age of the 20-band abridged life table, with confidence limits.
 
     ``deaths``, ``population``: arrays shaped (groups, 20) (or (20,)), bands in the order 0, 1–4, 5–9,
@@ -220,16 +223,21 @@ def life_expectancy(deaths, population, confidence: float | Sequence[float] = 0.
     return {k: v[0] for k, v in out.items()} if one else out
 
 
-def _levels(confidence) -> tuple[float, ...]:
+def _levels(confidence: float | Sequence[float]) -> tuple[float, ...]:
     try:
         return normalise_levels(confidence)
     except ValueError:
         raise ValueError("all confidence levels must be between 90 and 100 or between 0.9 and 1") from None
 
 
-def band_start_ages(labels) -> np.ndarray:
+def band_start_ages(labels: ArrayLike | pd.Series) -> FloatArray:
     """Start age of each age band as float: the number itself, or the first integer in a label ("1-4" → 1,
-    "90 +" → 90); NaN where there is none."""
+    "90 +" → 90); NaN where there is none.
+
+    Example:
+    >>> band_start_ages(["0", "1-4", "90+"]).tolist()
+    [0.0, 1.0, 90.0]
+    """
     series = pd.Series(labels)
     if pd.api.types.is_numeric_dtype(series):
         values = series.to_numpy(dtype=float, na_value=np.nan)
@@ -242,7 +250,7 @@ def band_start_ages(labels) -> np.ndarray:
 def life_expectancy_frame(df: pd.DataFrame, group_by: Sequence[str] = (),
                           confidence: float | Sequence[float] = 0.95, *, age_band: str = "age_band",
                           deaths: str = "deaths", population: str = "population",
-                          age_contents: Sequence = START_AGES, le_age: Sequence[float] | float | None = None
+                          age_contents: Sequence[int | str] = START_AGES, le_age: Sequence[float] | float | None = None
                           ) -> pd.DataFrame:
     """Life expectancy per group at every start age, from one row per group and age band.
 
@@ -340,7 +348,7 @@ def life_expectancy_frame(df: pd.DataFrame, group_by: Sequence[str] = (),
     for message in dict.fromkeys(messages):
         warnings.warn(message, LifeExpectancyWarning, stacklevel=2)
 
-    def take(values):
+    def take(values: AnyArray) -> AnyArray:
         return values if final is None else values[final]
 
     out = keys.iloc[take(codes_s)].reset_index(drop=True) if group_by else pd.DataFrame(index=range(len(take(codes_s))))
@@ -352,9 +360,10 @@ def life_expectancy_frame(df: pd.DataFrame, group_by: Sequence[str] = (),
     out["pops_used"] = take(cumulative[:, 0])
     out["dths_used"] = take(cumulative[:, 1])
     repeated = np.zeros(len(start), dtype=np.int8)
-    out["confidence"] = pd.Categorical.from_codes(repeated, categories=[levels_text(levels)])
+    # pandas-stubs accept only an Index as categories; a list is what pandas documents and what this has always passed
+    out["confidence"] = pd.Categorical.from_codes(repeated, categories=[levels_text(levels)])  # type: ignore[call-overload]
     distinct = np.unique(contents).astype(np.int64)
-    out["statistic"] = pd.Categorical.from_codes(np.searchsorted(distinct, start),
+    out["statistic"] = pd.Categorical.from_codes(np.searchsorted(distinct, start),  # type: ignore[call-overload]
                                                  categories=[f"life expectancy at {a}" for a in distinct])
-    out["method"] = pd.Categorical.from_codes(repeated, categories=[METHOD])
+    out["method"] = pd.Categorical.from_codes(repeated, categories=[METHOD])  # type: ignore[call-overload]
     return out

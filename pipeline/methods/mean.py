@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from pipeline.methods._typing import ArrayLike, FloatArray
 from pipeline.methods.confidence import ci_columns, levels_text, normalise_level, one_or_two_levels
 from pipeline.methods.counts import _as_list, _group_codes, _group_sum, _numeric, _require_columns
 
@@ -15,7 +16,8 @@ STATISTIC = "mean"
 METHOD = "Student's t-distribution"
 
 
-def mean(x, groups=None, confidence: float | Sequence[float] = 0.95) -> dict[str, np.ndarray]:
+def mean(x: ArrayLike, groups: ArrayLike | None = None,
+         confidence: float | Sequence[float] = 0.95) -> dict[str, FloatArray]:
     """Mean of x per group with a confidence interval from Student's t-distribution.
 
     ``groups``: integer group code per value (0 … G − 1), or None for one group.
@@ -28,6 +30,11 @@ def mean(x, groups=None, confidence: float | Sequence[float] = 0.95) -> dict[str
 
     Returns a dict of per-group arrays: ``value_sum``, ``value_count``, ``stdev``, ``value`` and
     ``lower_ci``/``upper_ci`` per level (further levels suffixed, e.g. ``lower_ci_998``).
+
+    Example:
+    >>> out = mean([1, 2, 3, 4, 5])             # mean 3, SD √2.5, t(0.975, 4) = 2.7764
+    >>> out["value"].tolist(), out["stdev"].round(4).tolist(), out["lower_ci"].round(4).tolist()
+    ([3.0], [1.5811], [1.0368])
     """
     x = np.asarray(x, dtype=float)
     levels = one_or_two_levels(confidence)
@@ -62,6 +69,12 @@ def mean_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float
 
     Formula and CI: see `mean` (value ∓ |t_{(1−c)/2, count−1}|·SD/√count). Reference: Student (1908).
     Reproduces PHEindicatormethods 2.1.0 `phe_mean` (methods.md §3).
+
+    Example:
+    >>> import pandas as pd
+    >>> out = mean_frame(pd.DataFrame({"g": ["a", "a", "b", "b"], "value": [1, 3, 10, 20]}), "g")
+    >>> out[["g", "value_count", "value"]].values.tolist()
+    [['a', 2, 2.0], ['b', 2, 15.0]]
     """
     group_by = _as_list(group_by)
     _require_columns(df, [value, *group_by], "mean")

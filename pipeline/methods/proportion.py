@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pipeline.methods._typing import ArrayLike, FloatArray
 from pipeline.methods.confidence import ci_columns, one_or_two_levels
 from pipeline.methods.counts import _format_number, count_frame, wilson_lower, wilson_upper
 
@@ -18,7 +19,8 @@ def _statistic(multiplier: float) -> str:
     return "percentage" if multiplier == 100 else f"proportion of {_format_number(multiplier)}"
 
 
-def proportion(x, n, confidence: float | Sequence[float] | None = 0.95, multiplier: float = 1) -> dict[str, np.ndarray]:
+def proportion(x: ArrayLike, n: ArrayLike, confidence: float | Sequence[float] | None = 0.95,
+               multiplier: float = 1) -> dict[str, FloatArray]:
     """Proportion of x (cases with the attribute) in n (the sample size), with Wilson score limits.
 
     Formula: value = x / n · m (m = multiplier: 1 for a proportion, 100 for a percentage).
@@ -32,6 +34,11 @@ def proportion(x, n, confidence: float | Sequence[float] | None = 0.95, multipli
 
     Returns a dict of arrays: ``value`` and, per level, ``lower_ci``/``upper_ci`` (further levels
     suffixed, e.g. ``lower_ci_998``).
+
+    Example:
+    >>> out = proportion([10], [100])          # 10 cases in a sample of 100, 95 % Wilson limits
+    >>> {name: values.round(4).tolist() for name, values in out.items()}
+    {'value': [0.1], 'lower_ci': [0.0552], 'upper_ci': [0.1744]}
     """
     x = np.asarray(x, dtype=float)
     n = np.asarray(n, dtype=float)
@@ -68,6 +75,15 @@ def proportion_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence:
 
     Formula: value = x/n · m; CI: Wilson score interval (see `proportion`). References: Wilson (1927);
     Newcombe & Altman (2000). Reproduces PHEindicatormethods 2.1.0 `phe_proportion` (methods.md §1).
+
+    Example:
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"area": ["A", "B"], "count": [10, 30], "population": [100, 100]})
+    >>> out = proportion_frame(df, multiplier=100)
+    >>> out[["area", "value", "lower_ci", "upper_ci"]].round(2).values.tolist()
+    [['A', 10.0, 5.52, 17.44], ['B', 30.0, 21.89, 39.58]]
+    >>> out["statistic"].iloc[0], out["method"].iloc[0]
+    ('percentage', 'Wilson')
     """
     return count_frame(df, group_by, count, population, "proportion", proportion, confidence, multiplier,
                        _statistic(multiplier), fixed_method=METHOD)

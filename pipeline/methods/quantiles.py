@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+
+from pipeline.methods._typing import ArrayLike, BoolArray, FloatArray, IntArray
 
 TOO_FEW_AREAS = "One or more groups had too few small areas to allow quantiles to be assigned"
 QINVERTED_TEXT = {True: "lowest quantile represents highest values", False: "lowest quantile represents lowest values"}
@@ -34,7 +37,7 @@ class QuantileWarning(UserWarning):
     """Raised (as a warning) when a group has fewer values than quantiles and is left unassigned."""
 
 
-def _group_codes(groups, n: int) -> np.ndarray:
+def _group_codes(groups: object, n: int) -> IntArray:
     """Integer group code per row (0 … groups − 1); missing keys form their own group, as in dplyr.
 
     ``groups``: None (one group); a DataFrame of key columns; a 2-D array whose columns are keys; a
@@ -55,10 +58,10 @@ def _group_codes(groups, n: int) -> np.ndarray:
         if key.ndim != 1 or len(key) != n:
             raise ValueError(f"group keys must be 1-D with one label per value ({n})")
     frame = pd.DataFrame({i: key for i, key in enumerate(keys)})
-    return frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy(dtype=np.intp)
+    return cast(IntArray, frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy(dtype=np.intp))
 
 
-def _as_invert_flags(invert, n: int) -> np.ndarray:
+def _as_invert_flags(invert: Any, n: int) -> BoolArray:
     """Per-row invert flags from a logical (True/False, 1/0) or a per-row array of logicals."""
     if np.ndim(invert) == 0:
         if isinstance(invert, str) or invert not in (True, False):
@@ -74,7 +77,7 @@ def _as_invert_flags(invert, n: int) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(flags.dtype):
         if not flags.isin([0, 1]).all():
             raise ValueError("invert field values must be logical (TRUE/FALSE)")
-        return flags.to_numpy() == 1
+        return cast(BoolArray, flags.to_numpy() == 1)
     text = flags.astype(str).str.strip().str.upper()
     known = {"TRUE": True, "FALSE": False, "1": True, "0": False, "1.0": True, "0.0": False}
     mapped = text.map(known)
@@ -84,7 +87,8 @@ def _as_invert_flags(invert, n: int) -> np.ndarray:
     return mapped.to_numpy(dtype=bool)
 
 
-def assign_quantiles(values, groups=None, nquantiles: int = 10, invert=True) -> np.ndarray:
+def assign_quantiles(values: ArrayLike | pd.Series, groups: object = None, nquantiles: int = 10,
+                     invert: bool | ArrayLike = True) -> FloatArray:
     """Quantile (1 … nquantiles) of every value within its group, NaN where none can be assigned.
 
     Formula (PHEindicatormethods `phe_quantile`, methods.md §7), per group with N non-missing values:
@@ -102,6 +106,12 @@ def assign_quantiles(values, groups=None, nquantiles: int = 10, invert=True) -> 
 
     Reference: OHID Fingertips technical guidance (assigning deprivation categories); PHEindicatormethods
     2.1.0 `phe_quantile`.
+
+    Example:
+    >>> assign_quantiles([10, 20, 30, 40], nquantiles=2).tolist()      # inverted: highest values in 1
+    [2.0, 2.0, 1.0, 1.0]
+    >>> assign_quantiles([10, 20, 30, 40], nquantiles=2, invert=False).tolist()
+    [1.0, 1.0, 2.0, 2.0]
     """
     v = pd.Series(values).reset_index(drop=True)
     if not (pd.api.types.is_numeric_dtype(v.dtype) and not pd.api.types.is_bool_dtype(v.dtype)):
@@ -132,7 +142,7 @@ def assign_quantiles(values, groups=None, nquantiles: int = 10, invert=True) -> 
     q[count < nq] = np.nan
     if np.any(v.notna().to_numpy() & np.isnan(q)):
         warnings.warn(TOO_FEW_AREAS, QuantileWarning, stacklevel=2)
-    return q
+    return cast(FloatArray, q)
 
 
 def quantile_frame(df: pd.DataFrame, value_col: str = "value", group_by: Sequence[str] | str = (),
@@ -147,6 +157,11 @@ def quantile_frame(df: pd.DataFrame, value_col: str = "value", group_by: Sequenc
 
     Formula, tie and missing-value rules: see `assign_quantiles` (methods.md §7; Fingertips technical
     guidance; PHEindicatormethods 2.1.0 `phe_quantile`).
+
+    Example:
+    >>> import pandas as pd
+    >>> quantile_frame(pd.DataFrame({"value": [10, 20, 30, 40]}), nquantiles=2)["quantile"].tolist()
+    [2.0, 2.0, 1.0, 1.0]
     """
     keys = [group_by] if isinstance(group_by, str) else list(group_by)
     for column in [value_col, *keys]:
@@ -156,7 +171,7 @@ def quantile_frame(df: pd.DataFrame, value_col: str = "value", group_by: Sequenc
         if invert not in df.columns:
             raise ValueError("invert is not a field name from data")
         flags = _as_invert_flags(df[invert].to_numpy(dtype=object), len(df))
-        invert_arg = flags
+        invert_arg: bool | BoolArray = flags
     else:
         flags = _as_invert_flags(invert, len(df))
         invert_arg = invert

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pipeline.methods._typing import AnyArray, ArrayLike
 from pipeline.methods.confidence import ci_columns, one_or_two_levels
 from pipeline.methods.counts import _format_number, count_frame, poisson_limits, poisson_method
 
 
-def rate(x, n, confidence: float | Sequence[float] | None = 0.95, multiplier: float = 100000) -> dict[str, np.ndarray]:
+def rate(x: ArrayLike, n: ArrayLike, confidence: float | Sequence[float] | None = 0.95,
+         multiplier: float = 100000) -> dict[str, AnyArray]:
     """Crude rate of x events in a population (person-years) n, with Poisson confidence limits.
 
     Formula: value = x / n · m (m = multiplier, default per 100 000).
@@ -27,6 +29,11 @@ def rate(x, n, confidence: float | Sequence[float] | None = 0.95, multiplier: fl
 
     Returns a dict of arrays: ``value``, ``lower_ci``/``upper_ci`` per level (further levels suffixed,
     e.g. ``lower_ci_998``) and ``method`` ("Exact", "Byars", or None where x is missing).
+
+    Example:
+    >>> out = rate([5, 100], [10000, 10000])   # per 100 000: exact limits for 5 events, Byars for 100
+    >>> out["value"].tolist(), out["lower_ci"].round(2).tolist(), out["method"].tolist()
+    ([50.0, 1000.0], [16.23, 813.62], ['Exact', 'Byars'])
     """
     x = np.asarray(x, dtype=float)
     n = np.asarray(n, dtype=float)
@@ -62,6 +69,12 @@ def rate_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float
     Formula and CI: see `rate` (exact Poisson limits below 10 events, Byars from 10). References:
     Breslow & Day (1987); Armitage & Berry (2002). Reproduces PHEindicatormethods 2.1.0 `phe_rate`
     (methods.md §2).
+
+    Example:
+    >>> import pandas as pd
+    >>> out = rate_frame(pd.DataFrame({"count": [100], "population": [10000]}))
+    >>> out[["value", "lower_ci", "upper_ci"]].round(2).values.tolist(), out["statistic"].iloc[0]
+    ([[1000.0, 813.62, 1216.28]], 'rate per 100000')
     """
     return count_frame(df, group_by, count, population, "rate", rate, confidence, multiplier,
                        f"rate per {_format_number(multiplier)}")

@@ -63,14 +63,19 @@ import math
 import numbers
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeAlias, cast
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from pipeline.methods._typing import ArrayLike, FloatArray
 from pipeline.methods.confidence import Z95, level_text, normalise_levels
+
+#: What `seed` may be: anything np.random.SeedSequence takes, a SeedSequence or a Generator.
+Seed: TypeAlias = int | Sequence[int] | np.random.SeedSequence | np.random.Generator | None
 
 VALUE_TYPE_NAMES = {0: "normal", 1: "rate", 2: "proportion"}
 TRANSFORM_NAMES = {0: "none", 1: "log", 2: "logit"}
@@ -95,7 +100,7 @@ class SIIWarning(UserWarning):
 # helpers
 
 
-def _g(v: np.ndarray, value_type: int) -> np.ndarray:
+def _g(v: FloatArray, value_type: int) -> FloatArray:
     """Working scale: identity, log or logit."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if value_type == 1:
@@ -105,7 +110,7 @@ def _g(v: np.ndarray, value_type: int) -> np.ndarray:
     return v
 
 
-def _f(v, value_type: int):
+def _f(v: FloatArray, value_type: int) -> FloatArray:
     """Inverse of the working scale: identity, exp or expit (= exp(v)/(1 + exp(v)))."""
     with np.errstate(over="ignore", invalid="ignore"):
         if value_type == 1:
@@ -115,11 +120,11 @@ def _f(v, value_type: int):
     return v
 
 
-def _is_number(x) -> bool:
+def _is_number(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _levels(confidence) -> tuple[float, ...]:
+def _levels(confidence: Any) -> tuple[float, ...]:
     """Validate confidence levels as the package does (any vector; 0.9–1 or 90–100, not mixed)."""
     raw = [confidence] if np.ndim(confidence) == 0 else list(confidence)
     if not raw or not all(_is_number(c) for c in raw):
@@ -151,7 +156,7 @@ def _positions(repetitions: int, levels: Sequence[float]) -> tuple[np.ndarray, n
     return np.array(lower, dtype=np.intp), np.array(upper, dtype=np.intp)
 
 
-def _seed_sequence(seed) -> np.random.SeedSequence:
+def _seed_sequence(seed: Seed) -> np.random.SeedSequence:
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, np.random.Generator):
@@ -212,6 +217,12 @@ def regression_weights(population: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``b̄ = Σab/Σa``, so that for any response y: ``β0 = Σ W0·y`` and ``β1 = Σ W1·y`` are the weighted
     (weights a) least-squares intercept and slope of y on b — the same as R's
     ``lm(√a·y ~ √a + b√a − 1)`` (Low & Low 2004), written as ``(XᵀX)⁻¹Xᵀ·diag(√a)``.
+
+    Example:
+    >>> import numpy as np
+    >>> w0, w1 = regression_weights(np.array([[1.0, 1.0, 1.0, 1.0, 1.0]]))   # five equal quintiles
+    >>> w1.round(4).tolist()              # slope = Σ w1·y: y rising by 1 a quintile gives slope 5
+    [[-1.0, -0.5, 0.0, 0.5, 1.0]]
     """
     p = np.asarray(population, dtype=float)
     a = p / p.sum(axis=-1, keepdims=True)
@@ -228,7 +239,9 @@ def regression_weights(population: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # simulation kernels (one chunk of areas each)
 
 
-def _chunk_linear(gen, stats_of, b1_hat, sd1, b0_hat, c01, d0, total, need_b0, transform, multiplier):
+def _chunk_linear(gen: np.random.Generator, stats_of: Callable[[FloatArray], FloatArray], b1_hat: FloatArray,
+                  sd1: FloatArray, b0_hat: FloatArray, c01: FloatArray, d0: FloatArray, total: int, need_b0: bool,
+                  transform: bool, multiplier: float) -> tuple[FloatArray, FloatArray | None]:
     """Replicate statistics when β is a linear map of the draws (type 0, or transform = True).
 
     Returns (sii_stat, rii_stat or None), each (areas, total): the slope draws on the g scale when
@@ -243,7 +256,7 @@ def _chunk_linear(gen, stats_of, b1_hat, sd1, b0_hat, c01, d0, total, need_b0, t
     rii = None
     if need_b0:
         # β0_r = β̂0 + c·z1 + d·z2 (conditional on β1_r), β1_r = β̂1 + σ1·z1
-        b0 = z2
+        b0 = cast(FloatArray, z2)                      # drawn above: need_b0
         b0 *= d0[:, None]
         b0 += b0_hat[:, None]
         b0 += c01[:, None] * z1
@@ -261,7 +274,9 @@ def _chunk_linear(gen, stats_of, b1_hat, sd1, b0_hat, c01, d0, total, need_b0, t
     return stats_of(z1), rii
 
 
-def _chunk_backtransformed(gen, stats_of, mu, sd, w0, w1, total, need_b0, value_type, multiplier):
+def _chunk_backtransformed(gen: np.random.Generator, stats_of: Callable[[FloatArray], FloatArray], mu: FloatArray,
+                           sd: FloatArray, w0: FloatArray, w1: FloatArray, total: int, need_b0: bool,
+                           value_type: int, multiplier: float) -> tuple[FloatArray, FloatArray | None]:
     """Replicate statistics when draws are back-transformed (rates/proportions, transform = False).
 
     Draws (areas, k, block) normals at a time, ``y = f(μ + SE·z)``, and reduces each block with the
@@ -310,10 +325,12 @@ def _chunk_backtransformed(gen, stats_of, mu, sd, w0, w1, total, need_b0, value_
 # array-level core
 
 
-def phe_sii(*, population, value=None, x=None, se=None, lower=None, upper=None, value_type: int = 0,
+def phe_sii(*, population: ArrayLike, value: ArrayLike | None = None, x: ArrayLike | None = None,
+            se: ArrayLike | None = None, lower: ArrayLike | None = None, upper: ArrayLike | None = None,
+            value_type: int = 0,
             transform: bool = False, multiplier: float = 1, repetitions: int = 100_000,
-            confidence=(0.95,), rii: bool = False, intercept: bool = False, reliability_stat: bool = False,
-            seed=None, workers: int | None = None) -> dict[str, np.ndarray]:
+            confidence: float | Sequence[float] = (0.95,), rii: bool = False, intercept: bool = False,
+            reliability_stat: bool = False, seed: Seed = None, workers: int | None = None) -> dict[str, FloatArray]:
     """SII (and RII) with simulated confidence limits for many areas at once, on plain arrays.
 
     Inputs are arrays shaped (areas, quantiles) — a 1-D array is one area — with the quantiles in
@@ -369,7 +386,7 @@ def phe_sii(*, population, value=None, x=None, se=None, lower=None, upper=None, 
     levels = _levels(confidence)
     multiplier = float(multiplier)
 
-    def numeric(arr):
+    def numeric(arr: ArrayLike | None) -> Any:  # None, or the input as a 2-D float array
         if arr is None:
             return None
         a = np.asarray(arr)
@@ -402,7 +419,8 @@ def phe_sii(*, population, value=None, x=None, se=None, lower=None, upper=None, 
             raise ValueError("some groups have a zero or negative count x")
     if val is None:
         if value_type != 2:
-            raise ValueError("function phe_sii requires value field, or x field if indicator is a proportion of population")
+            raise ValueError("function phe_sii requires value field, "
+                             "or x field if indicator is a proportion of population")
         val = cnt / pop
     n_areas, k = shape
     if k < 5 or k > 100:
@@ -448,7 +466,7 @@ def phe_sii(*, population, value=None, x=None, se=None, lower=None, upper=None, 
     linear = transform or value_type == 0
     need_b0 = rii and not transform
 
-    def stats_of(arr):                                                # (g, total) → (g, blocks, 2, L)
+    def stats_of(arr: FloatArray) -> FloatArray:                      # (g, total) → (g, blocks, 2, L)
         g = arr.shape[0]
         os_ = select_order_statistics(arr.reshape(g * blocks, repetitions), idx)
         return os_.reshape(g, blocks, 2, n_levels)
@@ -469,7 +487,7 @@ def phe_sii(*, population, value=None, x=None, se=None, lower=None, upper=None, 
     sii_os = np.full((n_areas, blocks, 2, n_levels), np.nan)
     rii_os = np.full((n_areas, blocks, 2, n_levels), np.nan) if rii else None
 
-    def run(j):
+    def run(j: int) -> None:
         sl = slice(starts[j], min(starts[j] + chunk, n_areas))
         gen = np.random.Generator(np.random.SFC64(children[j]))
         if linear:
@@ -479,7 +497,7 @@ def phe_sii(*, population, value=None, x=None, se=None, lower=None, upper=None, 
             s_stat, r_stat = _chunk_backtransformed(gen, stats_of, mu[sl], sd[sl], w0[sl], w1[sl], total,
                                                     need_b0, value_type, multiplier)
         sii_os[sl] = s_stat
-        if r_stat is not None:
+        if r_stat is not None and rii_os is not None:  # r_stat comes only with rii
             rii_os[sl] = r_stat
 
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(starts)))
@@ -491,6 +509,7 @@ def phe_sii(*, population, value=None, x=None, se=None, lower=None, upper=None, 
             list(pool.map(run, range(len(starts))))
 
     # ---- limits (areas, blocks, 2 = lower/upper, levels)
+    rii_lim: FloatArray | None
     if transform:
         s = sii_os                                                    # slope order statistics, g scale
         h = ((beta0 + (beta0 + beta1)) / 2)[:, None, None, None]      # fitted g at b = 1/2
@@ -506,7 +525,7 @@ def phe_sii(*, population, value=None, x=None, se=None, lower=None, upper=None, 
     else:
         sii_lim, rii_lim = sii_os, rii_os
 
-    limits = {"sii": sii_lim, "rii": rii_lim}
+    limits: dict[str, Any] = {"sii": sii_lim, "rii": rii_lim}
     points = {"sii": sii, "rii": rii_point, "intercept": icept}
     mads = {}
     if reliability_stat:
@@ -532,7 +551,12 @@ def output_columns(levels: Sequence[float], rii: bool = False, intercept: bool =
 
     ``sii``, ``sii_lower_ci``, ``sii_upper_ci`` (first level), then ``sii_lower_ci_<pct>``,
     ``sii_upper_ci_<pct>`` per further level (99.8 % → ``_998``); the same for ``rii``; then
-    ``sii_mad``/``rii_mad`` (+ suffixes); then ``intercept``."""
+    ``sii_mad``/``rii_mad`` (+ suffixes); then ``intercept``.
+
+    Example:
+    >>> list(output_columns([0.95, 0.998]))
+    ['sii', 'sii_lower_ci', 'sii_upper_ci', 'sii_lower_ci_998', 'sii_upper_ci_998']
+    """
     cols: dict[str, tuple[str, str, int | None]] = {}
     for stat in ("sii", "rii") if rii else ("sii",):
         cols[stat] = (stat, "point", None)
@@ -560,8 +584,8 @@ def _method_text(repetitions: int) -> str:
 
 def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_type: int = 0,
               transform: bool = False, multiplier: float = 1, repetitions: int = 100_000,
-              confidence=(0.95,), rii: bool = False, intercept: bool = False,
-              reliability_stat: bool = False, seed=None, quantile_col: str = "quantile",
+              confidence: float | Sequence[float] = (0.95,), rii: bool = False, intercept: bool = False,
+              reliability_stat: bool = False, seed: Seed = None, quantile_col: str = "quantile",
               population_col: str = "population", value_col: str = "value", lower_col: str = "lower_ci",
               upper_col: str = "upper_ci", se_col: str | None = "se", x_col: str | None = None,
               workers: int | None = None) -> pd.DataFrame:
@@ -600,7 +624,7 @@ def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_typ
     if not have["se"] and not (have["lower"] and have["upper"]):
         raise ValueError("function phe_sii requires either lower_cl and upper_cl fields, or se field")
 
-    def column(name, col):
+    def numeric_column(name: str, col: str | None) -> FloatArray | None:
         if not have[name]:
             return None
         series = df[col]
@@ -611,13 +635,14 @@ def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_typ
     pop_series = df[population_col]
     if pd.api.types.is_bool_dtype(pop_series.dtype) or not pd.api.types.is_numeric_dtype(pop_series.dtype):
         raise ValueError("some input fields in data.frame are non-numeric")
-    arrays = {name: column(name, col) for name, col in
+    arrays = {name: numeric_column(name, col) for name, col in
               (("value", value_col), ("x", x_col), ("se", se_col), ("lower", lower_col), ("upper", upper_col))}
     population = pop_series.to_numpy(dtype=float, na_value=np.nan)
 
     # Validate the whole input first (as the package does), on a single row of all records.
-    common = dict(value_type=value_type, transform=transform, multiplier=multiplier, repetitions=repetitions,
-                  confidence=confidence, rii=rii, intercept=intercept, reliability_stat=reliability_stat)
+    common: dict[str, Any] = dict(value_type=value_type, transform=transform, multiplier=multiplier,
+                                  repetitions=repetitions, confidence=confidence, rii=rii, intercept=intercept,
+                                  reliability_stat=reliability_stat)
     _validate_records(population, arrays, **common)
     levels = _levels(confidence)
 
@@ -646,10 +671,11 @@ def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_typ
     work = work[work["_g"].isin(keep_groups)].sort_values(["_g", "_q"], kind="stable")
     rows = work["_row"].to_numpy()
 
-    def shaped(arr):
+    def shaped(arr: FloatArray | None) -> FloatArray | None:
         return None if arr is None else arr[rows].reshape(-1, n_q)
 
-    meta = {"confidence": ", ".join(level_text(c) for c in levels), "method": _method_text(repetitions),
+    meta: dict[str, str | float] = {
+            "confidence": ", ".join(level_text(c) for c in levels), "method": _method_text(repetitions),
             "indicator_type": VALUE_TYPE_NAMES[int(value_type)],
             "transform": TRANSFORM_NAMES[int(value_type)] if transform else "none",
             "multiplier": multiplier}
@@ -658,13 +684,14 @@ def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_typ
     if len(first_rows) == 0:
         for name in output_columns(levels, rii, intercept, reliability_stat):
             out[name] = np.array([], dtype=float)
-        for name, text in meta.items():
+        for name in meta:
             out[name] = pd.Series([], dtype=float if name == "multiplier" else object)
         return out
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=MANY_QUANTILES)     # warned below with the right stack level
-        result = phe_sii(population=shaped(population), value=shaped(arrays["value"]), x=shaped(arrays["x"]),
-                         se=shaped(arrays["se"]), lower=shaped(arrays["lower"]), upper=shaped(arrays["upper"]),
+        result = phe_sii(population=population[rows].reshape(-1, n_q), value=shaped(arrays["value"]),
+                         x=shaped(arrays["x"]), se=shaped(arrays["se"]), lower=shaped(arrays["lower"]),
+                         upper=shaped(arrays["upper"]),
                          seed=seed, workers=workers, **common)
     if n_q > 10:
         warnings.warn(MANY_QUANTILES, SIIWarning, stacklevel=2)
@@ -675,8 +702,9 @@ def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_typ
     return out
 
 
-def _validate_records(population, arrays, *, value_type, transform, multiplier, repetitions, confidence,
-                      rii, intercept, reliability_stat) -> None:
+def _validate_records(population: FloatArray, arrays: dict[str, FloatArray | None], *, value_type: int,
+                      transform: bool, multiplier: float, repetitions: int, confidence: float | Sequence[float],
+                      rii: bool, intercept: bool, reliability_stat: bool) -> None:
     """Run `phe_sii`'s checks on all records at once (no simulation): errors before any grouping."""
     if isinstance(value_type, str) or not _is_number(value_type) or value_type not in (0, 1, 2):
         raise ValueError("value_type should be 0, 1 or 2")

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
+from pipeline.methods._typing import ArrayLike, FloatArray, IntArray
 from pipeline.methods.confidence import ci_columns, levels_text, one_or_two_levels
 from pipeline.methods.counts import (
     _as_list,
@@ -34,9 +37,14 @@ STATISTIC_SUPPRESSED = "dsr NA for total count < 10"
 _FIRST_INTEGER = re.compile(r"\D*(\d+)")
 
 
-def start_ages(labels) -> np.ndarray:
+def start_ages(labels: ArrayLike) -> NDArray[np.int64]:
     """Start age of each age-band label: the first integer in it ("0-4" → 0, "90+" → 90, 85 → 85);
-    -1 where a label has no integer."""
+    -1 where a label has no integer.
+
+    Example:
+    >>> start_ages(["0-4", "5-9", "90+"]).tolist()
+    [0, 5, 90]
+    """
     series = pd.Series(labels)
     if pd.api.types.is_numeric_dtype(series):
         values = series.to_numpy(dtype=float, na_value=np.nan)
@@ -45,8 +53,8 @@ def start_ages(labels) -> np.ndarray:
     return pd.to_numeric(found, errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
 
 
-def dsr(x, n, stdpop, groups=None, confidence: float | Sequence[float] = 0.95, multiplier: float = 100000
-        ) -> dict[str, np.ndarray]:
+def dsr(x: ArrayLike, n: ArrayLike, stdpop: ArrayLike, groups: ArrayLike | None = None,
+        confidence: float | Sequence[float] = 0.95, multiplier: float = 100000) -> dict[str, FloatArray]:
     """Directly standardised rate per group, with Dobson's confidence interval.
 
     Inputs, one element per age band and group: x events (missing counts as 0), n population (> 0),
@@ -64,8 +72,13 @@ def dsr(x, n, stdpop, groups=None, confidence: float | Sequence[float] = 0.95, m
 
     Returns per-group arrays ``total_count``, ``total_pop``, ``value``, ``lower_ci``/``upper_ci`` per
     level (further levels suffixed, e.g. ``lower_ci_998``).
+
+    Example:
+    >>> out = dsr([10, 20], [1000, 1000], [5000, 5000])   # two bands of equal standard weight
+    >>> out["value"].tolist(), out["lower_ci"].round(2).tolist(), out["upper_ci"].round(2).tolist()
+    ([1500.0], [1011.85], [2141.42])
     """
-    x = np.nan_to_num(np.asarray(x, dtype=float), nan=0.0)
+    x = cast(FloatArray, np.nan_to_num(np.asarray(x, dtype=float), nan=0.0))
     n = np.asarray(n, dtype=float)
     w = np.asarray(stdpop, dtype=float)
     _validate(x, n, w, multiplier)
@@ -79,8 +92,10 @@ def dsr(x, n, stdpop, groups=None, confidence: float | Sequence[float] = 0.95, m
     return _dobson(observed, _group_sum(codes, n, ngroups), rate, variance, confidence, multiplier)
 
 
-def dsr_non_independent(x, n, stdpop, event_frequency, age_band, groups=None,
-                        confidence: float | Sequence[float] = 0.95, multiplier: float = 100000) -> dict[str, np.ndarray]:
+def dsr_non_independent(x: ArrayLike, n: ArrayLike, stdpop: ArrayLike, event_frequency: ArrayLike,
+                        age_band: ArrayLike, groups: ArrayLike | None = None,
+                        confidence: float | Sequence[float] = 0.95,
+                        multiplier: float = 100000) -> dict[str, FloatArray]:
     """Directly standardised rate when individuals can have more than one event (non-independent events).
 
     Each element gives x = the number of individuals with exactly f events (f = ``event_frequency``) in
@@ -92,7 +107,7 @@ def dsr_non_independent(x, n, stdpop, event_frequency, age_band, groups=None,
     CI method: Dobson's method as in `dsr` with this V (the variance inflated for repeat events); value
     and limits missing when O < 10. References: Dobson et al. (1991); Breslow & Day (1987).
     """
-    x = np.nan_to_num(np.asarray(x, dtype=float), nan=0.0)
+    x = cast(FloatArray, np.nan_to_num(np.asarray(x, dtype=float), nan=0.0))
     n = np.asarray(n, dtype=float)
     w = np.asarray(stdpop, dtype=float)
     f = np.asarray(event_frequency, dtype=float)
@@ -121,7 +136,7 @@ def dsr_non_independent(x, n, stdpop, event_frequency, age_band, groups=None,
     return _dobson(observed, _group_sum(band_codes, bn, ngroups), rate, variance, confidence, multiplier)
 
 
-def _validate(x, n, w, multiplier) -> None:
+def _validate(x: FloatArray, n: FloatArray, w: FloatArray, multiplier: float) -> None:
     if np.isnan(n).any():
         raise ValueError("denominators must not be missing")
     if np.isnan(w).any():
@@ -136,7 +151,8 @@ def _validate(x, n, w, multiplier) -> None:
         raise ValueError("multiplier must be greater than zero")
 
 
-def _dobson(observed, total_pop, rate, variance, confidence, multiplier) -> dict[str, np.ndarray]:
+def _dobson(observed: FloatArray, total_pop: FloatArray, rate: FloatArray, variance: FloatArray,
+            confidence: float | Sequence[float], multiplier: float) -> dict[str, FloatArray]:
     levels = one_or_two_levels(confidence)
     published = observed >= MIN_COUNT
     out = {"total_count": observed, "total_pop": total_pop,
@@ -200,7 +216,9 @@ def dsr_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float 
     return out
 
 
-def _standard_weights(df, codes, ngroups, standard_population, age_band) -> np.ndarray:
+def _standard_weights(df: pd.DataFrame, codes: IntArray, ngroups: int,
+                      standard_population: str | Sequence[float] | None,
+                      age_band: str) -> FloatArray:
     if isinstance(standard_population, str):
         _require_columns(df, [standard_population], "dsr")
         return _numeric(df, standard_population, "dsr")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pipeline.methods._typing import AnyArray, ArrayLike, FloatArray, IntArray
 from pipeline.methods.confidence import ci_columns, levels_text, one_or_two_levels
 from pipeline.methods.counts import (
     _as_list,
@@ -22,20 +23,26 @@ from pipeline.methods.counts import (
 )
 
 
-def expected_count(n, x_ref, n_ref, groups=None) -> np.ndarray:
+def expected_count(n: ArrayLike, x_ref: ArrayLike, n_ref: ArrayLike, groups: ArrayLike | None = None) -> FloatArray:
     """Expected events per group: E = Σ na0(x_ref)/n_ref · na0(n), summed over the age bands of each group.
 
     x_ref, n_ref: reference events and population of each band; n: the group's population in the band
-    (a missing n or x_ref counts as 0). Reference: Breslow & Day (1987)."""
-    n = np.nan_to_num(np.asarray(n, dtype=float), nan=0.0)
-    x_ref = np.nan_to_num(np.asarray(x_ref, dtype=float), nan=0.0)
-    n_ref = np.asarray(n_ref, dtype=float)
-    codes = np.zeros(len(n), dtype=np.intp) if groups is None else np.asarray(groups, dtype=np.intp)
+    (a missing n or x_ref counts as 0). Reference: Breslow & Day (1987).
+
+    Example:
+    >>> round(float(expected_count([100, 100], [1, 2], [1000, 1000])[0]), 6)   # 1/1000·100 + 2/1000·100
+    0.3
+    """
+    population: FloatArray = np.nan_to_num(np.asarray(n, dtype=float), nan=0.0)
+    reference_count: FloatArray = np.nan_to_num(np.asarray(x_ref, dtype=float), nan=0.0)
+    reference_population = np.asarray(n_ref, dtype=float)
+    codes: IntArray = np.zeros(len(population), dtype=np.intp) if groups is None else np.asarray(groups, dtype=np.intp)
     ngroups = int(codes.max()) + 1 if len(codes) else 0
-    return _group_sum(codes, x_ref / n_ref * n, ngroups)
+    return _group_sum(codes, reference_count / reference_population * population, ngroups)
 
 
-def isr(observed, expected, confidence: float | Sequence[float] = 0.95, scale=1.0) -> dict[str, np.ndarray]:
+def isr(observed: ArrayLike, expected: ArrayLike, confidence: float | Sequence[float] = 0.95,
+        scale: ArrayLike = 1.0) -> dict[str, AnyArray]:
     """Indirectly standardised ratio O/E (times ``scale``) with confidence limits for O.
 
     Formula: value = O / E · s, where s is the reference value for a ratio (1, or 100 for "x 100") or
@@ -47,6 +54,11 @@ def isr(observed, expected, confidence: float | Sequence[float] = 0.95, scale=1.
 
     Returns arrays ``value``, ``lower_ci``/``upper_ci`` per level (further levels suffixed) and
     ``method`` ("Exact" where O < 10, else "Byars").
+
+    Example:
+    >>> out = isr([12], [10.0])                    # 12 observed where 10 were expected
+    >>> out["value"].tolist(), out["lower_ci"].round(4).tolist(), out["method"].tolist()
+    ([1.2], [0.6194], ['Byars'])
     """
     observed = np.asarray(observed, dtype=float)
     expected = np.asarray(expected, dtype=float)
@@ -119,6 +131,7 @@ def isr_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float 
     out = keys.copy() if group_by else pd.DataFrame(index=range(ngroups))
     out["observed"] = observed
     out["expected"] = expected
+    scale: FloatArray | float
     if rate:
         ref_rate = _group_sum_na_rm(codes, x_ref, ngroups) / _group_sum(codes, n_ref, ngroups) * multiplier
         out["ref_rate"] = ref_rate
@@ -137,7 +150,8 @@ def isr_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float 
     return out
 
 
-def _reference(df, spec, position, rows, label) -> np.ndarray:
+def _reference(df: pd.DataFrame, spec: str | Sequence[float], position: AnyArray, rows: AnyArray,
+               label: str) -> FloatArray:
     if isinstance(spec, str):
         return _numeric(df, spec, "isr")
     vector = np.asarray(spec, dtype=float)
@@ -146,7 +160,7 @@ def _reference(df, spec, position, rows, label) -> np.ndarray:
     return vector[position]
 
 
-def _observed_from_totals(keys, group_by, totals, count) -> np.ndarray:
+def _observed_from_totals(keys: pd.DataFrame, group_by: list[str], totals: pd.DataFrame, count: str) -> FloatArray:
     shared = [c for c in group_by if c in totals.columns]
     value_columns = [c for c in totals.columns if c not in shared]
     column = count if count in totals.columns else (value_columns[0] if len(value_columns) == 1 else None)

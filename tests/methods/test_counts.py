@@ -23,7 +23,6 @@ from pipeline.methods.counts import (
     wilson_upper,
 )
 
-
 # --- hand-computed (methods.md §10) -------------------------------------------------------------
 
 def test_byars_65_worked_example():

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.methods.quantiles import QuantileWarning, TOO_FEW_AREAS, assign_quantiles, quantile_frame
+from pipeline.methods.quantiles import TOO_FEW_AREAS, QuantileWarning, assign_quantiles, quantile_frame
 
 
 def same(a, b) -> bool:
@@ -64,7 +64,8 @@ def test_groups_with_all_missing_values_do_not_warn():
 
 
 def test_invert_field_must_be_constant_within_groups():
-    df = pd.DataFrame({"g": ["a"] * 5 + ["b"] * 5, "value": np.arange(10.0), "higher_is_worse": [True] * 5 + [False] * 5})
+    df = pd.DataFrame({"g": ["a"] * 5 + ["b"] * 5, "value": np.arange(10.0),
+                       "higher_is_worse": [True] * 5 + [False] * 5})
     out = quantile_frame(df, "value", "g", nquantiles=5, invert="higher_is_worse", full=True)
     assert same(out["quantile"], [5, 4, 3, 2, 1, 1, 2, 3, 4, 5])
     assert list(out["qinverted"].unique()) == ["lowest quantile represents highest values",

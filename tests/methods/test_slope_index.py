@@ -10,8 +10,17 @@ from scipy.stats import norm
 
 from pipeline.methods import slope_index
 from pipeline.methods.confidence import Z95
-from pipeline.methods.slope_index import (MANY_QUANTILES, RECORDS_REMOVED, SIIWarning, _positions, output_columns,
-                                          phe_sii, regression_weights, select_order_statistics, sii_frame)
+from pipeline.methods.slope_index import (
+    MANY_QUANTILES,
+    RECORDS_REMOVED,
+    SIIWarning,
+    _positions,
+    output_columns,
+    phe_sii,
+    regression_weights,
+    select_order_statistics,
+    sii_frame,
+)
 
 # ---- a 5-quantile area worked by hand
 # P = (100, 200, 300, 200, 200): a = (.1, .2, .3, .2, .2), cumsum(a) = (.1, .3, .6, .8, 1),
@@ -294,7 +303,8 @@ SE, CL = dict(se_col="StandardError"), dict(se_col=None)
 CONFIGS = [
     ("default, SE", (1, 20), (1, 11), BASE, dict(value_type=0, rii=True, **SE)),
     ("default, CLs", (1, 20), (1, 11), BASE, dict(value_type=0, rii=True, **CL)),
-    ("default, intercept", (1, 20), (246, 256), BASE + ["Intercept"], dict(value_type=0, rii=True, intercept=True, **CL)),
+    ("default, intercept", (1, 20), (246, 256), BASE + ["Intercept"],
+     dict(value_type=0, rii=True, intercept=True, **CL)),
     ("ungrouped", (1, 10), (1,), BASE, dict(value_type=0, rii=True, ungrouped=True, **CL)),
     ("99% decimal", (21, 40), (21, 31), BASE, dict(value_type=0, rii=True, confidence=0.99, **CL)),
     ("99% percent, SE", (21, 40), (21, 31), BASE, dict(value_type=0, rii=True, confidence=99, **SE)),
@@ -389,7 +399,8 @@ def test_reference_sii_all_30_configurations(sii_sheet):
     ((151, 160), dict(se_col="StandardError"), "zero, negative or missing population"),
     ((161, 165), dict(se_col="StandardError"), "negative or missing standard errors"),
     ((191, 200), dict(se_col="StandardError"), "negative or missing standard errors"),
-    ((166, 170), dict(se_col="StandardError", value_type=2, x_col="Count", drop_value=True), "zero or negative count x"),
+    ((166, 170), dict(se_col="StandardError", value_type=2, x_col="Count", drop_value=True),
+     "zero or negative count x"),
     ((1, 20), dict(se_col="StandardError", value_type=2), "value proportions are not all between 0 and 1"),
     ((171, 175), dict(se_col=None, value_type=2), "confidence limit proportions"),
     ((176, 180), dict(se_col=None, value_type=2), "confidence limit proportions"),
@@ -464,7 +475,8 @@ def test_example_data_run(shared_reference):
         out = sii_frame(le, ["Sex", "GeoCode"], quantile_col="Decile", population_col="Pop", value_col="LifeExp",
                         se_col="SE", confidence=(0.95, 0.998), rii=True, repetitions=1000, seed=1)
     assert len(out) == 722 and out["sii"].notna().all()
-    assert (out["sii_lower_ci_998"] <= out["sii_lower_ci"]).all() and (out["sii_upper_ci"] <= out["sii_upper_ci_998"]).all()
+    assert (out["sii_lower_ci_998"] <= out["sii_lower_ci"]).all()
+    assert (out["sii_upper_ci"] <= out["sii_upper_ci_998"]).all()
     dsr = pd.read_csv(folder / "DSR_testdata.csv")
     out = sii_frame(dsr, "Period", quantile_col="Quintile", population_col="total_pop", lower_col="lowercl",
                     upper_col="uppercl", value_type=1, transform=True, rii=True, reliability_stat=True,
@@ -477,5 +489,6 @@ def test_example_data_run(shared_reference):
     logit = sii_frame(ncmp, ["Period", "SchoolYear", "AreaCode"], transform=True, multiplier=-100, **common)
     plain = sii_frame(ncmp, ["Period", "SchoolYear", "AreaCode"], multiplier=100, **common)
     assert len(logit) == len(plain) == 24
-    assert (logit["sii_lower_ci"] <= logit["sii_upper_ci"]).all() and (plain["sii_lower_ci"] <= plain["sii_upper_ci"]).all()
+    assert (logit["sii_lower_ci"] <= logit["sii_upper_ci"]).all()
+    assert (plain["sii_lower_ci"] <= plain["sii_upper_ci"]).all()
     np.testing.assert_allclose(logit["sii"], -plain["sii"], rtol=0.1)
