@@ -10,12 +10,12 @@ import re
 import duckdb
 import pytest
 from click.testing import CliRunner
+from test_pull import FINGERTIPS, api_project, ingest, serve
+from test_report import table_cells
 
 import tiny_project
 from pipeline.cli import cli
-from test_pull import FINGERTIPS, api_project, ingest, serve
-from test_report import table_cells
-from replay_server import Reply, ReplayServer
+from replay_server import ReplayServer, Reply
 
 
 @pytest.fixture(scope="module")

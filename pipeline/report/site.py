@@ -849,7 +849,7 @@ def _vintage_maps(config: Config, vintage, wards: pd.DataFrame, shapes, values: 
     subject = (f"the wards of {config.la_name} ({vintage.id}) by local deprivation quintile of the ward IMD score "
                f"({labels['imd_edition']})")
     shown.append(figures.add(
-        lambda p, g=geo.copy(), r=ranges: maps.save(maps.draw_map(
+        lambda p, g=geo.copy(), r=ranges: maps.save(maps.draw_map(  # noqa: B008 (binds this vintage's copy)
             g, maps.legend_labels(r, "", ends),
             f"Deprivation of the {len(g)} wards of {config.la_name} ({vintage.id}, {labels['imd_edition']}): "
             "local quintiles",

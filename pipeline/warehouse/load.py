@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -94,10 +94,10 @@ def read_key(table: str, settings: str, paths: list[Path], reader) -> str:
 
 
 def insert_read(con: duckdb.DuckDBPyConnection, config: Config, table: str, key: str, where: str,
-                parameters: list, insert: Callable[[], object]) -> None:
+                parameters: list, source_id: str, chunks: Iterator[pd.DataFrame]) -> None:
     """Insert rows of raw.<table> read from landed files: from the read cache (Parquet, keyed by the
-    files' checksums and the reader's code) when these files were read before, else by `insert()`,
-    after which the rows (`where`) are kept in the cache. Landed files never change, so a rebuild reads
+    files' checksums and the reader's code) when these files were read before, else from `chunks` (a
+    generator: nothing is read unless it is needed), after which the rows (`where`) are kept in the cache. Landed files never change, so a rebuild reads
     each file once; a damaged entry is read again from the file."""
     cached = config.processed_dir / READ_CACHE / f"{key}.parquet"
     if cached.is_file():
@@ -107,7 +107,7 @@ def insert_read(con: duckdb.DuckDBPyConnection, config: Config, table: str, key:
             return
         except duckdb.Error:
             con.execute(f"delete from raw.{table} where {where}", parameters)
-    insert()
+    insert_chunks(con, table, source_id, chunks)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(cached, lambda partial: con.sql(f"select * from raw.{table} where {where}",
@@ -147,8 +147,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
         try:
             paths = landed_files(config, source)
             insert_read(con, config, reader.RAW_TABLE, read_key(reader.RAW_TABLE, repr(source), paths, reader),
-                        "_source = $1", [source.id],
-                        lambda: insert_chunks(con, reader.RAW_TABLE, source.id, read_chunks(reader, paths, source)))
+                        "_source = $1", [source.id], source.id, read_chunks(reader, paths, source))
         except (SourceFileError, LandingError) as exc:
             con.execute(f"delete from raw.{reader.RAW_TABLE} where _source = ?", [source.id])
             errors.append(f"source {source.id!r}: {exc}")
@@ -161,9 +160,8 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
             if indicator in declared:  # a drop for an indicator no longer declared as local is not loaded
                 insert_read(con, config, local_drop.RAW_TABLE,
                             read_key(local_drop.RAW_TABLE, f"local drop of indicator {indicator}", paths, local_drop),
-                            "_source = $1 and indicator_id = $2", [LOCAL_SOURCE, indicator],
-                            lambda: insert_chunks(con, local_drop.RAW_TABLE, LOCAL_SOURCE,
-                                                  local_drop.read_chunks(paths, indicator)))
+                            "_source = $1 and indicator_id = $2", [LOCAL_SOURCE, indicator], LOCAL_SOURCE,
+                            local_drop.read_chunks(paths, indicator))
                 files += [local_file(p, indicator) for p in paths]
     except (SourceFileError, LandingError) as exc:
         con.execute(f"delete from raw.{local_drop.RAW_TABLE}")
