@@ -77,7 +77,6 @@ def write_inputs(root: Path, seed: int = 7) -> int:
 code = "E06000004"
 name = "Stockton-on-Tees"
 [framework]
-baseline_year = 2021
 [validation.plausible_ranges]
 "%" = [0, 100]
 [[sources]]

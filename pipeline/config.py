@@ -167,7 +167,6 @@ class Config:
     programme: str
     la_code: str
     la_name: str
-    baseline_year: int
     target_year: int
     comparator_code: str
     comparator_name: str
@@ -367,7 +366,6 @@ def load_config(path: Path | str | None = None) -> Config:
         programme=data.get("programme", {}).get("name", "A Fairer Stockton-on-Tees"),
         la_code=_require(la, "code", "[local_authority]", path),
         la_name=_require(la, "name", "[local_authority]", path),
-        baseline_year=int(_require(framework, "baseline_year", "[framework]", path)),
         target_year=int(framework.get("target_year", 2031)),
         sii_repetitions=int(framework.get("sii_repetitions", 100_000)),
         disclosure_max_suppressed_count=int(data.get("disclosure", {}).get("max_suppressed_count", 7)),

@@ -1,7 +1,7 @@
 """The schema of fsot.toml, checked with pydantic before anything is read from it.
 
 Every setting has a type, and where it matters a range, an enumeration or a pattern: a wrong type
-(`baseline_year = "twenty21"`), a string where a list is meant (`sexes = "Persons"`), an unknown key or
+(`target_year = "twenty31"`), a string where a list is meant (`sexes = "Persons"`), an unknown key or
 an unsafe id (`id = "../../escape"`) is reported as one line per error, with the key path and what to
 write. The cross-references (an indicator's source, a vintage's lookup …) are checked afterwards by
 pipeline.config, which builds the settings the pipeline uses.
@@ -50,15 +50,17 @@ class LocalAuthority(_Table):
 
 
 class Framework(_Table):
-    baseline_year: Annotated[StrictInt, Field(ge=1990, le=2100)]
+    # baseline_year was never read (each indicator's baseline_period is its baseline): refused with that
+    baseline_year: object = None
     target_year: Annotated[StrictInt, Field(ge=1990, le=2100)] = 2031
     sii_repetitions: Annotated[StrictInt, Field(ge=1000, le=10_000_000)] = 100_000
     sii_seed: Annotated[StrictInt, Field(ge=0)] = 2021
 
     @model_validator(mode="after")
-    def _target_after_baseline(self) -> Framework:
-        if self.target_year <= self.baseline_year:
-            raise ValueError("target_year must come after baseline_year")
+    def _no_baseline_year(self) -> Framework:
+        if self.baseline_year is not None:
+            raise ValueError("baseline_year is no longer read: each indicator's baseline_period is its "
+                             "baseline; delete the line")
         return self
 
 

@@ -12,8 +12,10 @@ from pipeline.cli import cli
 from pipeline.config import ConfigError, load_config
 
 CASES = [
-    ("baseline_year = 2021", 'baseline_year = "twenty21"',
-     "framework → baseline_year: Input should be a valid integer (you wrote 'twenty21')"),
+    ("target_year = 2031", 'target_year = "twenty31"',
+     "framework → target_year: Input should be a valid integer (you wrote 'twenty31')"),
+    ("target_year = 2031", "target_year = 2031\nbaseline_year = 2021",
+     "baseline_year is no longer read: each indicator's baseline_period is its baseline; delete the line"),
     ("target_year = 2031", 'target_year = "2031"', "framework → target_year: Input should be a valid integer"),
     ('"%" = [0, 100]', '"%" = [0]', "validation → plausible_ranges → %: List should have at least 2 items"),
     ('"%" = [0, 100]', '"%" = [100, 0]', "the range of '%' must be [low, high] with low < high"),

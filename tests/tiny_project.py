@@ -119,7 +119,6 @@ code = "E06000004"
 name = "Stockton-on-Tees"
 
 [framework]
-baseline_year = 2021
 target_year = 2031
 
 [validation]

@@ -1,7 +1,8 @@
 """The expectation suites, one per source format, as code.
 
-Each suite is a list of checks. A row-level check's failing rows are quarantined (kept in
-quarantine.<table> with the check's name and reason, never dropped); a table-level check is reported.
+Each suite is a list of checks. A check's failing rows are quarantined (kept in quarantine.<table>
+with the check's name and reason, never dropped); the completeness of the borough's wards is a
+table-level check, reported only.
 
 Two kinds of row check:
 - Great Expectations checks look at one row at a time. They run on a DataFrame of the raw rows
@@ -44,7 +45,6 @@ class Check:
     name: str
     reason: str              # what a failing row is told, and what to do
     expectation: object      # a great_expectations Expectation
-    level: str = "row"       # "row": quarantine failing rows; "table": report only
 
 
 @dataclass
