@@ -367,24 +367,9 @@ def phe_sii(*, population: ArrayLike, value: ArrayLike | None = None, x: ArrayLi
         raise ValueError("function phe_sii requires value field, or x field if indicator is a proportion of population")
     if se is None and (lower is None or upper is None):
         raise ValueError("function phe_sii requires either lower_cl and upper_cl fields, or se field")
-    if isinstance(value_type, str) or not _is_number(value_type) or value_type not in (0, 1, 2):
-        raise ValueError("value_type should be 0, 1 or 2")
-    value_type = int(value_type)
-    if not (_is_number(multiplier) and _is_number(repetitions)):
-        raise ValueError("multiplier, repetitions and confidence inputs should be numeric")
-    if repetitions < MIN_REPETITIONS:
-        raise ValueError("number of repetitions must be 1000 or greater. Default is 100,000")
-    if not float(repetitions).is_integer():
-        raise ValueError(f"repetitions must be a whole number, got {repetitions!r}")
-    repetitions = int(repetitions)
-    if transform and value_type == 0:
-        raise ValueError("value_type should be 1 or 2 when transform is true")
-    if transform and se is not None:
-        raise ValueError("function phe_sii requires se to be missing when transform is true")
-    if transform and (lower is None or upper is None):
-        raise ValueError("function phe_sii requires lower_cl and upper_cl fields when transform is true")
-    levels = _levels(confidence)
-    multiplier = float(multiplier)
+    levels = _check_arguments(value_type=value_type, transform=transform, multiplier=multiplier,
+                              repetitions=repetitions, confidence=confidence, se=se, lower=lower, upper=upper)
+    value_type, repetitions, multiplier = int(value_type), int(repetitions), float(multiplier)
 
     def numeric(arr: ArrayLike | None) -> Any:  # None, or the input as a 2-D float array
         if arr is None:
@@ -404,23 +389,8 @@ def phe_sii(*, population: ArrayLike, value: ArrayLike | None = None, x: ArrayLi
     for name, arr in (("value", val), ("x", cnt), ("se", se_), ("lower", lo_), ("upper", up_)):
         if arr is not None and arr.shape != shape:
             raise ValueError(f"{name} has shape {arr.shape}, population has {shape}")
-    if np.any(np.isnan(pop) | (pop <= 0)):
-        raise ValueError("some groups have a zero, negative or missing population")
-    if se_ is not None and np.any(np.isnan(se_) | (se_ < 0)):
-        raise ValueError("negative or missing standard errors in input dataset")
-    if lo_ is not None and up_ is not None and np.any(np.isnan(lo_) | np.isnan(up_)):
-        raise ValueError("missing lower or upper confidence limits in input dataset")
-    if value_type == 2:
-        if val is not None and np.any((val < 0) | (val > 1)):
-            raise ValueError("value proportions are not all between 0 and 1")
-        if lo_ is not None and up_ is not None and np.any((lo_ < 0) | (lo_ > 1) | (up_ < 0) | (up_ > 1)):
-            raise ValueError("confidence limit proportions are not all between 0 and 1")
-        if val is None and cnt is not None and np.any(cnt <= 0):
-            raise ValueError("some groups have a zero or negative count x")
+    _check_values(pop, value=val, x=cnt, se=se_, lower=lo_, upper=up_, value_type=value_type)
     if val is None:
-        if value_type != 2:
-            raise ValueError("function phe_sii requires value field, "
-                             "or x field if indicator is a proportion of population")
         val = cnt / pop
     n_areas, k = shape
     if k < 5 or k > 100:
@@ -706,32 +676,47 @@ def _validate_records(population: FloatArray, arrays: dict[str, FloatArray | Non
                       transform: bool, multiplier: float, repetitions: int, confidence: float | Sequence[float],
                       rii: bool, intercept: bool, reliability_stat: bool) -> None:
     """Run `phe_sii`'s checks on all records at once (no simulation): errors before any grouping."""
+    _check_arguments(value_type=value_type, transform=transform, multiplier=multiplier, repetitions=repetitions,
+                     confidence=confidence, se=arrays["se"], lower=arrays["lower"], upper=arrays["upper"])
+    _check_values(population, value=arrays["value"], x=arrays["x"], se=arrays["se"], lower=arrays["lower"],
+                  upper=arrays["upper"], value_type=value_type)
+
+
+def _check_arguments(*, value_type, transform, multiplier, repetitions, confidence, se, lower, upper
+                     ) -> tuple[float, ...]:
+    """`phe_sii`'s checks of its settings, in the package's order (PHEindicatormethods 2.1.0 `phe_sii`,
+    methods.md §8.6); returns the confidence levels. One place for `phe_sii` and `sii_frame`."""
     if isinstance(value_type, str) or not _is_number(value_type) or value_type not in (0, 1, 2):
         raise ValueError("value_type should be 0, 1 or 2")
     if not (_is_number(multiplier) and _is_number(repetitions)):
         raise ValueError("multiplier, repetitions and confidence inputs should be numeric")
     if repetitions < MIN_REPETITIONS:
         raise ValueError("number of repetitions must be 1000 or greater. Default is 100,000")
+    if not float(repetitions).is_integer():
+        raise ValueError(f"repetitions must be a whole number, got {repetitions!r}")
     if transform and value_type == 0:
         raise ValueError("value_type should be 1 or 2 when transform is true")
-    if transform and arrays["se"] is not None:
+    if transform and se is not None:
         raise ValueError("function phe_sii requires se to be missing when transform is true")
-    if transform and (arrays["lower"] is None or arrays["upper"] is None):
+    if transform and (lower is None or upper is None):
         raise ValueError("function phe_sii requires lower_cl and upper_cl fields when transform is true")
-    _levels(confidence)
+    return _levels(confidence)
+
+
+def _check_values(population, *, value, x, se, lower, upper, value_type) -> None:
+    """`phe_sii`'s checks of its data (float arrays, None when not given), in the package's order."""
     if np.any(np.isnan(population) | (population <= 0)):
         raise ValueError("some groups have a zero, negative or missing population")
-    se, lo, up, val, cnt = (arrays[n] for n in ("se", "lower", "upper", "value", "x"))
     if se is not None and np.any(np.isnan(se) | (se < 0)):
         raise ValueError("negative or missing standard errors in input dataset")
-    if lo is not None and up is not None and np.any(np.isnan(lo) | np.isnan(up)):
+    if lower is not None and upper is not None and np.any(np.isnan(lower) | np.isnan(upper)):
         raise ValueError("missing lower or upper confidence limits in input dataset")
     if value_type == 2:
-        if val is not None and np.any((val < 0) | (val > 1)):
+        if value is not None and np.any((value < 0) | (value > 1)):
             raise ValueError("value proportions are not all between 0 and 1")
-        if lo is not None and up is not None and np.any((lo < 0) | (lo > 1) | (up < 0) | (up > 1)):
+        if lower is not None and upper is not None and np.any((lower < 0) | (lower > 1) | (upper < 0) | (upper > 1)):
             raise ValueError("confidence limit proportions are not all between 0 and 1")
-        if val is None and cnt is not None and np.any(cnt <= 0):
+        if value is None and x is not None and np.any(x <= 0):
             raise ValueError("some groups have a zero or negative count x")
-    if val is None and value_type != 2:
+    if value is None and value_type != 2:
         raise ValueError("function phe_sii requires value field, or x field if indicator is a proportion of population")

@@ -5,5 +5,5 @@
 -- group's interval too narrow). Kirkwood & Sterne (2003), variance of a linear combination.
 create or replace macro group_mean_standard_error(population_, lower_, upper_) as
     case when count(lower_) = count(*) and count(upper_) = count(*) then
-        sqrt(fsum(population_ ^ 2 * ((upper_ - lower_) / (2 * 1.959963984540054)) ^ 2)) / fsum(population_)
+        sqrt(fsum(population_ ^ 2 * se_from_ci(lower_, upper_, z95()) ^ 2)) / fsum(population_)
     end

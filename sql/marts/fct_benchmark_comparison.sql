@@ -33,13 +33,13 @@ with benchmark as (
 
 areas as (
     select val.indicator_id, val.sex, val.category, val.period, 'ward' as area_type, val.area_code, dep.ward_name as area_name,
-        val.value, (val.upper_ci - val.lower_ci) / (2 * 1.959963984540054) as standard_error
+        val.value, se_from_ci(val.lower_ci, val.upper_ci, z95()) as standard_error
     from intermediate.int_indicator_value__configured as val
     inner join intermediate.int_ward_deprivation as dep
         on dep.ward_vintage = val.ward_vintage and dep.ward_code = val.area_code and dep.in_borough
     union all
     select indicator_id, sex, category, period, 'local authority', area_code, area_name, value,
-        (upper_ci - lower_ci) / (2 * 1.959963984540054)
+        se_from_ci(lower_ci, upper_ci, z95())
     from intermediate.int_indicator_value__configured
     where area_code = getvariable('local_authority_code')
     union all
@@ -54,10 +54,10 @@ versus_benchmark as (
         a.indicator_id, a.sex, a.category, a.period, a.area_type, a.area_code, a.area_name,
         b.benchmark, a.value, b.benchmark_value,
         a.value - b.benchmark_value as difference,
-        a.value - 1.959963984540054 * a.standard_error as lower_95,
-        a.value + 1.959963984540054 * a.standard_error as upper_95,
-        a.value - 3.090232306167813 * a.standard_error as lower_998,
-        a.value + 3.090232306167813 * a.standard_error as upper_998,
+        a.value - z95() * a.standard_error as lower_95,
+        a.value + z95() * a.standard_error as upper_95,
+        a.value - z998() * a.standard_error as lower_998,
+        a.value + z998() * a.standard_error as upper_998,
         b.benchmark_value as compare_to
     from areas as a
     inner join benchmark as b using (indicator_id, sex, category, period)
@@ -69,10 +69,10 @@ versus_rest as (
         t.indicator_id, t.sex, t.category, t.period, 'target area' as area_type, t.target_area as area_code,
         t.target_area as area_name, 'rest of borough' as benchmark, t.mean as value, r.mean as benchmark_value,
         t.mean - r.mean as difference,
-        t.mean - r.mean - 1.959963984540054 * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as lower_95,
-        t.mean - r.mean + 1.959963984540054 * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as upper_95,
-        t.mean - r.mean - 3.090232306167813 * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as lower_998,
-        t.mean - r.mean + 3.090232306167813 * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as upper_998,
+        t.mean - r.mean - z95() * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as lower_95,
+        t.mean - r.mean + z95() * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as upper_95,
+        t.mean - r.mean - z998() * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as lower_998,
+        t.mean - r.mean + z998() * sqrt(t.standard_error ^ 2 + r.standard_error ^ 2) as upper_998,
         0.0 as compare_to
     from intermediate.int_target_area_value as t
     inner join intermediate.int_target_area_value as r

@@ -25,8 +25,8 @@ scaled as (
     select
         *,
         case when is_ratio then ln(value) else value end as estimate,
-        case when is_ratio then (ln(upper_ci) - ln(lower_ci)) / (2 * 1.959963984540054)
-             else (upper_ci - lower_ci) / (2 * 1.959963984540054) end as standard_error
+        case when is_ratio then se_from_ci(ln(lower_ci), ln(upper_ci), z95())
+             else se_from_ci(lower_ci, upper_ci, z95()) end as standard_error
     from measure
 ),
 
@@ -65,17 +65,17 @@ select
     baseline_value,
     latest_value,
     case when is_ratio then exp(change) else change end as change,
-    case when is_ratio then exp(change - 1.959963984540054 * change_se)
-         else change - 1.959963984540054 * change_se end as change_lower_ci,
-    case when is_ratio then exp(change + 1.959963984540054 * change_se)
-         else change + 1.959963984540054 * change_se end as change_upper_ci,
+    case when is_ratio then exp(change - z95() * change_se)
+         else change - z95() * change_se end as change_lower_ci,
+    case when is_ratio then exp(change + z95() * change_se)
+         else change + z95() * change_se end as change_upper_ci,
     case when is_ratio then 'ratio latest/baseline (1 = no change)' else 'difference latest − baseline' end
         as change_scale,
     case
         when latest_period = baseline_period then 'no period after the baseline yet'
         when change_se is null or change is null then 'cannot be assessed'
-        when change - 1.959963984540054 * change_se > 0 then 'widened'
-        when change + 1.959963984540054 * change_se < 0 then 'narrowed'
+        when change - z95() * change_se > 0 then 'widened'
+        when change + z95() * change_se < 0 then 'narrowed'
         else 'no significant change'
     end as verdict,
     'z-test of the difference between two independent estimates (95%)' as method

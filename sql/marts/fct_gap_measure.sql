@@ -57,8 +57,8 @@ measures as (
     select
         indicator_id, sex, category, period, grouping, 'absolute_gap' as measure,
         absolute_gap as value,
-        absolute_gap - 1.959963984540054 * absolute_se as lower_ci,
-        absolute_gap + 1.959963984540054 * absolute_se as upper_ci,
+        absolute_gap - z95() * absolute_se as lower_ci,
+        absolute_gap + z95() * absolute_se as upper_ci,
         'difference of population-weighted group means; 95% CI: normal approximation from the groups'' standard errors'
             as method,
         most_wards, least_wards, groups_in_grouping
@@ -67,18 +67,18 @@ measures as (
     select
         indicator_id, sex, category, period, grouping, 'relative_gap',
         relative_gap,
-        relative_gap * exp(-1.959963984540054 * log_ratio_se),
-        relative_gap * exp(1.959963984540054 * log_ratio_se),
+        relative_gap * exp(-z95() * log_ratio_se),
+        relative_gap * exp(z95() * log_ratio_se),
         'ratio of population-weighted group means; 95% CI: delta method on the log scale',
         most_wards, least_wards, groups_in_grouping
     from oriented
     union all
     select
         gap.indicator_id, gap.sex, gap.category, gap.period, 'ward', 'range_gap', gap.range_gap,
-        gap.range_gap - 1.959963984540054 * sqrt(((best.upper_ci - best.lower_ci) / 3.919927969080108) ^ 2
-                                                 + ((worst.upper_ci - worst.lower_ci) / 3.919927969080108) ^ 2),
-        gap.range_gap + 1.959963984540054 * sqrt(((best.upper_ci - best.lower_ci) / 3.919927969080108) ^ 2
-                                                 + ((worst.upper_ci - worst.lower_ci) / 3.919927969080108) ^ 2),
+        gap.range_gap - z95() * sqrt(se_from_ci(best.lower_ci, best.upper_ci, z95()) ^ 2
+                                     + se_from_ci(worst.lower_ci, worst.upper_ci, z95()) ^ 2),
+        gap.range_gap + z95() * sqrt(se_from_ci(best.lower_ci, best.upper_ci, z95()) ^ 2
+                                     + se_from_ci(worst.lower_ci, worst.upper_ci, z95()) ^ 2),
         'best minus worst ward; 95% CI from the two wards'' limits (understates uncertainty: the wards are the extremes)',
         1, 1, null
     from marts.fct_gap as gap

@@ -59,8 +59,8 @@ compared as (
     select
         actual.*, path.baseline_value, path.target_year, path.target_value, path.trajectory_fraction,
         path.expected_value,
-        case when is_ratio then (ln(upper_ci) - ln(lower_ci)) / (2 * 1.959963984540054)
-             else (upper_ci - lower_ci) / (2 * 1.959963984540054) end as standard_error,
+        case when is_ratio then se_from_ci(ln(lower_ci), ln(upper_ci), z95())
+             else se_from_ci(lower_ci, upper_ci, z95()) end as standard_error,
         better_sign * (case when is_ratio then ln(value) - ln(path.expected_value)
                             else value - path.expected_value end) as oriented_distance
     from actual

@@ -3,14 +3,10 @@
 -- area's total where the file gives one (fsot.toml: the source's columns.denominator).
 -- Only renames and casts: thousands separators are removed before casting.
 -- area_level: LSOA or OA; area_vintage: 2011 or 2021 (both from the area column's header).
-with source as (
-    select * from raw.area_count
-),
-
--- rows that failed a validation check wait in quarantine.area_count with the reason
-valid as (
-    select source.* from source
-    anti join quarantine.area_count as held using (_source, _file, _line)
+-- raw.area_count, less the rows that failed a validation check: they wait in quarantine.area_count
+-- with the reason (macro unquarantined)
+with valid as (
+    select * from unquarantined('area_count')
 ),
 
 renamed as (

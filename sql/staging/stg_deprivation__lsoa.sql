@@ -4,14 +4,10 @@
 -- is not a number becomes NULL (issue 5 quarantines such rows before they get here).
 -- imd_score: higher = more deprived. imd_rank: 1 = most deprived LSOA in England.
 -- population: IoD population denominator (mid-2015, excluding prisoners), the weight for ward scores.
-with source as (
-    select * from raw.imd_lsoa
-),
-
--- rows that failed a validation check wait in quarantine.imd_lsoa with the reason; they are left out here
-valid as (
-    select source.* from source
-    anti join quarantine.imd_lsoa as held using (_source, _file, _line)
+-- raw.imd_lsoa, less the rows that failed a validation check: they wait in quarantine.imd_lsoa
+-- with the reason (macro unquarantined)
+with valid as (
+    select * from unquarantined('imd_lsoa')
 ),
 
 renamed as (

@@ -21,14 +21,10 @@
 -- same indicator, area, sex, category, period, value, count and denominator, one is kept: the one with
 -- a stated age band rather than "Not applicable", then the first in the file. Rows that differ in
 -- value, count or denominator are all kept (and the uniqueness tests downstream then stop the build).
-with source as (
-    select * from raw.fingertips_indicator_value
-),
-
--- rows that failed a validation check wait in quarantine.fingertips_indicator_value with the reason; they are left out here
-valid as (
-    select source.* from source
-    anti join quarantine.fingertips_indicator_value as held using (_source, _file, _line)
+-- raw.fingertips_indicator_value, less the rows that failed a validation check: they wait in quarantine.fingertips_indicator_value
+-- with the reason (macro unquarantined)
+with valid as (
+    select * from unquarantined('fingertips_indicator_value')
 ),
 
 renamed as (

@@ -7,14 +7,10 @@
 -- category: the community breakdown of the row, as for Fingertips: '<category_type>: <category>'
 -- (e.g. 'Ethnic groups: Asian'), the category cell alone when there is no type, and 'All' (the whole
 -- population) when the category cell is empty or 'All' or the file has no category column.
-with source as (
-    select * from raw.local_indicator_value
-),
-
--- rows that failed a validation check wait in quarantine.local_indicator_value with the reason
-valid as (
-    select source.* from source
-    anti join quarantine.local_indicator_value as held using (_source, _file, _line)
+-- raw.local_indicator_value, less the rows that failed a validation check: they wait in quarantine.local_indicator_value
+-- with the reason (macro unquarantined)
+with valid as (
+    select * from unquarantined('local_indicator_value')
 ),
 
 renamed as (

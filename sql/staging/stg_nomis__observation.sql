@@ -3,14 +3,10 @@
 -- Only renames and casts: OBS_VALUE with thousands separators removed; a suppression marker is NULL
 -- with a note. period_sort: the year × 10000 + month × 100 of DATE (e.g. 2026-10 → 20261000), the year
 -- × 10000 for a DATE that is a year.
-with source as (
-    select * from raw.nomis_observation
-),
-
--- rows that failed a validation check wait in quarantine.nomis_observation with the reason
-valid as (
-    select source.* from source
-    anti join quarantine.nomis_observation as held using (_source, _file, _line)
+-- raw.nomis_observation, less the rows that failed a validation check: they wait in quarantine.nomis_observation
+-- with the reason (macro unquarantined)
+with valid as (
+    select * from unquarantined('nomis_observation')
 ),
 
 renamed as (

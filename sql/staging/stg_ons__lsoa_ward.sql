@@ -3,14 +3,10 @@
 -- ward_vintage WD17/WD19/WD24, la_vintage) are kept as data: ward boundaries change between years.
 -- Codes-only lookups leave names and the local authority NULL; int_ward_deprivation then takes the
 -- local authority from the deprivation file.
-with source as (
-    select * from raw.lsoa_ward_lookup
-),
-
--- rows that failed a validation check wait in quarantine.lsoa_ward_lookup with the reason; they are left out here
-valid as (
-    select source.* from source
-    anti join quarantine.lsoa_ward_lookup as held using (_source, _file, _line)
+-- raw.lsoa_ward_lookup, less the rows that failed a validation check: they wait in quarantine.lsoa_ward_lookup
+-- with the reason (macro unquarantined)
+with valid as (
+    select * from unquarantined('lsoa_ward_lookup')
 ),
 
 renamed as (

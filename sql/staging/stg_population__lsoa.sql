@@ -2,14 +2,10 @@
 -- population estimates), typed. Source: raw.lsoa_population, strings as delivered.
 -- Only renames and casts: thousands separators are removed before casting.
 -- lsoa_vintage: 2011 or 2021, from the code column's header ('' when the header does not say).
-with source as (
-    select * from raw.lsoa_population
-),
-
--- rows that failed a validation check wait in quarantine.lsoa_population with the reason
-valid as (
-    select source.* from source
-    anti join quarantine.lsoa_population as held using (_source, _file, _line)
+-- raw.lsoa_population, less the rows that failed a validation check: they wait in quarantine.lsoa_population
+-- with the reason (macro unquarantined)
+with valid as (
+    select * from unquarantined('lsoa_population')
 ),
 
 renamed as (
