@@ -682,7 +682,8 @@ def _validate_records(population: FloatArray, arrays: dict[str, FloatArray | Non
                   upper=arrays["upper"], value_type=value_type)
 
 
-def _check_arguments(*, value_type, transform, multiplier, repetitions, confidence, se, lower, upper
+def _check_arguments(*, value_type: Any, transform: bool, multiplier: Any, repetitions: Any,
+                     confidence: float | Sequence[float], se: object, lower: object, upper: object
                      ) -> tuple[float, ...]:
     """`phe_sii`'s checks of its settings, in the package's order (PHEindicatormethods 2.1.0 `phe_sii`,
     methods.md §8.6); returns the confidence levels. One place for `phe_sii` and `sii_frame`."""
@@ -703,7 +704,8 @@ def _check_arguments(*, value_type, transform, multiplier, repetitions, confiden
     return _levels(confidence)
 
 
-def _check_values(population, *, value, x, se, lower, upper, value_type) -> None:
+def _check_values(population: FloatArray, *, value: FloatArray | None, x: FloatArray | None, se: FloatArray | None,
+                  lower: FloatArray | None, upper: FloatArray | None, value_type: int) -> None:
     """`phe_sii`'s checks of its data (float arrays, None when not given), in the package's order."""
     if np.any(np.isnan(population) | (population <= 0)):
         raise ValueError("some groups have a zero, negative or missing population")
