@@ -129,7 +129,7 @@ def test_every_mart_and_nothing_else_is_written(exported):
     out, paths = exported
     assert [p.name for p in paths] == [
         "dim_area.csv", "dim_area.parquet", f"{LONG_TABLE}.csv", f"{LONG_TABLE}.parquet",
-        "fct_people.csv", "fct_people.parquet", "data_dictionary.csv", "fsot_marts.xlsx",
+        "fct_people.csv", "fct_people.parquet", "data_dictionary.csv", "fsot_marts.xlsx", "provenance.json",
     ]
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)
 
@@ -174,7 +174,7 @@ def test_workbook_has_readme_a_sheet_per_mart_and_the_dictionary(exported):
     out, _ = exported
     workbook = openpyxl.load_workbook(out / "fsot_marts.xlsx")
     assert workbook.sheetnames == ["README", "dim_area", "gap_measure_by_national_decile", "fct_people",
-                                   "data_dictionary"]
+                                   "data_dictionary", "about"]
     readme = workbook["README"]
     assert readme["A1"].value == "fsot marts for Excel and Power BI"
     listed = [row for row in readme.iter_rows(values_only=True) if row[1] in ("dim_area", LONG_TABLE, "fct_people")]
@@ -274,9 +274,10 @@ def test_a_mart_too_long_for_a_sheet_is_left_out_of_the_workbook_only(con, dicti
     out = tmp_path / "exports"
     write_exports(con, out, dictionary, notes=["The data are synthetic."])
     workbook = openpyxl.load_workbook(out / "fsot_marts.xlsx")
-    assert workbook.sheetnames == ["README", "dim_area", "gap_measure_by_national_decile", "data_dictionary"]
+    assert workbook.sheetnames == ["README", "dim_area", "gap_measure_by_national_decile", "data_dictionary",
+                                   "about"]
     readme = list(workbook["README"].iter_rows(values_only=True))
-    assert readme[5][:2] == ("Note", "The data are synthetic.")
+    assert ("Note", "The data are synthetic.") in [row[:2] for row in readme]
     [people] = [row for row in readme if row[1] == "fct_people"]
     assert people[0] == "(not in this workbook)" and "use fct_people.csv or fct_people.parquet" in people[3]
     assert len(pd.read_csv(out / "fct_people.csv", encoding="utf-8-sig")) == 8
@@ -297,6 +298,9 @@ def test_the_project_dictionary_describes_every_field_of_the_built_marts(tmp_pat
                                            "where table_schema = 'marts' order by table_name").fetchall()]
         field_count = con.execute("select count(*) from information_schema.columns "
                                   "where table_schema = 'marts'").fetchone()[0]
+        # the period sort keys the export adds to marts that have a period but no sort key
+        field_count += sum(len(keys) for keys in exports.added_period_keys(
+            exports.mart_fields(con), exports._period_keys_available(con)).values())
         paths = write_exports(con, tmp_path / "exports")
     finally:
         con.close()
@@ -304,7 +308,7 @@ def test_the_project_dictionary_describes_every_field_of_the_built_marts(tmp_pat
     assert [p.stem for p in paths if p.suffix == ".csv"] == [*marts, "data_dictionary"]
     assert [p.stem for p in paths if p.suffix == ".parquet"] == marts
     workbook = openpyxl.load_workbook(tmp_path / "exports" / "fsot_marts.xlsx", read_only=True)
-    assert workbook.sheetnames == ["README", *sheet_names(marts).values(), "data_dictionary"]
+    assert workbook.sheetnames == ["README", *sheet_names(marts).values(), "data_dictionary", "about"]
     workbook.close()
     dictionary = pd.read_csv(tmp_path / "exports" / "data_dictionary.csv", encoding="utf-8-sig", dtype=str,
                              keep_default_na=False)

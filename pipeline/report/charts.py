@@ -17,14 +17,22 @@ style.apply(plt)
 
 
 def _fmt(value: float, unit: str) -> str:
-    if value is None or pd.isna(value):
-        return "n/a"
-    return f"{value:.1f} {unit}".replace("% %", "%").strip()
+    """A value rounded by its unit's rule (style.DECIMALS), with the unit."""
+    return style.level(None if value is None or pd.isna(value) else float(value), unit)
 
 
-def _difference_unit(unit: str) -> str:
-    """The unit of a difference of two values: percentages differ by percentage points."""
-    return "percentage points" if unit == "%" else unit
+_difference_unit = style.difference_unit
+
+# Every legend sits outside the axes, to the right of the plot area (LEGEND_ANCHOR, in axes
+# coordinates), so that no legend covers a point, line or bar; the figure is saved with a tight
+# bounding box so that the legend is never cut off.
+LEGEND_ANCHOR = (1.02, 1.0)
+
+
+def _outside_legend(ax, **options):
+    """The axes' legend to the right of the plot area (never over data)."""
+    return ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=LEGEND_ANCHOR,
+                     borderaxespad=0, **options)
 
 
 def _quintile_label(quintile, quantiles: int) -> str:
@@ -34,9 +42,24 @@ def _quintile_label(quintile, quantiles: int) -> str:
     return f"Quintile {int(quintile)}{extra}"
 
 
+def _footer_below_axes(fig) -> None:
+    """Move the source footer just below the lowest axis decoration (tick labels, axis label), so
+    that it never overprints them; the tight bounding box of the saved figure then takes it in."""
+    footer = getattr(fig, "_fsot_footer", None)
+    if footer is None:
+        return
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    lowest = min((ax.get_tightbbox(renderer).y0 for ax in fig.axes if ax.get_visible()), default=None)
+    if lowest is not None:
+        footer.set_verticalalignment("top")
+        footer.set_y(min(0.01, (lowest - 8) / fig.bbox.height))
+
+
 def _save(fig, path: Path) -> None:
+    _footer_below_axes(fig)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=style.DPI, metadata={"Software": None})
+    fig.savefig(path, dpi=style.DPI, metadata={"Software": None}, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
 
 
@@ -48,7 +71,7 @@ def baseline_chart(wards: pd.DataFrame, gap: pd.Series, title: str, unit: str, p
     wards = wards.sort_values(["local_rank", "ward_code"]).reset_index(drop=True)
     x = np.arange(len(wards))
     fig, ax = plt.subplots(figsize=style.FIGSIZE)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.3)
+    fig.subplots_adjust(left=0.08, right=0.74, top=0.86, bottom=0.3)
     for quintile, group in wards.groupby("local_quintile", dropna=False):
         colour = style.QUINTILE_COLOURS.get(int(quintile), style.NO_QUINTILE) if pd.notna(quintile) else style.NO_QUINTILE
         has = group["value"].notna()
@@ -61,30 +84,29 @@ def baseline_chart(wards: pd.DataFrame, gap: pd.Series, title: str, unit: str, p
             ax.annotate("suppressed", (x[i], 0), xycoords=("data", "axes fraction"), rotation=90,
                         fontsize=7, color="#666666", ha="center", va="bottom")
     if pd.notna(gap.get("borough_value")):
-        ax.axhline(gap["borough_value"], color=style.BOROUGH, linewidth=1, linestyle="--")
-        ax.annotate(f"Borough {_fmt(gap['borough_value'], unit)}", (len(wards) - 0.5, gap["borough_value"]),
-                    fontsize=8, ha="right", va="bottom")
-    for quintile, column, label in ((1, "most_deprived_mean", "most deprived fifth"),
-                                    (quantiles, "least_deprived_mean", "least deprived fifth")):
+        # named in the legend (outside the axes), not on the line, so that no label covers a point
+        ax.axhline(gap["borough_value"], color=style.BOROUGH, linewidth=1, linestyle="--",
+                   label=f"Borough: {_fmt(gap['borough_value'], unit)}")
+    for quintile, column, label in ((1, "most_deprived_mean", "Most deprived fifth"),
+                                    (quantiles, "least_deprived_mean", "Least deprived fifth")):
         members = x[(wards["local_quintile"] == quintile).to_numpy()]
         if len(members) and pd.notna(gap.get(column)):
             ax.hlines(gap[column], members.min() - 0.4, members.max() + 0.4,
-                      color=style.QUINTILE_COLOURS.get(quintile, style.GAP), linewidth=3, alpha=0.6)
-            ax.annotate(f"{label}: {_fmt(gap[column], unit)}", (members.mean(), gap[column]), fontsize=8,
-                        ha="center", va="bottom", xytext=(0, 4), textcoords="offset points")
+                      color=style.QUINTILE_COLOURS.get(quintile, style.GAP), linewidth=3, alpha=0.6,
+                      label=f"{label} (mean): {_fmt(gap[column], unit)}")
     if pd.notna(gap.get("sii")) and pd.notna(gap.get("sii_intercept")):
         # the fitted SII line at each ward's position on the population rank scale (0 = most deprived)
         sign = 1 if gap["polarity"] == "higher-is-better" else -1
         fitted = gap["sii_intercept"] + sign * gap["sii"] * wards["local_population_midpoint"].to_numpy()
         ax.plot(x, fitted, color=style.GAP, linewidth=1.6, linestyle="-.",
-                label=f"SII {gap['sii']:.1f} {_difference_unit(unit)} (95% CI {gap['sii_lower_ci']:.1f} to "
-                      f"{gap['sii_upper_ci']:.1f})")
+                label=f"SII {style.difference(gap['sii'], unit, signed=False)}\n(95% CI "
+                      f"{style.number(gap['sii_lower_ci'], unit)} to {style.number(gap['sii_upper_ci'], unit)})")
     ax.set_xticks(x, wards["ward_name"], rotation=60, ha="right", fontsize=8)
     ax.set_xlim(-0.7, len(wards) - 0.3)
     ax.set_ylabel(unit)
     ax.set_xlabel("Wards, most deprived (left) to least deprived (right), by population-weighted IMD score")
     ax.set_title(title, wrap=True)
-    ax.legend(fontsize=8, ncols=3, loc="upper left", frameon=False, bbox_to_anchor=(0, 1.0))
+    _outside_legend(ax)
     ax.grid(axis="y", color="#EEEEEE")
     style.footer(fig, sources, demonstration)
     _save(fig, path)
@@ -98,17 +120,17 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
     gaps = gaps.sort_values("period_sort").reset_index(drop=True)
     x = gaps["period_year"].to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=style.FIGSIZE)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.22)
+    fig.subplots_adjust(left=0.08, right=0.74, top=0.86, bottom=0.22)
     if "gap_lower_ci" in gaps:
         ax.fill_between(x, gaps["gap_lower_ci"].astype(float), gaps["gap_upper_ci"].astype(float), color=style.GAP,
-                        alpha=0.18, linewidth=0, label="95% confidence interval of the gap")
+                        alpha=0.18, linewidth=0, label="95% confidence interval\nof the gap")
     ax.plot(x, gaps["absolute_gap"], marker="o", color=style.GAP, linewidth=2,
-            label="Gap: most vs least deprived fifth of wards")
+            label="Gap: most vs least\ndeprived fifth of wards")
     ax.plot(x, gaps["range_gap"], marker="s", color=style.RANGE, linewidth=1.2, linestyle=":",
-            label="Range: best ward vs worst ward")
+            label="Range: best ward\nvs worst ward")
     for i, value in enumerate(gaps["absolute_gap"]):
         if pd.notna(value):
-            ax.annotate(f"{value:.1f}", (x[i], value), xytext=(0, 6), textcoords="offset points",
+            ax.annotate(style.number(value, unit), (x[i], value), xytext=(0, 6), textcoords="offset points",
                         ha="center", fontsize=8, color=style.GAP)
     baseline = gaps.index[gaps["is_baseline"].fillna(False).astype(bool)]
     if len(baseline):
@@ -120,7 +142,7 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
         steps = trajectory.sort_values("year")
         end = steps.iloc[-1]
         ax.plot(steps["year"], steps["expected_value"], color=style.TARGET, linewidth=1.5, linestyle="--",
-                label=f"Trajectory to the {int(end['target_year'])} target ({end['shape']})")
+                label=f"Trajectory to the {int(end['target_year'])}\ntarget ({end['shape']})")
         ax.plot([end["year"]], [end["expected_value"]], marker="*", markersize=12, color=style.TARGET,
                 linestyle="none")
         ax.annotate(f"target {_fmt(end['expected_value'], _difference_unit(unit))}", (end["year"], end["expected_value"]),
@@ -133,7 +155,7 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
     ax.set_ylabel(f"Gap ({_difference_unit(unit)}); above 0 = deprived wards worse off")
     ax.set_title(title, wrap=True)
     ax.margins(y=0.15)
-    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2)
+    _outside_legend(ax)
     ax.grid(axis="y", color="#EEEEEE")
     style.footer(fig, sources, demonstration)
     _save(fig, path)
@@ -141,44 +163,79 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
 
 _COMPARISON_COLOURS = {"better": style.BETTER, "similar": style.SIMILAR, "worse": style.WORSE,
                        "not compared": style.NOT_COMPARED}
+# print-safe: each comparison has its own marker shape as well as its colour (▲ better, ▼ worse)
+_COMPARISON_MARKERS = {"better": "^", "similar": "o", "worse": "v", "not compared": "o"}
 
 
 def spine_chart(rows: pd.DataFrame, scale: pd.Series, title: str, path: Path, sources: str,
-                demonstration: bool) -> None:
+                demonstration: bool, england_range: pd.DataFrame | None = None) -> None:
     """One row per indicator: the area's difference from England, oriented so that right of the spine
-    is better and scaled so that ±1 is the borough ward furthest from England on that indicator
-    (`scale`, by indicator and sex: the largest |ward − England|); the marker colour is the benchmark
-    comparison at 95 % (fct_benchmark_comparison), the whisker the area's 95 % CI on the same scale."""
+    is better, with the area's 95 % CI as a whisker; the marker's colour and shape are the benchmark
+    comparison at 95 % (fct_benchmark_comparison: ▲ better, ● similar, ▼ worse).
+
+    Where England's range is loaded for an indicator (`england_range`, indexed by indicator_id and
+    sex, with columns worst, q25, q75, best and areas: the spread of England's areas' values) the row
+    is drawn as Fingertips draws a spine: a light band from England's worst to its best, a dark band
+    from its 25th to its 75th percentile, England's value as the centre line, scaled so that the edge
+    of the chart is the further of worst and best from England. Other rows are scaled so that ±1 is
+    the borough ward furthest from England on that indicator (`scale`, by indicator and sex)."""
     rows = rows.reset_index(drop=True)
     y = np.arange(len(rows))[::-1]
     sign = np.where(rows["polarity"] == "higher-is-better", 1.0, -1.0)
-    spread = np.array([scale.get((i, s), np.nan) for i, s in zip(rows["indicator_id"], rows["sex"])], dtype=float)
-    spread = np.where(spread > 0, spread, np.nan)
     england = rows["benchmark_value"].astype(float).to_numpy()
+    spread = np.array([scale.get((i, s), np.nan) for i, s in zip(rows["indicator_id"], rows["sex"])], dtype=float)
+    ranged = np.zeros(len(rows), dtype=bool)
+    bands = []
+    for n, r in enumerate(rows.itertuples()):
+        found = None
+        if england_range is not None and (r.indicator_id, r.sex) in england_range.index:
+            found = england_range.loc[(r.indicator_id, r.sex)]
+        if found is not None and pd.notna(found["worst"]) and pd.notna(found["best"]) and pd.notna(england[n]):
+            edge = max(abs(found["worst"] - england[n]), abs(found["best"] - england[n]))
+            if edge > 0:
+                spread[n], ranged[n] = edge, True
+                bands.append((n, *(sign[n] * (found[k] - england[n]) / edge for k in ("worst", "q25", "q75", "best"))))
+    spread = np.where(spread > 0, spread, np.nan)
     centre = sign * (rows["value"].astype(float).to_numpy() - england) / spread
     low = sign * (rows["lower_95"].astype(float).to_numpy() - england) / spread
     high = sign * (rows["upper_95"].astype(float).to_numpy() - england) / spread
-    height = 1.6 + 0.42 * len(rows)
+    height = 2.4 + 0.42 * len(rows)
     fig, ax = plt.subplots(figsize=(style.FIGSIZE[0], height))
-    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.75 / height, bottom=1.05 / height)
-    ax.axvspan(-1, 1, color="#F2F2F2", zorder=0)
-    ax.axvline(0, color=style.BOROUGH, linewidth=1.5)
-    ax.hlines(y, np.fmin(low, high), np.fmax(low, high), color="#777777", linewidth=1.2)
+    fig.subplots_adjust(left=0.3, right=0.74, top=1 - 0.75 / height, bottom=1.1 / height)
+    if not ranged.all():
+        ax.axvspan(-1, 1, color="#F2F2F2", zorder=0)
+    for n, worst, q25, q75, best in bands:
+        ax.barh(y[n], best - worst, left=worst, height=0.6, color=style.ENGLAND_RANGE, zorder=1,
+                label="England: worst to best" if n == bands[0][0] else None)
+        ax.barh(y[n], q75 - q25, left=q25, height=0.6, color=style.ENGLAND_IQR, zorder=1,
+                label="England: 25th to 75th percentile" if n == bands[0][0] else None)
+    ax.axvline(0, color=style.BOROUGH, linewidth=1.5, zorder=2)
+    ax.hlines(y, np.fmin(low, high), np.fmax(low, high), color="#555555", linewidth=1.2, zorder=3)
     for comparison, colour in _COMPARISON_COLOURS.items():
         chosen = (rows["comparison_95"] == comparison).to_numpy()
         if chosen.any():
-            ax.plot(centre[chosen], y[chosen], "o", color=colour, markersize=9, markeredgecolor="#333333",
+            ax.plot(centre[chosen], y[chosen], _COMPARISON_MARKERS[comparison], color=colour, markersize=9,
+                    markeredgecolor="#333333", linestyle="none", zorder=4,
                     label=f"{comparison} than England (95%)" if comparison != "not compared" else "not compared")
     labels = [f"{r.short_name}{'' if r.sex == 'Persons' else ' (' + r.sex.lower() + ')'}, {r.period}"
-              for r in rows.itertuples()]
+              + ("" if ranged[n] else "\n(England's range not loaded)" if england_range is not None else "")
+              for n, r in enumerate(rows.itertuples())]
     ax.set_yticks(y, labels, fontsize=9)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlim(-1.15, 1.15)
-    ax.set_xticks([-1, 0, 1], ["furthest ward\n(worse)", "England", "furthest ward\n(better)"], fontsize=8)
-    ax.set_xlabel("Difference from England, scaled to the borough ward furthest from England (right = better)",
-                  fontsize=9)
+    if ranged.all():
+        ax.set_xticks([-1, 0, 1], ["worse", "England", "better"], fontsize=8)
+        ax.set_xlabel("Difference from England (right = better), scaled so that the edge is England's\n"
+                      "worst or best area, whichever is further from England", fontsize=9)
+    else:
+        ax.set_xticks([-1, 0, 1], ["edge\n(worse)", "England", "edge\n(better)"], fontsize=8)
+        ax.set_xlabel("Difference from England (right = better), scaled to England's range where loaded,\n"
+                      "otherwise to the borough ward furthest from England (shaded)", fontsize=9)
     ax.set_title(title, wrap=True)
-    ax.legend(fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=4)
+    _outside_legend(ax)
+    if not ranged.any():
+        ax.annotate("England's range not loaded", (1.02, 0), xycoords="axes fraction", fontsize=8,
+                    color="#444444", ha="left", va="bottom")
     style.footer(fig, sources, demonstration)
     _save(fig, path)
 

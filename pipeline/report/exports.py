@@ -11,6 +11,7 @@ reports/.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 import shutil
@@ -32,6 +33,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.writer.excel import ExcelWriter
 
 from pipeline.config import SQL_DIR
+from pipeline.report import style
 
 SCHEMA = "marts"
 WORKBOOK_NAME = "fsot_marts.xlsx"
@@ -43,7 +45,25 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # first characters a spread
 EXCEL_MAX_ROWS = 1_048_576  # rows in one Excel sheet, header included
 SHEET_NAME_LENGTH = 31  # Excel's limit on a sheet name
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-RESERVED_SHEET_NAMES = (README_SHEET, DICTIONARY_SHEET, "History")  # Excel reserves "History"
+ABOUT_SHEET = "about"
+PROVENANCE_FILE = "provenance.json"
+PARQUET_PROVENANCE_KEY = b"fsot.provenance"
+RESERVED_SHEET_NAMES = (README_SHEET, DICTIONARY_SHEET, ABOUT_SHEET, "History")  # Excel reserves "History"
+# A table with a `period` (text, e.g. "2015 - 19") but no sort key gets these, from the periods the
+# warehouse configured (intermediate.int_indicator_value__configured), so that a spreadsheet or
+# Power BI sorts periods in time order rather than as text.
+PERIOD_KEYS = (("period_sort", "BIGINT", "Sort key of the period (added by the export from "
+                "intermediate.int_indicator_value__configured): periods in time order, so that they sort as "
+                "time, not as text"),
+               ("period_start", "DATE", "First day of the period (added by the export from "
+                "intermediate.int_indicator_value__configured)"))
+PERIOD_SOURCE = "intermediate.int_indicator_value__configured"
+# Number formats in the workbook: values by their row's unit (style.DECIMALS, the report's rounding
+# rule); counts as whole numbers; ratios 2 decimals; statistics of tests left as Excel's General.
+COUNT_COLUMNS = ("count", "denominator", "population", "borough_population", "population_in_most_deprived_decile")
+GENERAL_COLUMNS = ("chi_squared", "slope_per_period", "probability_on_track", "trajectory_fraction",
+                   "score_population_share", "local_population_midpoint", "imd_score", "change_scale")
+RATIO_MEASURES = ("relative_gap", "rii")
 COLUMN_WIDTH = (8, 50)  # narrowest and widest data column, in characters
 DICTIONARY_WIDTH = 80  # widest column of the data_dictionary sheet (meanings are sentences)
 BATCH_ROWS = 10_000  # rows fetched from DuckDB at a time
@@ -120,6 +140,38 @@ def mart_fields(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[tuple[str, st
     return {table: tuple(columns) for table, columns in fields.items()}
 
 
+def _period_keys_available(con: duckdb.DuckDBPyConnection) -> bool:
+    schema, table = PERIOD_SOURCE.split(".")
+    return bool(con.execute("select count(*) from information_schema.columns where table_schema = ? and "
+                            "table_name = ? and column_name in ('period_sort', 'period_start', 'indicator_id', "
+                            "'period') and table_catalog = current_database()", [schema, table]).fetchone()[0] == 4)
+
+
+def added_period_keys(fields: dict[str, Sequence[tuple[str, str]]], available: bool) -> dict[str, tuple]:
+    """The period keys the export adds to each table that has `period` and `indicator_id` but lacks them."""
+    if not available:
+        return {}
+    added = {}
+    for table, columns in fields.items():
+        names = {c for c, _ in columns}
+        if "period" in names and "indicator_id" in names:
+            keys = tuple(k for k in PERIOD_KEYS if k[0] not in names)
+            if keys:
+                added[table] = keys
+    return added
+
+
+def _select(table: str, added: Sequence[tuple]) -> str:
+    """The SELECT of a table's export: every column, then the period keys the export adds."""
+    if not added:
+        return f"select * from {SCHEMA}.{_quoted(table)}"
+    keys = ", ".join(f"p.{name}" for name, _, _ in added)
+    return (f"select t.*, {keys} from {SCHEMA}.{_quoted(table)} as t left join (select indicator_id, period, "
+            f"min(period_sort) as period_sort, min(period_start) as period_start from {PERIOD_SOURCE} "
+            "group by indicator_id, period) as p on p.indicator_id = t.indicator_id and p.period = t.period "
+            "order by t.rowid")
+
+
 def read_dictionary(dictionary_path: Path) -> dict:
     """The data dictionary TOML as a dict; ExportError naming the file when it is absent or not TOML."""
     try:
@@ -185,10 +237,12 @@ def sheet_names(tables: Sequence[str]) -> dict[str, str]:
     return names
 
 
-def _measure(con: duckdb.DuckDBPyConnection, table: str, fields: Sequence[tuple[str, str]]) -> tuple[int, list[int]]:
+def _measure(con: duckdb.DuckDBPyConnection, table: str, fields: Sequence[tuple[str, str]],
+             select: str | None = None) -> tuple[int, list[int]]:
     """Row count and, per column, the width (in characters) that shows its header and longest value."""
     longest = ", ".join(f"max(length(cast({_quoted(column)} as varchar)))" for column, _ in fields)
-    count, *lengths = con.execute(f"select count(*), {longest} from {SCHEMA}.{_quoted(table)}").fetchone()
+    source = f"({select})" if select else f"{SCHEMA}.{_quoted(table)}"
+    count, *lengths = con.execute(f"select count(*), {longest} from {source}").fetchone()
     return count, [_width(column, length) for (column, _), length in zip(fields, lengths)]
 
 
@@ -217,17 +271,65 @@ def _start_sheet(workbook: Workbook, title: str, header: Sequence[str], widths: 
     return sheet
 
 
-def _rows(con: duckdb.DuckDBPyConnection, table: str) -> Iterable[tuple]:
-    result = con.execute(f"select * from {SCHEMA}.{_quoted(table)}")
+def _rows(con: duckdb.DuckDBPyConnection, table: str, select: str | None = None) -> Iterable[tuple]:
+    result = con.execute(select or f"select * from {SCHEMA}.{_quoted(table)}")
     while batch := result.fetchmany(BATCH_ROWS):
         yield from batch
 
 
+def number_formats(header: Sequence[str]):
+    """A function giving, for one row, the Excel number format of each column (None = General): a
+    value by its row's unit (style.excel_format: the report's rounding rule per unit), a ratio
+    measure (relative gap, RII) with 2 decimals, counts and populations as whole numbers."""
+    unit_at = header.index("unit") if "unit" in header else None
+    measure_at = header.index("measure") if "measure" in header else None
+    kinds = []
+    for name in header:
+        if name in COUNT_COLUMNS or name.endswith("_wards") or name in ("wards", "points"):
+            kinds.append("count")
+        elif name in GENERAL_COLUMNS or name.endswith(("_rank", "_year", "_sort")):
+            kinds.append(None)
+        else:
+            kinds.append("unit")
+
+    def formats(row: Sequence) -> list[str | None]:
+        unit = row[unit_at] if unit_at is not None else None
+        ratio = measure_at is not None and row[measure_at] in RATIO_MEASURES
+        out = []
+        for kind, value in zip(kinds, row):
+            if not isinstance(value, (float, Decimal)) or kind is None:
+                out.append(None)
+            elif kind == "count":
+                out.append("#,##0")
+            elif ratio:
+                out.append(style.excel_format("ratio"))
+            elif unit is not None:
+                out.append(style.excel_format(unit))
+            else:
+                out.append(None)
+        return out
+    return formats
+
+
+def _sheet_row(sheet, row: Sequence, formats) -> list:
+    cells = []
+    for value, number_format in zip(row, formats(row)):
+        if number_format is None:
+            cells.append(_xlsx_cell(value))
+        else:
+            cell = WriteOnlyCell(sheet, value=_xlsx_cell(value))
+            cell.number_format = number_format
+            cells.append(cell)
+    return cells
+
+
 def _copied_to_sheet(rows: Iterable[Sequence], sheet, table: str, header: Sequence[str]) -> Iterable[Sequence]:
-    """Yield the rows, appending each to the sheet on the way (one pass serves CSV and workbook)."""
+    """Yield the rows, appending each to the sheet on the way (one pass serves CSV and workbook);
+    numbers carry their unit's number format (`number_formats`)."""
+    formats = number_formats(header)
     for line, row in enumerate(rows, start=2):
         try:
-            sheet.append([_xlsx_cell(value) for value in row])
+            sheet.append(_sheet_row(sheet, row, formats))
         except IllegalCharacterError as exc:  # control characters other than tab and line breaks
             columns = [name for name, value in zip(header, row)
                        if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value)]
@@ -245,12 +347,18 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence]) -> N
         writer.writerows([_csv_cell(value) for value in row] for row in rows)
 
 
-def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
-    """The table as Parquet through Arrow, with the warehouse's types and exact values."""
-    reader = con.sql(f"select * from {SCHEMA}.{_quoted(table)}").to_arrow_reader(BATCH_ROWS)
-    with pq.ParquetWriter(path, reader.schema) as writer:
+def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path, select: str | None = None,
+                   provenance: dict | None = None) -> None:
+    """The table as Parquet through Arrow, with the warehouse's types and exact values, and the
+    provenance (git revision, run id …) as key-value metadata `fsot.provenance` (JSON)."""
+    reader = con.sql(select or f"select * from {SCHEMA}.{_quoted(table)}").to_arrow_reader(BATCH_ROWS)
+    schema = reader.schema
+    if provenance:
+        schema = schema.with_metadata({**(schema.metadata or {}),
+                                       PARQUET_PROVENANCE_KEY: json.dumps(provenance, sort_keys=True).encode()})
+    with pq.ParquetWriter(path, schema) as writer:
         for batch in reader:
-            writer.write_batch(batch)
+            writer.write_batch(batch.replace_schema_metadata(schema.metadata))
 
 
 def _write_readme(sheet, row_counts: dict[str, int], sheets: dict[str, str], dictionary: dict,
@@ -266,6 +374,12 @@ def _write_readme(sheet, row_counts: dict[str, int], sheets: dict[str, str], dic
                            "the model that makes it (from sql/data_dictionary.toml; formulas and references are in "
                            "that model's comments)."),
         ("Missing values", "An empty cell is a missing value."),
+        ("Provenance", f"Sheet {ABOUT_SHEET}: the fsot version, git revision and run id that made these files (also "
+                       f"in {PROVENANCE_FILE} beside the CSV files and in each Parquet file's metadata)."),
+        ("Periods", "period is text as published (e.g. 2015 - 19); sort by period_sort (or period_start), which "
+                    "put periods in time order."),
+        ("Number formats", "Numbers are shown rounded by their unit (% and years 1 decimal, rates per 100,000 none, "
+                           "ratios 2); the cells hold the full values."),
         ("Text starting with = + - @", "Text that begins with =, +, -, @, a tab or a carriage return is shown with "
                                        "a ' in front, so that no spreadsheet can run it as a formula (OWASP guidance "
                                        "on CSV injection). Numbers are not changed. The .parquet files keep the "
@@ -320,7 +434,7 @@ def _save(workbook: Workbook, path: Path) -> None:
 
 def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path,
                   dictionary_path: Path = SQL_DIR / "data_dictionary.toml", *,
-                  notes: Sequence[str] = ()) -> list[Path]:
+                  notes: Sequence[str] = (), provenance: dict | None = None) -> list[Path]:
     """Write every table of schema `marts` (from information_schema, ordered by name) to out_dir:
 
     - `<table>.csv`: tidy CSV, UTF-8 with a byte-order mark (so Excel shows non-ASCII names), RFC 4180
@@ -344,11 +458,25 @@ def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path,
     ExportError naming the table and column (the CLI shows an ExportError, a ValueError, as a
     one-line error). Text with a control character a workbook cannot hold (other than tab and line
     breaks) also raises ExportError, naming table, row and column. Returns the written paths: per table its CSV then its
-    Parquet, then data_dictionary.csv, then the workbook.
+    Parquet, then data_dictionary.csv, then the workbook, then provenance.json.
+
+    A table with `period` and `indicator_id` but no `period_sort`/`period_start` gets them as its last
+    columns (`added_period_keys`, from the warehouse's configured periods) in every file, so that
+    periods sort as time. Numbers in the workbook carry their unit's number format (`number_formats`).
+    `provenance` (fsot version, git revision, run id, warehouse fingerprint, report period and date)
+    is in every export: the workbook's `about` sheet, each Parquet file's key-value metadata
+    `fsot.provenance`, and `provenance.json` beside the CSV files.
     """
     fields = mart_fields(con)
     dictionary = read_dictionary(dictionary_path)
     described = dictionary_rows(fields, dictionary, dictionary_path)
+    added = added_period_keys(fields, _period_keys_available(con))
+    described = [row for table in fields for row in
+                 [r for r in described if r[0] == table]
+                 + [(table, name, data_type, meaning, PERIOD_SOURCE) for name, data_type, meaning in added.get(table, ())]]
+    fields = {table: (*columns, *((name, data_type) for name, data_type, _ in added.get(table, ())))
+              for table, columns in fields.items()}
+    provenance = dict(provenance or {})
     out_dir.mkdir(parents=True, exist_ok=True)
 
     workbook = Workbook(write_only=True)
@@ -359,17 +487,18 @@ def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path,
     written: list[Path] = []
     for table, columns in fields.items():
         header = [column for column, _ in columns]
-        row_counts[table], widths = _measure(con, table, columns)
+        select = _select(table, added.get(table, ()))
+        row_counts[table], widths = _measure(con, table, columns, select)
         sheet = None
         if row_counts[table] < EXCEL_MAX_ROWS:
             sheets[table] = candidate_sheets[table]
             sheet = _start_sheet(workbook, sheets[table], header, widths)
 
-        rows = _rows(con, table)
+        rows = _rows(con, table, select)
         csv_path = out_dir / f"{table}.csv"
         _write_csv(csv_path, header, rows if sheet is None else _copied_to_sheet(rows, sheet, table, header))
         parquet_path = out_dir / f"{table}.parquet"
-        _write_parquet(con, table, parquet_path)
+        _write_parquet(con, table, parquet_path, select, provenance)
         written += [csv_path, parquet_path]
 
     dictionary_path_out = out_dir / f"{DICTIONARY_SHEET}.csv"
@@ -380,7 +509,13 @@ def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path,
     for row in described:
         sheet.append([_xlsx_cell(value) for value in row])
     _write_readme(readme, row_counts, sheets, dictionary, notes)
+    about = _start_sheet(workbook, ABOUT_SHEET, ("field", "value"), (24, 80))
+    for key, value in provenance.items():
+        about.append([_xlsx_cell(key), _xlsx_cell(value)])
 
     workbook_path = out_dir / WORKBOOK_NAME
     _save(workbook, workbook_path)
-    return written + [dictionary_path_out, workbook_path]
+    provenance_path = out_dir / PROVENANCE_FILE
+    provenance_path.write_text(json.dumps({**provenance, "files": "every CSV, Parquet and XLSX file in this folder"},
+                                          indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return written + [dictionary_path_out, workbook_path, provenance_path]

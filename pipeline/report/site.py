@@ -26,6 +26,7 @@ from pipeline.config import THEMES, Config
 from pipeline.ingest.landing import read_manifest
 from pipeline.safe_write import remove_partials
 from pipeline.warehouse.build import connect
+from pipeline.report import style
 from pipeline.warehouse.load import ward_vintage_labels
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -53,11 +54,11 @@ def _slug(text: str) -> str:
 
 
 def _num(value, unit: str = "", signed: bool = False, digits: int | None = None) -> str:
-    """A difference: '+1.5 percentage points' (a difference of percentages), '2.3 years'; a ratio (no
-    unit) has 2 decimals, everything else 1 (one rounding rule per unit)."""
+    """A difference: '+1.5 percentage points' (a difference of percentages), '2.3 years'; decimals by the
+    unit's rule (style.DECIMALS: one rounding rule per unit, shared with the charts and the workbook)."""
     if value is None or pd.isna(value):
         return "not available"
-    digits = (2 if not unit else 1) if digits is None else digits
+    digits = style.decimals(unit) if digits is None else digits
     text = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
     return f"{text} {unit}".strip() if unit != "%" else f"{text} percentage points"
 
@@ -66,7 +67,7 @@ def _level(value, unit: str) -> str:
     """A value (not a difference): 7.5% or 78.9 years."""
     if value is None or pd.isna(value):
         return "not available"
-    return f"{value:.1f}%" if unit == "%" else f"{value:.1f} {unit}".strip()
+    return style.level(float(value), unit)
 
 
 def _ci(lower, upper, digits: int = 1) -> str:
@@ -114,11 +115,24 @@ def deprivation_rows(config: Config, marts: dict) -> list[dict]:
             "decile": int(r.wards_in_most_deprived_decile), "quintile": int(r.wards_in_most_deprived_quintile),
             "names": "" if pd.isna(r.most_deprived_decile_wards) else r.most_deprived_decile_wards,
             "partial": int(r.wards_with_partial_coverage),
+            "edition_note": _edition_note(r.ward_vintage, r.imd_edition),
             "sentence": (f"{int(r.wards_in_most_deprived_decile)} of the {int(r.borough_wards)} wards of {config.la_name} "
                          f"as drawn in {config.source(lookup[r.ward_vintage]).release} ({r.ward_vintage}) are among "
                          f"England's 10% most deprived wards by {r.imd_edition}."),
         })
     return rows
+
+
+def _edition_note(ward_vintage: str, imd_edition: str) -> str:
+    """Why a ward vintage uses its IMD edition: IoD2019 scores 2011 LSOAs, the LSOAs of the pre-2023
+    wards (the council's WD17 configuration); IoD2025 scores 2021 LSOAs, those of the current wards."""
+    if "2019" in str(imd_edition):
+        return (f"{ward_vintage} uses IoD2019 although IoD2025 is out: {ward_vintage} is the council's published "
+                "configuration, built from 2011 LSOAs, and IoD2019 is the edition scored on 2011 LSOAs "
+                "(IoD2025 is scored on 2021 LSOAs, those of the current wards).")
+    if "2025" in str(imd_edition):
+        return f"{ward_vintage} uses IoD2025, the latest edition, scored on the 2021 LSOAs of its wards."
+    return ""
 
 
 def unmeasured_entries(config: Config, marts: dict, theme: str, footer_of) -> list[dict]:
@@ -151,6 +165,9 @@ def unmeasured_entries(config: Config, marts: dict, theme: str, footer_of) -> li
     return out
 
 
+ENGLAND_RANGE_AREA_TYPES = ("UA", "District", "Unitary authority", "Lower tier local authority")
+
+
 def read_marts(con) -> dict[str, pd.DataFrame]:
     """The marts the report shows (every category; the sections pick the whole population)."""
     queries = {
@@ -181,6 +198,16 @@ def read_marts(con) -> dict[str, pd.DataFrame]:
             inner join (select distinct indicator_id, sex, period, period_sort
                         from intermediate.int_indicator_value__configured) as v using (indicator_id, sex, period)
             where g.grouping = 'local_quintile'""",
+        # England's range for the spine charts: the spread of England's lower-tier local authorities'
+        # values (Fingertips' "Districts & UAs"), when a source delivered them (at least 30 areas)
+        "england_range": f"""
+            select indicator_id, sex, period, count(*) as areas,
+                case when any_value(polarity_sign) = 1 then min(value) else max(value) end as worst,
+                quantile_cont(value, 0.25) as q25, quantile_cont(value, 0.75) as q75,
+                case when any_value(polarity_sign) = 1 then max(value) else min(value) end as best
+            from intermediate.int_indicator_value__configured
+            where category = 'All' and value is not null and area_type in {ENGLAND_RANGE_AREA_TYPES}
+            group by indicator_id, sex, period having count(*) >= 30""",
     }
     return {name: con.execute(sql).df() for name, sql in queries.items()}
 
@@ -686,8 +713,19 @@ def area_sections(config: Config, marts: dict, figures: _Figures, demonstration:
     bench = _whole_population(marts["benchmark"])
     latest_period = (_whole_population(marts["wards"]).sort_values("period_sort")
                      .groupby(["indicator_id", "sex"])["period"].last())
+    # an indicator with no ward values (e.g. a Fingertips indicator published for local authorities
+    # only) still has the borough against England: its latest period is the latest the borough has
+    borough_only = bench[bench["area_type"] == "local authority"].sort_values("period").groupby(
+        ["indicator_id", "sex"])["period"].last()
+    latest_period = pd.concat([latest_period, borough_only[~borough_only.index.isin(latest_period.index)]])
     bench = bench[[latest_period.get((i, s)) == p for i, s, p in zip(bench["indicator_id"], bench["sex"],
                                                                        bench["period"])]]
+    national = marts.get("england_range")
+    if national is not None and len(national):
+        national = national.merge(latest_period.rename("period").reset_index(), on=["indicator_id", "sex", "period"])
+        national = national.set_index(["indicator_id", "sex"])
+    else:
+        national = None
     short = {i.id: i.short_name for i in config.indicators}
     order = {(i.id, s): n for n, (i, s) in enumerate((i, s) for i in config.indicators for s in i.sexes)}
     bench = bench.assign(short_name=bench["indicator_id"].map(short),
@@ -696,6 +734,10 @@ def area_sections(config: Config, marts: dict, figures: _Figures, demonstration:
     ward_rows = bench[(bench["area_type"] == "ward") & (bench["benchmark"] == config.comparator_name)]
     spread = ward_rows.assign(distance=ward_rows["difference"].abs()).groupby(["indicator_id", "sex"])["distance"].max()
     areas = [(config.la_name, "local authority")] + [(a.name, "target area") for a in config.target_areas]
+    ward_names = (marts["wards"].drop_duplicates("ward_code").set_index("ward_code")["ward_name"].to_dict()
+                  if len(marts["wards"]) else {})
+    members = {a.name: [f"{ward_names.get(code, code)} ({code})" for code in a.wards] for a in config.target_areas}
+    vintages = {a.name: a.ward_vintage for a in config.target_areas}
     out = []
     for area, kind in areas:
         vs_england = bench[(bench["area_name"] == area) & (bench["area_type"] == kind)
@@ -708,14 +750,20 @@ def area_sections(config: Config, marts: dict, figures: _Figures, demonstration:
         figure = figures.add(
             lambda p, rows=vs_england, a=area, w=worse: charts.spine_chart(
                 rows, spread, f"{a}: worse than {config.comparator_name} on {w} of {len(rows)} measures (95%)", p, footer,
-                demonstration),
+                demonstration, national),
             f"spine_{_slug(area)}.png",
             f"Spine chart for {area}: " + "; ".join(
                 f"{r.short_name} ({r.sex}) {r.comparison_95} than {config.comparator_name}"
                 for r in vs_england.itertuples()) + ".",
             f"{area} against {config.comparator_name}, latest period of each indicator: the difference, oriented so "
-            "that right is better and scaled so that the shaded band reaches the borough ward furthest from "
-            f"{config.comparator_name}, with the 95% confidence interval; colour = significance at 95%.",
+            "that right is better, with the 95% confidence interval; marker shape and colour = the comparison at 95% "
+            "(▲ better, ● similar, ▼ worse). "
+            + ("Where England's range of local authorities is loaded, the light band runs from England's worst to "
+               "its best area and the dark band from its 25th to its 75th percentile (as Fingertips draws a spine); "
+               "other rows are scaled so that the shaded band reaches the borough ward furthest from England."
+               if national is not None else
+               "England's range not loaded (no national area values in the warehouse): rows are scaled so that "
+               f"the shaded band reaches the borough ward furthest from {config.comparator_name}."),
             area)
         rows = []
         for r in vs_england.itertuples():
@@ -724,9 +772,24 @@ def area_sections(config: Config, marts: dict, figures: _Figures, demonstration:
                          "value": _level(r.value, r.unit), "england": _level(r.benchmark_value, r.unit),
                          "vs_england": r.comparison_95, "vs_england_998": r.comparison_998,
                          "vs_rest": rest["comparison_95"].iloc[0] if len(rest) else "",
-                         "rest_difference": _num(rest["difference"].iloc[0], r.unit, signed=True) if len(rest) else ""})
-        out.append({"name": area, "kind": kind, "anchor": anchor, "figure": figure, "rows": rows})
+                         # oriented as every gap of the report: positive = the target area worse off
+                         "rest_difference": (_num(_worse_off(rest["difference"].iloc[0], r.polarity), r.unit, signed=True)
+                                             if len(rest) else "")})
+        out.append({"name": area, "kind": kind, "anchor": anchor, "figure": figure, "rows": rows,
+                    "wards": members.get(area, []), "ward_vintage": vintages.get(area, ""),
+                    "orientation": ("Differences from the rest of the borough are oriented as every gap in this "
+                                    "report: positive = the target area worse off than the rest of the borough "
+                                    "(target area minus rest of borough, sign reversed where lower is better)."
+                                    if kind == "target area" else "")})
     return out
+
+
+def _worse_off(difference, polarity: str):
+    """A difference (area minus its comparator) oriented so that positive = the area worse off, as the
+    report orients every gap (fct_gap: positive = deprived wards worse off)."""
+    if difference is None or pd.isna(difference):
+        return difference
+    return -difference if polarity == "higher-is-better" else difference
 
 
 def ward_profiles(config: Config, marts: dict) -> list[dict]:
@@ -751,9 +814,11 @@ def ward_profiles(config: Config, marts: dict) -> list[dict]:
                 columns.append({"label": indicator.short_name + ("" if sex == "Persons" else f" ({sex.lower()})"),
                                 "period": period, "unit": indicator.unit, "against": against})
                 for r in _pick(chosen, period=period).itertuples():
+                    comparison = bench.get((indicator.id, sex, period, r.ward_code, against), "not compared")
                     cells.setdefault(r.ward_code, {})[len(columns) - 1] = {
-                        "value": "suppressed" if pd.isna(r.value) else f"{r.value:.1f}", "against": against,
-                        "comparison": bench.get((indicator.id, sex, period, r.ward_code, against), "not compared")}
+                        "value": "suppressed" if pd.isna(r.value) else style.number(r.value, indicator.unit),
+                        "against": against, "comparison": comparison,
+                        "mark": style.COMPARISON_MARKS[comparison], "word": _PROFILE_WORDS[comparison]}
         if not columns:
             continue
         names = (wards[wards["ward_vintage"] == vintage.id].drop_duplicates("ward_code")
@@ -762,9 +827,15 @@ def ward_profiles(config: Config, marts: dict) -> list[dict]:
                          "rows": [{"ward": r.ward_name, "code": r.ward_code,
                                    "quintile": "" if pd.isna(r.local_quintile) else int(r.local_quintile),
                                    "cells": [cells.get(r.ward_code, {}).get(n, {"value": "", "comparison": "not compared",
-                                                                                 "against": columns[n]["against"]})
+                                                                                 "against": columns[n]["against"],
+                                                                                 "mark": "", "word": ""})
                                              for n in range(len(columns))]} for r in names.itertuples()]})
     return profiles
+
+
+_PROFILE_WORDS = {"better": "better", "similar": "similar", "worse": "worse", "not compared": "not compared"}
+PROFILE_KEY = [{"comparison": c, "mark": style.COMPARISON_MARKS[c], "tint": style.COMPARISON_TINTS[c]}
+               for c in ("better", "similar", "worse", "not compared")]
 
 
 def _map_sex(indicator) -> str:
@@ -1010,6 +1081,21 @@ def _swap_in(new: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def report_provenance(con, period: str, run_date: date) -> dict:
+    """What made this report and its exports: fsot version, git revision, and the run id (the report
+    period and the fingerprint of the warehouse build it reads, so the same inputs give the same id)."""
+    from pipeline.run_record import git_revision
+
+    try:
+        fingerprint, built_at = con.execute("select fingerprint, built_at from config.build_inputs").fetchone()
+    except Exception:  # a warehouse built without the record (e.g. in tests)
+        fingerprint, built_at = "", ""
+    return {"fsot_version": __version__, "git_revision": git_revision(),
+            "run_id": f"{period}-{str(fingerprint)[:12] or 'unfingerprinted'}",
+            "warehouse_fingerprint": str(fingerprint), "warehouse_built_at": str(built_at),
+            "report_period": period, "report_date": run_date.isoformat()}
+
+
 def _write_report_into(config: Config, out_dir: Path, period: str, run_date: date, previous_snapshot, progress,
                        pdf: bool) -> Path:
     from pipeline.report import methods_appendix
@@ -1022,9 +1108,10 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
         marts = read_marts(con)
         appendix = methods_appendix.appendix_context(config, previous_snapshot,
                                                      methods_appendix.periods_by_indicator(con))
+        provenance = report_provenance(con, period, run_date)
         exports = write_exports(con, out_dir / "exports", notes=(
             ["DEMONSTRATION DATA: the bundled values are synthetic, not statistics about real places."]
-            if demonstration else []))
+            if demonstration else []), provenance=provenance)
     finally:
         con.close()
     figures = _Figures(out_dir / "charts")
