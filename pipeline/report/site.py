@@ -24,9 +24,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pipeline import __version__
 from pipeline.config import THEMES, Config
 from pipeline.ingest.landing import read_manifest
+from pipeline.report import style
 from pipeline.safe_write import remove_partials
 from pipeline.warehouse.build import connect
-from pipeline.report import style
 from pipeline.warehouse.load import ward_vintage_labels
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
