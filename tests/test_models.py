@@ -289,12 +289,12 @@ def test_change_since_baseline_tests_the_difference_of_two_estimates(warehouse):
     base = measure(warehouse, "93283", "2015 - 19", "absolute_gap")
     late = measure(warehouse, "93283", "2016 - 20", "absolute_gap")
     se = lambda m: (m["upper_ci"] - m["lower_ci"]) / (2 * 1.959963984540054)  # noqa: E731
-    half = 1.959963984540054 * (se(base) ** 2 + se(late) ** 2) ** 0.5
+    assert se(base) > 0 and se(late) > 0
     assert (change["baseline_period"], change["latest_period"]) == ("2015 - 19", "2016 - 20")
     assert change["change"] == pytest.approx(15.5 - (84 - 428000 / 6000))          # +2.83 years
-    assert (change["change_lower_ci"], change["change_upper_ci"]) == pytest.approx(
-        (change["change"] - half, change["change"] + half))
-    assert change["verdict"] == "widened"                                         # 2.83 ± 1.62
+    # the pooled periods share 2016 - 19: not tested (tests/test_report_document.py tests the rule)
+    assert all(change[k] is None or change[k] != change[k] for k in ("change_lower_ci", "change_upper_ci"))
+    assert change["verdict"] == "periods overlap: not tested"
     ratio = rows(warehouse, "select * from marts.fct_gap_change where indicator_id = '93283' "
                             "and measure = 'relative_gap' and grouping = 'local_quintile'")[0]
     rel_base = measure(warehouse, "93283", "2015 - 19", "relative_gap")

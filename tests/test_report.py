@@ -126,9 +126,10 @@ def expected_summary(con, config) -> list[list[str]]:
                   and series = 'absolute gap' and subject = 'local_quintile' {whole}""",
                 [indicator.id, sex]).fetchall()[0][0]
             name = indicator.short_name if sex == "Persons" else f"{indicator.short_name} ({sex.lower()})"
+            ci = "" if change_lower is None else f" ({change_lower:.1f} to {change_upper:.1f})"  # none: overlap
             rows.append([name, latest, f"{number(value, indicator.unit)} | {lower:.1f} to {upper:.1f}",
-                         f"{verdict} | {number(change, indicator.unit, True)} since {indicator.baseline_period} "
-                         f"({change_lower:.1f} to {change_upper:.1f})", trend])
+                         f"{verdict} | {number(change, indicator.unit, True)} since {indicator.baseline_period}"
+                         f"{ci}", trend])
     return rows
 
 
@@ -136,15 +137,16 @@ def test_the_summary_table_shows_the_marts_numbers(report):
     config, folder = report
     html = (folder / "report.html").read_text()
     shown = table_cells(html, "summary-table")
-    assert shown[0][:5] == ["Indicator", "Latest period", "Gap (95% CI)", "Since baseline", "Trend since baseline"]
+    assert shown[0][:6] == ["Indicator", "Latest period", "Gap (95% CI)", "Relative gap · RII (95% CI)",
+                            "Since baseline", "Trend since baseline"]
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
         expected = expected_summary(con, config)
     finally:
         con.close()
     assert [[row[0], row[1].split(" | ")[0], row[2]] for row in shown[1:]] == [row[:3] for row in expected]
-    assert [row[3].split(" ", 1)[1] for row in shown[1:]] == [row[3] for row in expected]   # after the arrow
-    assert [row[4].split(" | ")[0] for row in shown[1:]] == [TREND_WORDS[row[4]] for row in expected]
+    assert [row[4].split(" ", 1)[1].split("; compared:")[0] for row in shown[1:]] == [row[3] for row in expected]
+    assert [row[5].split(" | ")[0] for row in shown[1:]] == [TREND_WORDS[row[4]] for row in expected]
 
 
 def test_the_summary_table_matches_its_snapshot(report):
@@ -185,7 +187,7 @@ def test_the_default_period_is_the_last_quarter_that_has_ended(today, quarter):
 def test_the_headline_counts_the_summary_tables_verdicts(report):
     _, folder = report
     html = (folder / "report.html").read_text()
-    verdicts = [row[3].split(" | ")[0].split(" ", 1)[1] for row in table_cells(html, "summary-table")[1:]]
+    verdicts = [row[4].split(" | ")[0].split(" ", 1)[1] for row in table_cells(html, "summary-table")[1:]]
     sentence = re.search(r'<p class="finding" id="headline">(.*?)</p>', html).group(1)
     # the counts are the facts; the sentence around them may be reworded
     assert f"Of {len(verdicts)} headline gaps" in sentence

@@ -19,7 +19,6 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pipeline import __version__
 from pipeline.config import THEMES, Config
@@ -239,9 +238,15 @@ def _target_text(target: pd.Series, unit: str) -> str:
             f"{int(target['target_year'])}; expected now {show(target['expected_value'])}")
     chance = target["probability_on_track"]
     if pd.notna(chance):
-        text += "; " + ("under 1%" if chance < 0.005 else "over 99%" if chance > 0.995 else f"{chance:.0%}")
-        text += " chance of being on track"
+        text += "; on-track score " + _score_text(chance)
     return text
+
+
+def _score_text(chance) -> str:
+    """fct_target_progress.probability_on_track in words. It is Φ(d·(A − E)/SE): a normal approximation,
+    the share of the latest value's sampling distribution on the target side of the trajectory; not a
+    Bayesian probability that the target is being met, so it is never called a chance."""
+    return "under 1%" if chance < 0.005 else "over 99%" if chance > 0.995 else f"{chance:.0%}"
 
 
 # Direction of a gap since its baseline (fct_gap_change.verdict): an arrow AND the words, never colour alone.
@@ -249,6 +254,7 @@ def _target_text(target: pd.Series, unit: str) -> str:
 DIRECTION = {"narrowed": ("▼", "narrowed"), "widened": ("▲", "widened"),
              "no significant change": ("▶", "no significant change"),
              "no period after the baseline yet": ("–", "no period after the baseline yet"),
+             "periods overlap: not tested": ("–", "periods overlap: not tested"),
              "cannot be assessed": ("–", "cannot be assessed")}
 # fct_trend labels of a gap series in plain words (a widening gap is "worsening").
 TREND_WORDS = {"improving": "gap steadily narrowing", "worsening": "gap steadily widening",
@@ -308,6 +314,10 @@ def summary_rows(config: Config, marts: dict[str, pd.DataFrame], run_date: date 
             measure = _one(measures, indicator_id=indicator.id, sex=sex, period=latest["period"],
                            measure=HEADLINE[0], grouping=HEADLINE[1])
             change = _one(changes, indicator_id=indicator.id, sex=sex, measure=HEADLINE[0], grouping=HEADLINE[1])
+            relative = _one(measures, indicator_id=indicator.id, sex=sex, period=latest["period"],
+                            measure="relative_gap", grouping=HEADLINE[1])
+            rii = _one(measures, indicator_id=indicator.id, sex=sex, period=latest["period"],
+                       measure="rii", grouping=HEADLINE[1])
             trend = _one(trends, indicator_id=indicator.id, sex=sex, series="absolute gap", subject=HEADLINE[1])
             targets = _pick(progress, indicator_id=indicator.id, sex=sex).dropna(subset=["period"])
             headline = _pick(targets, measure=HEADLINE[0], grouping=HEADLINE[1])
@@ -325,7 +335,12 @@ def summary_rows(config: Config, marts: dict[str, pd.DataFrame], run_date: date 
                 "gap_upper_ci": None if measure is None else measure["upper_ci"],
                 "gap_text": _num(value, indicator.unit),
                 "gap_ci_text": "" if measure is None else _ci(measure["lower_ci"], measure["upper_ci"]),
+                "relative_gap": None if relative is None else relative["value"],
+                "relative_gap_text": _ratio_text(relative),
+                "rii": None if rii is None else rii["value"],
+                "rii_text": _ratio_text(rii),
                 "baseline_period": indicator.baseline_period,
+                "compared_period": "" if change is None else change["latest_period"],
                 "change": None if change is None else change["change"],
                 "change_text": "not available" if change is None else _num(change["change"], indicator.unit, signed=True),
                 "change_ci_text": "" if change is None else _ci(change["change_lower_ci"], change["change_upper_ci"]),
@@ -348,6 +363,33 @@ def summary_rows(config: Config, marts: dict[str, pd.DataFrame], run_date: date 
     return rows
 
 
+def _ratio_text(measure) -> str:
+    """A ratio measure of fct_gap_measure (relative gap, RII) with its 95% CI: '1.35 (1.20 to 1.52)'."""
+    if measure is None or pd.isna(measure["value"]):
+        return ""
+    ci = _ci(measure["lower_ci"], measure["upper_ci"], digits=2)
+    return f"{measure['value']:.2f}" + (f" ({ci})" if ci else "")
+
+
+def run_identity(config: Config, period: str, run_date: date, manifest: list[dict]) -> dict:
+    """The git revision of the code that made the report and a run id: the first 12 hex digits of the
+    SHA-256 of the revision, the configuration file, the landed inputs' provenance, the period and the
+    run date. The same inputs, code and date give the same id, so a report still regenerates byte for
+    byte; any change to one of them gives another id."""
+    import hashlib
+
+    from pipeline.run_record import git_revision
+
+    revision = git_revision()
+    digest = hashlib.sha256()
+    for part in (revision, config.path.read_bytes(), json.dumps(manifest, sort_keys=True, default=str),
+                 period, run_date.isoformat()):
+        digest.update(part if isinstance(part, bytes) else str(part).encode("utf-8"))
+        digest.update(b"\0")
+    return {"git_revision": revision, "git_short": revision[:12] + ("+uncommitted" if revision.endswith(
+        "+uncommitted") else ""), "run_id": digest.hexdigest()[:12]}
+
+
 def headline(rows: list[dict], target_year: int, targets: list[dict] | None = None) -> str:
     """One sentence counting the verdicts of the summary table and the status of every configured
     target series (target_rows: each target × sex of config.indicator_target, with or without data)."""
@@ -359,7 +401,10 @@ def headline(rows: list[dict], target_year: int, targets: list[dict] | None = No
             f"{count(rows, 'verdict', 'no significant change')} show no significant change.")
     pending = len(rows) - sum(count(rows, "verdict", v) for v in ("narrowed", "widened", "no significant change"))
     if pending:
-        text += f" {pending} cannot yet be compared with their baseline (no later period, or no confidence interval)."
+        overlap = count(rows, "verdict", "periods overlap: not tested")
+        text += (f" {pending} cannot yet be compared with their baseline (no later period, "
+                 + ("only later periods that share years with it, " if overlap else "")
+                 + "or no confidence interval).")
     if targets:
         parts = [f"{count(targets, 'status', s)} {s}" for s in ("off track", "significantly off track",
                                                                  "cannot be assessed", "no data yet")
@@ -436,8 +481,7 @@ def target_rows(config: Config, marts: dict[str, pd.DataFrame]) -> list[dict]:
             "actual_text": "" if latest is None else show(latest["actual_value"]),
             "expected_text": "" if latest is None else show(latest["expected_value"]),
             "status": status, "probability_on_track": chance,
-            "chance_text": "" if chance is None or pd.isna(chance) else (
-                "under 1%" if chance < 0.005 else "over 99%" if chance > 0.995 else f"{chance:.0%}"),
+            "chance_text": "" if chance is None or pd.isna(chance) else _score_text(chance),
             "note": note,
         })
     return rows
@@ -460,7 +504,13 @@ def theme_sentences(config: Config, rows: list[dict]) -> list[dict]:
             names = [r["name"] for r in mine if r["verdict"] == verdict]
             if names:
                 clauses.append(f"the gap{'s' if len(names) > 1 else ''} in {_and(names)} {words}")
-        rest = [r["name"] for r in mine if r["verdict"] not in ("narrowed", "widened", "no significant change")]
+        overlap = [r["name"] for r in mine if r["verdict"] == "periods overlap: not tested"]
+        if overlap:
+            clauses.append(f"the gap{'s' if len(overlap) > 1 else ''} in {_and(overlap)} cannot be compared with the "
+                           "baseline yet (periods overlap: not tested, as pooled periods sharing years are not "
+                           "independent)")
+        rest = [r["name"] for r in mine if r["verdict"] not in ("narrowed", "widened", "no significant change",
+                                                                 "periods overlap: not tested")]
         if rest:
             clauses.append(f"the gap{'s' if len(rest) > 1 else ''} in {_and(rest)} cannot yet be compared with "
                            "the baseline")
@@ -610,7 +660,7 @@ def indicator_sections(config: Config, marts: dict, figures: _Figures, demonstra
                     "deprivation; bars mark the population-weighted means of the most and least deprived fifths; "
                     "the dash-dot line is the slope index of inequality (SII).", name))
                 change = _one(changes, indicator_id=indicator.id, sex=sex, measure=HEADLINE[0], grouping=HEADLINE[1])
-                if change is not None and pd.notna(change["change"]):
+                if change is not None and pd.notna(change["change"]) and pd.notna(change["change_lower_ci"]):
                     described = {"widened": "has widened", "narrowed": "has narrowed",
                                  "no significant change": "shows no significant change"}.get(change["verdict"],
                                                                                              "cannot be assessed")
@@ -1106,6 +1156,7 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
     con = connect(config.warehouse_path)
     try:
         marts = read_marts(con)
+        limits = methods_appendix.limitations(con, config)
         appendix = methods_appendix.appendix_context(config, previous_snapshot,
                                                      methods_appendix.periods_by_indicator(con))
         provenance = report_provenance(con, period, run_date)
@@ -1124,7 +1175,8 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
     map_entries = map_sections(config, marts, figures, demonstration)
     manifest = read_manifest(config)
     freshness = freshness_rows(config, manifest)
-    env = Environment(loader=PackageLoader("pipeline.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    identity = run_identity(config, period, run_date, manifest)
+    env = methods_appendix.environment()
     html = env.get_template("report.html.j2").render(
         headline=headline(summary, config.target_year, targets), targets=targets,
         theme_sentences=theme_sentences(config, summary), new_box=new_this_quarter(freshness, period),
@@ -1134,7 +1186,8 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
         communities=community_rows(marts),
         deprivation=deprivation_rows(config, marts),
         freshness=freshness, comparator=config.comparator_name, version=__version__,
-        target_year=config.target_year, appendix=appendix,
+        target_year=config.target_year, appendix=appendix, limits=limits, identity=identity,
+        report_dir=(config.reports_dir / period).resolve().as_uri(),
         exports=sorted(p.relative_to(out_dir).as_posix() for p in exports),
     )
     page = out_dir / "report.html"
@@ -1147,5 +1200,5 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
     if pdf:
         from pipeline.report.pdf import html_to_pdf
 
-        html_to_pdf(page, out_dir / "report.pdf")
+        html_to_pdf(page, out_dir / "report.pdf", link_base=config.reports_dir / period)
     return page

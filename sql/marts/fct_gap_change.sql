@@ -1,6 +1,6 @@
 -- fct_gap_change: has each gap narrowed or widened since the baseline?
--- one row per indicator × sex × category × measure × grouping: the latest period against the indicator's
--- baseline period (fsot.toml). category: 'All' (the whole population) or a community breakdown.
+-- one row per indicator × sex × category × measure × grouping: the latest period that does not overlap the
+-- indicator's baseline period (fsot.toml) against the baseline. category: 'All' (the whole population) or a community breakdown.
 --
 -- Absolute gap and SII (differences, in the indicator's unit):
 --     change = latest − baseline,   SE_p = (U_p − L_p) / (2 · 1.959963984540054) for each period p,
@@ -9,6 +9,15 @@
 --     with SE_p = (ln U_p − ln L_p) / (2 · 1.959963984540054).
 -- Test: the two periods' estimates are treated as independent (a z-test of the difference; Altman &
 -- Bland (2003), "Interaction revisited: the difference between two estimates", BMJ 326:219).
+-- Overlapping periods are never tested. Pooled periods that share years (2015 - 19 and 2018 - 22 share
+-- 2018 and 2019) share deaths and population, so their estimates are positively correlated and
+-- Var(latest − baseline) = SE_latest² + SE_baseline² − 2·Cov is smaller than the independent formula
+-- above: its CI would be too wide and its test would be wrong in a way the data cannot correct (the
+-- covariance needs the single years, which are not published). Rule: two periods overlap when
+-- period_start(later) ≤ period_end(baseline) (sql/macros). The later period compared is the latest
+-- period after the baseline that does not overlap it; when every later period overlaps it, the latest
+-- period is shown with its point change, no CI, and the verdict "periods overlap: not tested".
+-- (The z-test's independence assumption, Altman & Bland 2003, holds only for periods that share no years.)
 -- Verdict (gaps are oriented so that larger = deprived worse off): the CI wholly above no-change →
 -- "widened", wholly below → "narrowed", otherwise "no significant change"; no CI → "cannot be assessed".
 with measure as (
@@ -38,14 +47,19 @@ pairs as (
         baseline.period as baseline_period, latest.period as latest_period,
         baseline.value as baseline_value, latest.value as latest_value,
         latest.estimate - baseline.estimate as change,
-        sqrt(latest.standard_error ^ 2 + baseline.standard_error ^ 2) as change_se
+        sqrt(latest.standard_error ^ 2 + baseline.standard_error ^ 2) as change_se,
+        coalesce(period_start(latest.period) <= period_end(baseline.period), false) as periods_overlap
     from scaled as latest
     inner join scaled as baseline
         on baseline.indicator_id = latest.indicator_id and baseline.sex = latest.sex
         and baseline.category = latest.category
         and baseline.measure = latest.measure and baseline.grouping = latest.grouping and baseline.is_baseline
-    qualify latest.period_sort = max(latest.period_sort) over (partition by latest.indicator_id, latest.sex, latest.category,
-                                                                 latest.measure, latest.grouping)
+    -- the latest period after the baseline that does not overlap it; failing that, the latest period
+    qualify row_number() over (partition by latest.indicator_id, latest.sex, latest.category, latest.measure,
+                                            latest.grouping
+                               order by case when latest.period_sort > baseline.period_sort
+                                                  and not periods_overlap then 0 else 1 end,
+                                        latest.period_sort desc) = 1
 )
 
 select
@@ -65,19 +79,23 @@ select
     baseline_value,
     latest_value,
     case when is_ratio then exp(change) else change end as change,
-    case when is_ratio then exp(change - z95() * change_se)
+    case when periods_overlap then null
+         when is_ratio then exp(change - z95() * change_se)
          else change - z95() * change_se end as change_lower_ci,
-    case when is_ratio then exp(change + z95() * change_se)
+    case when periods_overlap then null
+         when is_ratio then exp(change + z95() * change_se)
          else change + z95() * change_se end as change_upper_ci,
     case when is_ratio then 'ratio latest/baseline (1 = no change)' else 'difference latest − baseline' end
         as change_scale,
     case
         when latest_period = baseline_period then 'no period after the baseline yet'
+        when periods_overlap then 'periods overlap: not tested'
         when change_se is null or change is null then 'cannot be assessed'
         when change - z95() * change_se > 0 then 'widened'
         when change + z95() * change_se < 0 then 'narrowed'
         else 'no significant change'
     end as verdict,
-    'z-test of the difference between two independent estimates (95%)' as method
+    case when periods_overlap then 'not tested: the periods share years'
+         else 'z-test of the difference between two independent, non-overlapping estimates (95%)' end as method
 from pairs
 order by indicator_id, sex, category, measure, grouping
