@@ -156,7 +156,7 @@ class Performance:
     """Memory against speed ([performance] in fsot.toml): rows validated at a time (Great Expectations
     holds a few copies of a chunk), and the memory DuckDB may use before it writes pages to its file."""
     validation_chunk_rows: int = 100_000
-    duckdb_memory_limit_mb: int = 300
+    duckdb_memory_limit_mb: int = 600
     cache_keep_days: int = 30  # read and validation cache entries unused for longer are removed
 
 
