@@ -45,7 +45,7 @@ def test_a_report_that_fails_half_way_leaves_the_last_good_report(project, tmp_p
     report = tmp_path / "reports" / "2026-Q3"
     before = snapshot(report)
 
-    def broken(page, target):
+    def broken(page, target, **options):
         raise PdfError(f"{target}: Chromium failed")
 
     monkeypatch.setattr(pdf, "html_to_pdf", broken)
@@ -339,7 +339,7 @@ def test_a_full_disk_while_writing_the_report_is_one_line_and_keeps_the_last_rep
     report = tmp_path / "reports" / "2026-Q3"
     before = snapshot(report)
 
-    def full(con, table, path):
+    def full(con, table, path, *options):
         raise duckdb.IOException(f'IO Error: Could not write file "{path}": No space left on device')
 
     monkeypatch.setattr(exports, "_write_parquet", full)

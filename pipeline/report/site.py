@@ -1131,17 +1131,14 @@ def _swap_in(new: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def report_provenance(con, period: str, run_date: date) -> dict:
-    """What made this report and its exports: fsot version, git revision, and the run id (the report
-    period and the fingerprint of the warehouse build it reads, so the same inputs give the same id)."""
-    from pipeline.run_record import git_revision
-
+def report_provenance(con, period: str, run_date: date, identity: dict) -> dict:
+    """What made this report and its exports: fsot version, git revision, the run id (`run_identity`,
+    the one printed on every page of the report) and the fingerprint of the warehouse build it reads."""
     try:
         fingerprint, built_at = con.execute("select fingerprint, built_at from config.build_inputs").fetchone()
     except Exception:  # a warehouse built without the record (e.g. in tests)
         fingerprint, built_at = "", ""
-    return {"fsot_version": __version__, "git_revision": git_revision(),
-            "run_id": f"{period}-{str(fingerprint)[:12] or 'unfingerprinted'}",
+    return {"fsot_version": __version__, "git_revision": identity["git_revision"], "run_id": identity["run_id"],
             "warehouse_fingerprint": str(fingerprint), "warehouse_built_at": str(built_at),
             "report_period": period, "report_date": run_date.isoformat()}
 
@@ -1153,13 +1150,15 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
 
     (out_dir / "charts").mkdir(parents=True)
     demonstration = any(s.demonstration for s in config.sources)
+    manifest = read_manifest(config)
+    identity = run_identity(config, period, run_date, manifest)
     con = connect(config.warehouse_path)
     try:
         marts = read_marts(con)
         limits = methods_appendix.limitations(con, config)
         appendix = methods_appendix.appendix_context(config, previous_snapshot,
                                                      methods_appendix.periods_by_indicator(con))
-        provenance = report_provenance(con, period, run_date)
+        provenance = report_provenance(con, period, run_date, identity)
         exports = write_exports(con, out_dir / "exports", notes=(
             ["DEMONSTRATION DATA: the bundled values are synthetic, not statistics about real places."]
             if demonstration else []), provenance=provenance)
@@ -1173,9 +1172,7 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
     quintiles = quintile_figure(config, marts, figures, demonstration, summary)
     areas = area_sections(config, marts, figures, demonstration)
     map_entries = map_sections(config, marts, figures, demonstration)
-    manifest = read_manifest(config)
     freshness = freshness_rows(config, manifest)
-    identity = run_identity(config, period, run_date, manifest)
     env = methods_appendix.environment()
     html = env.get_template("report.html.j2").render(
         headline=headline(summary, config.target_year, targets), targets=targets,

@@ -12,8 +12,9 @@
 --     otherwise; every gap measure is oriented so that smaller is better (deprived less worse off).
 -- Standard error of the actual value A_p from its 95 % limits: SE = (U − L) / (2 · 1.959963984540054),
 --     on the log scale for ratios (relative_gap, rii), with A and E on that scale too.
--- Probability of being on or better than the trajectory: Φ(d · (A_p − E_p) / SE) (normal approximation:
---     the chance the true value lies on the target side of E_p, given the estimate and its SE).
+-- On-track score (column probability_on_track): Φ(d · (A_p − E_p) / SE), a normal approximation: the
+--     one-sided confidence with which the estimate A_p lies on the target side of E_p given its sampling
+--     error. A frequentist score, not a (Bayesian) probability that the target will be met.
 -- RAG status (uses the 95 % CI):
 --     on track                 d · (A_p − E_p) ≥ 0                 (on or better than the trajectory)
 --     off track                worse than the trajectory, but the 95 % CI includes E_p
