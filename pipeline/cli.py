@@ -86,7 +86,7 @@ def _step(config, command: str, work):
     (failed_run_manifest.json): run_manifest.json keeps describing the warehouse in use."""
     from pipeline.ingest.csv_file import SourceFileError
     from pipeline.ingest.landing import LandingError, PullError
-    from pipeline.models import ModelError
+    from pipeline.warehouse.registry import ModelError
     from pipeline.report.pdf import PdfError
     from pipeline.run_record import log, start_log, write_run_manifest
     from pipeline.warehouse.lock import LockTimeout
@@ -224,12 +224,13 @@ def _build(config, force: bool = False) -> dict:
     from rich.progress import Progress
 
     from pipeline.config import SQL_DIR
-    from pipeline.models import discover
     from pipeline.run_record import log
     from pipeline.warehouse.build import SourceErrors, build_warehouse
     from pipeline.warehouse.lock import warehouse_lock
+    from pipeline.warehouse.python_models import PYTHON_MODELS
+    from pipeline.warehouse.registry import discover
 
-    total = len(discover(SQL_DIR)) + 2
+    total = len(discover(SQL_DIR, PYTHON_MODELS)) + 2
     with warehouse_lock(config, "build", notify=lambda text: console.print(text, markup=False)):
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("Building the warehouse", total=total)

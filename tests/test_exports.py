@@ -63,7 +63,7 @@ population = "People living there."
 ["marts.fct_gap_measure_by_national_decile"]
 description = "Gaps."
 grain = "one row per grouping"
-source = "pipeline/python_models.py (gaps)"
+source = "pipeline/warehouse/python_models.py (gaps)"
 
 ["marts.fct_gap_measure_by_national_decile".columns]
 grouping = "The grouping."
@@ -76,8 +76,8 @@ x = "Not a mart: never exported."
 EXPECTED_DICTIONARY = [
     ["dim_area", "area_code", "VARCHAR", "Code of the area, kept as text.", "sql/marts/dim_area.sql"],
     ["dim_area", "population", "BIGINT", "People living there.", "sql/marts/dim_area.sql"],
-    [LONG_TABLE, "grouping", "VARCHAR", "The grouping.", "pipeline/python_models.py (gaps)"],
-    [LONG_TABLE, "gap", "DOUBLE", "The gap.", "pipeline/python_models.py (gaps)"],
+    [LONG_TABLE, "grouping", "VARCHAR", "The grouping.", "pipeline/warehouse/python_models.py (gaps)"],
+    [LONG_TABLE, "gap", "DOUBLE", "The gap.", "pipeline/warehouse/python_models.py (gaps)"],
     ["fct_people", "name", "VARCHAR", "Name of the person.", "sql/marts/fct_people.sql"],
     ["fct_people", "score", "DOUBLE", "Score, negative when worse.", "sql/marts/fct_people.sql"],
     ["fct_people", "n", "INTEGER", "'+1 for each visit", "sql/marts/fct_people.sql"],  # text: neutralised

@@ -8,8 +8,10 @@ import pytest
 
 import tiny_project
 from pipeline.config import SQL_DIR
-from pipeline.models import LAYERS, ModelError, build_order, discover, run_models, run_tests
 from pipeline.warehouse.build import build_warehouse
+from pipeline.warehouse.python_models import PYTHON_MODELS
+from pipeline.warehouse.registry import LAYERS, ModelError, build_order, discover
+from pipeline.warehouse.runner import run_models, run_tests
 
 # slow: every test here builds a warehouse (or runs `fsot`) from a project first
 pytestmark = pytest.mark.slow
@@ -115,8 +117,8 @@ def test_gap_lower_is_better_is_oriented_so_positive_means_deprived_worse_off(wa
 # --- the runner ---------------------------------------------------------------------------------
 
 def test_build_order_puts_every_model_after_what_it_reads():
-    models = discover(SQL_DIR)
-    order = [m.relation for m in build_order(models)]
+    models = discover(SQL_DIR, PYTHON_MODELS)
+    order = [m.relation for m in build_order(SQL_DIR, PYTHON_MODELS)]
     assert sorted(order) == sorted(models)
     for position, relation in enumerate(order):
         assert models[relation].depends_on <= set(order[:position])
@@ -127,7 +129,7 @@ def test_build_order_puts_every_model_after_what_it_reads():
 def test_runner_builds_from_an_empty_database_in_that_order(tmp_path):
     config = tiny_project.landed(tmp_path)
     summary = build_warehouse(config)
-    assert [m["model"] for m in summary["models"]] == [m.relation for m in build_order(discover(SQL_DIR))]
+    assert [m["model"] for m in summary["models"]] == [m.relation for m in build_order(SQL_DIR, PYTHON_MODELS)]
     # the tiny project has no local drops, no population or counts sources and declares no targets
     empty = {"staging.stg_local__indicator_value", "marts.fct_target_progress", "marts.fct_target_trajectory",
              "staging.stg_population__lsoa", "staging.stg_counts__area",
@@ -150,18 +152,18 @@ def test_runner_refuses_cycles_unknown_references_and_backward_layers(tmp_path):
     cyclic = write_models(tmp_path / "a", {"marts/x.sql": "select * from marts.y",
                                            "marts/y.sql": "select * from marts.x"})
     with pytest.raises(ModelError, match="cycle"):
-        build_order(discover(cyclic))
+        build_order(cyclic)
     unknown = write_models(tmp_path / "b", {"marts/x.sql": "select * from intermediate.nowhere"})
     with pytest.raises(ModelError, match="intermediate.nowhere, which is not a model"):
-        build_order(discover(unknown))
+        build_order(unknown)
     backwards = write_models(tmp_path / "c", {"staging/s.sql": "select * from marts.m", "marts/m.sql": "select 1 as a"})
     with pytest.raises(ModelError, match="may not read the later layer marts.m"):
-        build_order(discover(backwards))
+        build_order(backwards)
 
 
 def test_a_reference_in_a_comment_is_not_a_dependency(tmp_path):
     root = write_models(tmp_path, {"marts/x.sql": "-- formerly read marts.gone\nselect 1 as a"})
-    assert build_order(discover(root))[0].depends_on == frozenset()
+    assert build_order(root)[0].depends_on == frozenset()
 
 
 def test_singular_test_rows_fail_the_build_and_are_shown(tmp_path):
@@ -181,7 +183,7 @@ def test_a_failed_build_leaves_the_previous_warehouse(tmp_path, monkeypatch):
     before = config.warehouse_path.read_bytes()
     broken = write_models(tmp_path / "sql", {"marts/m.sql": "select * from no_such_table"})
     with pytest.raises(ModelError, match="m.sql"):
-        build_warehouse(config, sql_dir=broken)
+        build_warehouse(config, sql_dir=broken, python_models=())
     assert config.warehouse_path.read_bytes() == before
     assert not config.warehouse_path.with_name("fsot.duckdb.building").exists()
 
@@ -323,3 +325,19 @@ def test_range_gap_ci_comes_from_the_best_and_worst_wards_limits(warehouse):
     half = 1.959963984540054 * 2 ** 0.5 / 1.959963984540054  # both wards publish value ± 1
     assert (g["value"], g["lower_ci"], g["upper_ci"]) == pytest.approx((15, 15 - half, 15 + half))
     assert (g["group_compared"], g["group_reference"]) == ("worst ward: B02", "best ward: B10")
+
+
+def test_python_models_join_the_registry_only_when_passed(tmp_path):
+    # no folder check: the project's own sql/ without its Python models is just its SQL models
+    sql_only = discover(SQL_DIR)
+    assert not any(m.kind == "python" for m in sql_only.values())
+    both = discover(SQL_DIR, PYTHON_MODELS)
+    python = {r: m for r, m in both.items() if m.kind == "python"}
+    assert sorted(python) == ["intermediate.int_indicator_value__from_counts", "intermediate.int_slope_index",
+                              "marts.fct_trend"]
+    slope = python["intermediate.int_slope_index"]
+    assert [f.__name__ for f in slope.methods] == ["phe_sii"]
+    assert slope.doc.startswith("int_slope_index:") and slope.path.name == "python_models.py"
+    assert slope.depends_on == frozenset({"intermediate.int_deprivation_group"})
+    root = write_models(tmp_path, {"marts/x.sql": "-- x: one row.\nselect 1 as a"})
+    assert [(m.relation, m.kind, m.doc) for m in build_order(root)] == [("marts.x", "sql", "x: one row.")]

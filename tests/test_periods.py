@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from pipeline.config import SQL_DIR
-from pipeline.models import create_macros
 from pipeline.validate.suites import PERIOD
+from pipeline.warehouse.runner import create_macros
 
 CASES = [
     ("2021", "2021-01-01", "2021-12-31"),

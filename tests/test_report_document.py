@@ -16,8 +16,8 @@ import duckdb
 import pytest
 
 from pipeline.config import SQL_DIR
-from pipeline.models import create_macros
 from pipeline.report.methods_appendix import rst_inline
+from pipeline.warehouse.runner import create_macros
 
 MEASURE_COLUMNS = """indicator_id varchar, indicator_name varchar, unit varchar, polarity varchar,
     ward_vintage varchar, imd_edition varchar, population_weights varchar, sex varchar, category varchar,

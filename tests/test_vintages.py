@@ -8,8 +8,9 @@ import pytest
 
 import tiny_project
 from pipeline.config import ConfigError, load_config
-from pipeline.models import ModelError, run_tests
 from pipeline.warehouse.build import build_warehouse
+from pipeline.warehouse.registry import ModelError
+from pipeline.warehouse.runner import run_tests
 
 # slow: every test here builds a warehouse (or runs `fsot`) from a project first
 pytestmark = pytest.mark.slow

@@ -1,33 +1,40 @@
 """The report's methods appendix, generated from the code an auditor can check line by line.
 
 Nothing here is written by hand about a measure: each measure's definition, formula, confidence-interval
-method and reference is TAKEN FROM the header comment of its model (the leading ``--`` lines of
-``sql/intermediate/*.sql`` and ``sql/marts/*.sql``; the docstring of each Python model registered in
-``pipeline/python_models.py``) and from the docstrings of the statistical methods in
-``pipeline/methods/``. To change what the appendix says, change the comment or docstring beside the code.
+method and reference is TAKEN FROM the model registry (``pipeline.warehouse.registry.build_order``):
+each model's ``doc`` (the header comment, the leading ``--`` lines, of ``sql/intermediate/*.sql`` and
+``sql/marts/*.sql``; the docstring of each Python model registered in
+``pipeline/warehouse/python_models.py``), its ``depends_on`` and the ``methods`` it declares, and from
+the docstrings of those statistical methods in ``pipeline/methods/``. To change what the appendix says,
+change the comment or docstring beside the code.
 
-Everything is read as text (``ast`` for Python), so building the appendix imports neither scipy,
-matplotlib, pandas nor duckdb, and never runs a model or a method.
+The appendix reads the models' and methods' own fields (their docstrings and source through
+``inspect``); it never runs a model or a method.
 
 API
 ---
-``model_entries(sql_dir=SQL_DIR)`` -> list[ModelEntry]
-    every intermediate and marts model (SQL files, plus the Python models when ``sql_dir`` is the
-    project's own ``sql/``, as ``pipeline.models.discover`` does), sorted by layer then name.
-``method_entries()`` -> list[MethodEntry]
-    the methods the build runs (found in ``pipeline/python_models.py``: what each Python model imports
-    from ``pipeline.methods``), then ``CHECK_METHODS``: the methods whose published values the build
-    takes as given and ``fsot method`` can recompute, and ``z_value``, whose 95 % and 99.8 % values the
-    SQL writes as constants (the models doing so are found in their code).
-``disclosure_rule(config, sql_dir=SQL_DIR)`` -> str
+The functions below take ``sql_dir`` and ``python_models``: the project's own ``sql/`` and its Python
+models (``pipeline.warehouse.python_models.PYTHON_MODELS``) by default; a caller with another folder
+passes the Python models that go with it (usually none, ``python_models=()``).
+
+``model_entries(sql_dir=SQL_DIR, python_models=PYTHON_MODELS)`` -> list[ModelEntry]
+    every intermediate and marts model of ``build_order(sql_dir, python_models)``, sorted by layer then
+    name.
+``method_entries(sql_dir=SQL_DIR, python_models=PYTHON_MODELS)`` -> list[MethodEntry]
+    the methods the build runs (the ``methods`` each Python model declares at registration), then
+    ``CHECK_METHODS``: the methods whose published values the build takes as given and ``fsot method``
+    can recompute, and ``z_value``, whose 95 % and 99.8 % values the SQL writes as constants (the models
+    and macros doing so are found in their code).
+``disclosure_rule(config, sql_dir=SQL_DIR, python_models=PYTHON_MODELS)`` -> str
     the configured disclosure rule, described from what the SQL does, citing the files.
-``snapshot(config, models, methods, periods=None, sql_dir=SQL_DIR)`` -> dict
+``snapshot(config, models, methods, periods=None, sql_dir=SQL_DIR, python_models=PYTHON_MODELS)`` -> dict
     what ``methods_snapshot.json`` holds (write it with ``snapshot_json``; see ``SNAPSHOT_FILE``).
 ``changes_since(previous, current)`` -> list[str]
     human sentences comparing the previous report's snapshot (a dict, or None for the first report)
     with the current one. Pure; ``load_snapshot(path)`` and ``previous_snapshot_path(reports_dir,
     period)`` are the file-reading helpers for the caller.
-``appendix_context(config, previous_snapshot=None, periods=None, sql_dir=SQL_DIR)`` -> dict
+``appendix_context(config, previous_snapshot=None, periods=None, sql_dir=SQL_DIR,
+python_models=PYTHON_MODELS)`` -> dict
     the ``appendix`` variable of ``templates/methods_appendix.html.j2`` (below).
 ``periods_by_indicator(con)`` -> dict[str, list[str]]
     the periods of each indicator in the warehouse (marts.fct_ward_indicator), for ``periods=``.
@@ -46,7 +53,7 @@ Context: ``appendix`` (a dict; every string is plain text, the template escapes 
       "models": [                        # one per model, layer then name
         {"name": "fct_gap_measure", "layer": "marts", "relation": "marts.fct_gap_measure",
          "kind": "sql" | "python", "path": "sql/marts/fct_gap_measure.sql", "line": 1,
-         "source": "sql/marts/fct_gap_measure.sql" (or "pipeline/python_models.py:18"),
+         "source": "sql/marts/fct_gap_measure.sql" (or "pipeline/warehouse/python_models.py:23"),
          "anchor": "appendix-model-fct_gap_measure",
          "definition": str,              # first sentence of the comment, on one line, name prefix removed
          "body": str,                    # the rest, the author's lines kept ("" when none)
@@ -77,8 +84,9 @@ passes them) the periods in the warehouse.
 
 from __future__ import annotations
 
-import ast
 import hashlib
+import importlib
+import inspect
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -86,10 +94,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipeline.config import PACKAGE_ROOT, SQL_DIR
+from pipeline.warehouse.python_models import PYTHON_MODELS
+from pipeline.warehouse.registry import Model, build_order, function_source, sql_code
 
 LAYERS = ("intermediate", "marts")  # the layers whose models define a measure (staging only renames)
-PYTHON_MODELS_FILE = PACKAGE_ROOT / "pipeline" / "python_models.py"
-METHODS_PACKAGE = "pipeline.methods"
 SNAPSHOT_FILE = "methods_snapshot.json"
 SNAPSHOT_SCHEMA = "fsot-methods-snapshot/1"
 DISCLOSURE_VARIABLE = "disclosure_max_suppressed_count"
@@ -109,9 +117,6 @@ COMMANDS = {("pipeline.methods.slope_index", "phe_sii"): "sii"}
 #: two-sided normal quantiles are looked for in the models' code (not their comments).
 CONSTANT_METHODS = {("pipeline.methods.confidence", "z_value"): (0.95, 0.998)}
 
-_REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
-_LINE_COMMENT = re.compile(r"--[^\n]*")
-_COMMENT_PREFIX = re.compile(r"^--\s?")
 _REFERENCE_LABEL = re.compile(r"\bReferences?:\s*")
 _ABBREVIATIONS = {"e.g", "i.e", "al", "cf", "ed", "eds", "ch", "vol", "no", "vs", "approx", "fig", "etc", "p", "pp"}
 
@@ -257,19 +262,6 @@ def _without_name(definition: str, name: str) -> str:
     return definition[prefix.end():] if prefix else definition
 
 
-def header_comment(sql: str) -> str:
-    """The leading `--` lines of a SQL file (blank lines before them skipped), markers removed."""
-    lines = sql.splitlines()
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    header = []
-    for line in lines:
-        if not line.lstrip().startswith("--"):
-            break
-        header.append(_COMMENT_PREFIX.sub("", line.lstrip()).rstrip())
-    return "\n".join(_trim_blank(header))
-
-
 def reference_part(text: str) -> str:
     """The paragraph that starts at "Reference:" / "References:", to the next blank line, on one line,
     without that label."""
@@ -284,93 +276,27 @@ def reference_part(text: str) -> str:
 # models
 
 
-def _sql_body(sql: str) -> str:
-    return _LINE_COMMENT.sub("", sql)
+def _registry(sql_dir: Path, python_models: Iterable[Model]) -> list[Model]:
+    return build_order(Path(sql_dir), python_models)
 
 
-def _sql_entry(path: Path, layer: str, root: Path) -> ModelEntry:
-    sql = path.read_text(encoding="utf-8")
-    comment = header_comment(sql)
-    definition, body = split_first_sentence(comment.splitlines())
-    return ModelEntry(name=path.stem, layer=layer, path=_relative(path, root), kind="sql", comment=comment,
-                      definition=_without_name(definition, path.stem), body="\n".join(body),
-                      code_sha256=_sha256(_sql_body(sql).strip()))
+def _entry(model: Model, root: Path) -> ModelEntry:
+    definition, body = split_first_sentence(model.doc.splitlines())
+    return ModelEntry(name=model.name, layer=model.layer, path=_relative(model.path, root), kind=model.kind,
+                      comment=model.doc, definition=_without_name(definition, model.name), body="\n".join(body),
+                      line=model.line, code_sha256=_sha256(model.code),
+                      methods=tuple(_qualname(method) for method in model.methods))
 
 
-def _parse(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+def _qualname(function) -> str:
+    return f"{function.__module__}.{function.__name__}"
 
 
-def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
-    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
-
-
-def _method_imports(nodes: Iterable[ast.AST]) -> dict[str, tuple[str, str]]:
-    """Local name -> (module, function) for every `from pipeline.methods.X import f` among nodes."""
-    names = {}
-    for node in nodes:
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(METHODS_PACKAGE + "."):
-            for alias in node.names:
-                names[alias.asname or alias.name] = (node.module, alias.name)
-    return names
-
-
-def _python_models(path: Path = PYTHON_MODELS_FILE) -> list[dict]:
-    """The Python models registered in PYTHON_MODELS, read with ast (nothing is imported)."""
-    source = path.read_text(encoding="utf-8")
-    tree = ast.parse(source, filename=str(path))
-    functions = _functions(tree)
-    module_imports = _method_imports(tree.body)
-    method_functions: dict[str, set[str]] = {}
-
-    def is_function(module: str, name: str) -> bool:
-        if module not in method_functions:
-            method_functions[module] = set(_functions(_parse(_module_path(module))))
-        return name in method_functions[module]
-
-    models = []
-    for node in tree.body:
-        if not (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PYTHON_MODELS"
-                                                     for t in node.targets)):
-            continue
-        for call in getattr(node.value, "elts", []):
-            if not isinstance(call, ast.Call):
-                continue
-            keywords = {k.arg: k.value for k in call.keywords}
-            name, layer, build = keywords.get("name"), keywords.get("layer"), keywords.get("build")
-            if not (isinstance(name, ast.Constant) and isinstance(layer, ast.Constant) and isinstance(build, ast.Name)):
-                continue
-            function = functions.get(build.id)
-            if function is None:
-                continue
-            depends = {c.value for c in ast.walk(keywords["depends_on"]) if isinstance(c, ast.Constant)
-                       and isinstance(c.value, str)} if "depends_on" in keywords else set()
-            imported = {**module_imports, **_method_imports(ast.walk(function))}
-            used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
-            methods = sorted({imported[n] for n in used if n in imported and is_function(*imported[n])})
-            models.append({"name": name.value, "layer": layer.value, "function": function,
-                           "docstring": ast.get_docstring(function) or "", "depends_on": depends,
-                           "code": ast.get_source_segment(source, function) or "", "methods": methods})
-    return models
-
-
-def model_entries(sql_dir: Path = SQL_DIR, python_models: bool | None = None) -> list[ModelEntry]:
-    """Every model of sql_dir's intermediate and marts layers, with its header comment split into a
-    definition and a body; plus the Python models (pipeline/python_models.py) when sql_dir is the
-    project's own sql/ folder or python_models=True. Sorted by layer, then name."""
-    sql_dir = Path(sql_dir)
-    root = sql_dir.parent
-    entries = [_sql_entry(path, layer, root) for layer in LAYERS for path in sorted((sql_dir / layer).glob("*.sql"))]
-    if python_models or (python_models is None and sql_dir.resolve() == SQL_DIR.resolve()):
-        for model in _python_models():
-            if model["layer"] not in LAYERS:
-                continue
-            definition, body = split_first_sentence(model["docstring"].splitlines())
-            entries.append(ModelEntry(
-                name=model["name"], layer=model["layer"], path=_relative(PYTHON_MODELS_FILE, root), kind="python",
-                comment=model["docstring"], definition=_without_name(definition, model["name"]),
-                body="\n".join(body), line=model["function"].lineno, code_sha256=_sha256(model["code"]),
-                methods=tuple(f"{module}.{name}" for module, name in model["methods"])))
+def model_entries(sql_dir: Path = SQL_DIR, python_models: Iterable[Model] = PYTHON_MODELS) -> list[ModelEntry]:
+    """Every intermediate and marts model of build_order(sql_dir, python_models), with its doc (header
+    comment or docstring) split into a definition and a body. Sorted by layer, then name."""
+    root = Path(sql_dir).parent
+    entries = [_entry(model, root) for model in _registry(sql_dir, python_models) if model.layer in LAYERS]
     rank = {layer: n for n, layer in enumerate(LAYERS)}
     return sorted(entries, key=lambda e: (rank[e.layer], e.name))
 
@@ -379,21 +305,17 @@ def model_entries(sql_dir: Path = SQL_DIR, python_models: bool | None = None) ->
 # methods
 
 
-def _module_path(module: str) -> Path:
-    return PACKAGE_ROOT.joinpath(*module.split(".")).with_suffix(".py")
-
-
 def _method_entry(module: str, function: str, role: str, used_by: tuple[str, ...], command: str,
                   constants: tuple[str, ...] = ()) -> MethodEntry:
-    path = _module_path(module)
-    source = path.read_text(encoding="utf-8")
-    tree = ast.parse(source, filename=str(path))
-    node = _functions(tree).get(function)
-    if node is None:
+    loaded = importlib.import_module(module)
+    path = Path(inspect.getfile(loaded))
+    method = getattr(loaded, function, None)
+    if not inspect.isfunction(method):
         raise LookupError(f"{path}: no function {function}() (the methods appendix lists it; update "
                           "CHECK_METHODS in pipeline/report/methods_appendix.py)")
-    docstring = ast.get_docstring(node) or ""
-    module_docstring = ast.get_docstring(tree) or ""
+    line, code = function_source(method)
+    docstring = inspect.getdoc(method) or ""
+    module_docstring = inspect.getdoc(loaded) or ""
     summary, body = split_first_sentence(docstring.splitlines())
     reference = reference_part(docstring)
     reference_from = "function" if reference else ""
@@ -401,45 +323,50 @@ def _method_entry(module: str, function: str, role: str, used_by: tuple[str, ...
         reference = reference_part(module_docstring)
         reference_from = "module" if reference else ""
     return MethodEntry(qualname=f"{module}.{function}", module=module, function=function,
-                       path=_relative(path, PACKAGE_ROOT), line=node.lineno, docstring=docstring, summary=summary,
+                       path=_relative(path, PACKAGE_ROOT), line=line, docstring=docstring, summary=summary,
                        body="\n".join(body), reference=reference, reference_from=reference_from,
                        module_docstring=module_docstring, role=role, used_by=used_by, command=command,
-                       code_sha256=_sha256(ast.get_source_segment(source, node) or ""), constants=constants)
+                       code_sha256=_sha256(code), constants=constants)
 
 
-def _constant_uses(levels: Iterable[float], sql_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(models and macros whose SQL code, comments left out, writes z for one of the levels as a literal
-    with at least 10 decimals, equal to 1e-12; the literals as written, with their level)."""
+def _constant_uses(levels: Iterable[float], models: Iterable[Model],
+                   sql_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(SQL models and macros whose SQL code, comments left out, writes z for one of the levels as a
+    literal with at least 10 decimals, equal to 1e-12; the literals as written, with their level)."""
     from statistics import NormalDist
 
     z = {c: NormalDist().inv_cdf(c + (1 - c) / 2) for c in levels}
+    rank = {layer: n for n, layer in enumerate(LAYERS)}
+    sources = [(model.relation, model.code) for model in sorted(models, key=lambda m: (rank.get(m.layer, -1), m.name))
+               if model.kind == "sql" and model.layer in LAYERS]
+    sources += [(f"macro {path.stem}", sql_code(path.read_text(encoding="utf-8")))
+                for path in sorted((sql_dir / "macros").glob("*.sql"))]
     users, found = [], {}
-    for folder, prefix in (*((layer, f"{layer}.") for layer in LAYERS), ("macros", "macro ")):
-        for path in sorted((sql_dir / folder).glob("*.sql")):
-            code = _sql_body(path.read_text(encoding="utf-8"))
-            hits = {(literal, c) for literal in re.findall(r"(?<![\w.])\d+\.\d{10,}(?![\w.])", code)
-                    for c, value in z.items() if abs(float(literal) - value) < 1e-12}
-            if hits:
-                users.append(prefix + path.stem)
-                found.update(hits)
+    for name, code in sources:
+        hits = {(literal, c) for literal in re.findall(r"(?<![\w.])\d+\.\d{10,}(?![\w.])", code)
+                for c, value in z.items() if abs(float(literal) - value) < 1e-12}
+        if hits:
+            users.append(name)
+            found.update(hits)
     return tuple(users), tuple(f"{literal} ({c * 100:g} %)" for literal, c in sorted(found.items(), key=lambda h: h[1]))
 
 
-def method_entries(sql_dir: Path = SQL_DIR) -> list[MethodEntry]:
-    """The methods the build runs (what each Python model imports from pipeline.methods and calls),
-    then CHECK_METHODS (not run by the build; `fsot method` recomputes published values with them; those
-    in CONSTANT_METHODS whose values the SQL of sql_dir writes as literals get role "constant")."""
+def method_entries(sql_dir: Path = SQL_DIR, python_models: Iterable[Model] = PYTHON_MODELS) -> list[MethodEntry]:
+    """The methods the build runs (the `methods` each model declares), then CHECK_METHODS (not run by
+    the build; `fsot method` recomputes published values with them; those in CONSTANT_METHODS whose
+    values the SQL of sql_dir writes as literals get role "constant")."""
+    models = _registry(sql_dir, python_models)
     used: dict[tuple[str, str], list[str]] = {}
-    for model in _python_models():
-        for method in model["methods"]:
-            used.setdefault(method, []).append(f"{model['layer']}.{model['name']}")
+    for model in models:
+        for method in model.methods:
+            used.setdefault((method.__module__, method.__name__), []).append(model.relation)
     entries = [_method_entry(module, function, "build", tuple(models), COMMANDS.get((module, function), ""))
                for (module, function), models in used.items()]
     entries.sort(key=lambda e: (e.module, e.line))
     for module, function, command in CHECK_METHODS:
         if (module, function) in used:
             continue
-        users, constants = _constant_uses(CONSTANT_METHODS.get((module, function), ()), Path(sql_dir))
+        users, constants = _constant_uses(CONSTANT_METHODS.get((module, function), ()), models, Path(sql_dir))
         entries.append(_method_entry(module, function, "constant" if users else "check", users, command, constants))
     return entries
 
@@ -448,22 +375,11 @@ def method_entries(sql_dir: Path = SQL_DIR) -> list[MethodEntry]:
 # disclosure
 
 
-def _literal(path: Path, name: str):
-    """A module-level constant of a Python file, read with ast (None when absent or not a literal)."""
-    for node in _parse(path).body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            try:
-                return ast.literal_eval(node.value)
-            except ValueError:
-                return None
-    return None
-
-
 def _number(value) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
 
 
-def disclosure_rule(config, sql_dir: Path = SQL_DIR) -> str:
+def disclosure_rule(config, sql_dir: Path = SQL_DIR, python_models: Iterable[Model] = PYTHON_MODELS) -> str:
     """The disclosure rule in force, described from the configuration and from what the SQL does.
 
     Cites the model that applies the rule (the one whose SQL reads the setting), the columns it sets to
@@ -475,10 +391,10 @@ def disclosure_rule(config, sql_dir: Path = SQL_DIR) -> str:
     n = int(config.disclosure_max_suppressed_count)
     sentences = [f"A count from 1 to {n} is treated as disclosive (fsot.toml [disclosure] "
                  f"max_suppressed_count = {n})."]
-    bodies = {}
-    for layer in ("staging", *LAYERS):
-        for path in sorted((sql_dir / layer).glob("*.sql")):
-            bodies[f"{layer}.{path.stem}"] = (path, _sql_body(path.read_text(encoding="utf-8")))
+    models = _registry(sql_dir, python_models)
+    bodies = {m.relation: (m.path, m.code) for m in sorted(models, key=lambda m: (("staging", *LAYERS).index(m.layer),
+                                                                                m.name)) if m.kind == "sql"}
+    depends = {m.relation: set(m.depends_on) for m in models}
     applying = [relation for relation, (_, body) in bodies.items() if DISCLOSURE_VARIABLE in body]
     for relation in applying:
         path, body = bodies[relation]
@@ -492,10 +408,6 @@ def disclosure_rule(config, sql_dir: Path = SQL_DIR) -> str:
                          f"kept, but {what}{note_text}. A count of 0 is not disclosive and is kept; a row without "
                          "a count is not affected by this rule.")
         readers, frontier = set(), {relation}
-        python = _python_models() if sql_dir.resolve() == SQL_DIR.resolve() else []
-        depends = {r: {f"{m.group(1).lower()}.{m.group(2).lower()}" for m in _REFERENCE.finditer(b)}
-                   for r, (_, b) in bodies.items()}
-        depends.update({f"{m['layer']}.{m['name']}": m["depends_on"] for m in python})
         while frontier:
             frontier = {r for r, deps in depends.items() if deps & frontier and r not in readers}
             readers |= frontier
@@ -511,7 +423,7 @@ def disclosure_rule(config, sql_dir: Path = SQL_DIR) -> str:
         sentences.append(f"Warning: no model in {sql_dir.name}/ reads the setting {DISCLOSURE_VARIABLE}, so the "
                          "rule is not applied by the build.")
     checks = sorted(p for p in (sql_dir / "tests").glob("assert_*.sql")
-                    if DISCLOSURE_VARIABLE in _sql_body(p.read_text(encoding="utf-8")))
+                    if DISCLOSURE_VARIABLE in sql_code(p.read_text(encoding="utf-8")))
     if checks:
         tests = " or ".join(_relative(p, root) for p in checks)
         sentences.append(f"The build stops, keeping the previous warehouse, if {tests} finds a published value "
@@ -521,19 +433,19 @@ def disclosure_rule(config, sql_dir: Path = SQL_DIR) -> str:
         quoted = ", ".join(f'"{m}"' for m in markers)
         sentences.append(f"Values the publisher suppressed (a blank cell, or one of the markers {quoted} of "
                          "fsot.toml [validation] suppression_markers) are loaded as missing with a note, never as 0.")
-    le_path = _module_path("pipeline.methods.life_expectancy")
-    if le_path.is_file():
-        minimum, half_width = _literal(le_path, "MIN_TOTAL_POPULATION"), _literal(le_path, "MAX_HALF_WIDTH_95")
-        built = any(module == "pipeline.methods.life_expectancy"
-                    for m in _python_models() for module, _ in m["methods"])
-        where = (f"The build computes life expectancy with {_relative(le_path, PACKAGE_ROOT)}:" if built else
-                 "Life expectancy is taken as published (the build does not compute it); when it is computed with "
-                 f'"fsot method life-expectancy" ({_relative(le_path, PACKAGE_ROOT)}),')
-        if minimum is not None and half_width is not None:
-            sentences.append(f"{where} a group whose total population is "
-                             f"{_number(minimum)} or less gets no life expectancy, and the value at an age is "
-                             f"withheld (limits kept) where its 95 % confidence interval is wider than "
-                             f"{_number(2 * half_width)} years.")
+    life_expectancy = importlib.import_module("pipeline.methods.life_expectancy")
+    le_path = Path(inspect.getfile(life_expectancy))
+    minimum = getattr(life_expectancy, "MIN_TOTAL_POPULATION", None)
+    half_width = getattr(life_expectancy, "MAX_HALF_WIDTH_95", None)
+    built = any(method.__module__ == life_expectancy.__name__ for m in models for method in m.methods)
+    where = (f"The build computes life expectancy with {_relative(le_path, PACKAGE_ROOT)}:" if built else
+             "Life expectancy is taken as published (the build does not compute it); when it is computed with "
+             f'"fsot method life-expectancy" ({_relative(le_path, PACKAGE_ROOT)}),')
+    if minimum is not None and half_width is not None:
+        sentences.append(f"{where} a group whose total population is "
+                         f"{_number(minimum)} or less gets no life expectancy, and the value at an age is "
+                         f"withheld (limits kept) where its 95 % confidence interval is wider than "
+                         f"{_number(2 * half_width)} years.")
     return " ".join(sentences)
 
 
@@ -556,7 +468,8 @@ def _indicators(config, periods: Mapping[str, Iterable[str]] | None) -> dict[str
 
 
 def snapshot(config, models: Iterable[ModelEntry], methods: Iterable[MethodEntry],
-             periods: Mapping[str, Iterable[str]] | None = None, sql_dir: Path = SQL_DIR) -> dict:
+             periods: Mapping[str, Iterable[str]] | None = None, sql_dir: Path = SQL_DIR,
+             python_models: Iterable[Model] = PYTHON_MODELS) -> dict:
     """What methods_snapshot.json holds: sha256 of each model's comment and code, of each method's
     docstring and code, the disclosure rule, and each indicator (with its periods in the warehouse when
     `periods` maps indicator id -> period labels). Deterministic: no time stamps."""
@@ -567,7 +480,7 @@ def snapshot(config, models: Iterable[ModelEntry], methods: Iterable[MethodEntry
         "methods": {e.qualname: {"path": e.path, "docstring_sha256": _sha256(e.docstring),
                                  "code_sha256": e.code_sha256} for e in methods},
         "disclosure": {"max_suppressed_count": int(config.disclosure_max_suppressed_count),
-                       "text": disclosure_rule(config, sql_dir)},
+                       "text": disclosure_rule(config, sql_dir, python_models)},
         "indicators": _indicators(config, periods),
     }
 
@@ -691,12 +604,14 @@ def periods_by_indicator(con) -> dict[str, list[str]]:
 
 
 def appendix_context(config, previous_snapshot: Mapping | Path | None = None,
-                     periods: Mapping[str, Iterable[str]] | None = None, sql_dir: Path = SQL_DIR) -> dict:
+                     periods: Mapping[str, Iterable[str]] | None = None, sql_dir: Path = SQL_DIR,
+                     python_models: Iterable[Model] = PYTHON_MODELS) -> dict:
     """The `appendix` variable of templates/methods_appendix.html.j2 (shape in the module docstring).
     The caller writes appendix["snapshot"] beside the report with snapshot_json."""
-    models = model_entries(sql_dir)
-    methods = method_entries(sql_dir)
-    snap = snapshot(config, models, methods, periods, sql_dir)
+    python_models = tuple(python_models)
+    models = model_entries(sql_dir, python_models)
+    methods = method_entries(sql_dir, python_models)
+    snap = snapshot(config, models, methods, periods, sql_dir, python_models)
     relations = {m.relation: m for m in models}
     method_anchor = {m.qualname: m.anchor for m in methods}
     modules: dict[str, dict] = {}

@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -28,9 +28,11 @@ import duckdb
 from pipeline.config import PACKAGE_ROOT, SQL_DIR, Config
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import read_manifest
-from pipeline.models import run_models, run_tests
 from pipeline.safe_write import os_error_of, remove_partials
 from pipeline.warehouse.load import connect_for_writing, create_schemas, load_config, load_raw, prune_caches
+from pipeline.warehouse.python_models import PYTHON_MODELS
+from pipeline.warehouse.registry import Model
+from pipeline.warehouse.runner import run_models, run_tests
 from pipeline.warehouse.vintage import check_vintages
 
 
@@ -88,8 +90,11 @@ def _built_from(target: Path) -> tuple[str, str] | None:
 
 
 def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
-                    progress: Callable[[str], None] | None = None, force: bool = False) -> dict:
+                    progress: Callable[[str], None] | None = None, force: bool = False,
+                    python_models: Iterable[Model] = PYTHON_MODELS) -> dict:
     """Build the warehouse from scratch; return a summary (row counts, model order, tests, timings).
+    The models are those of sql_dir and python_models (by default the project's own sql/ and its Python
+    models; a caller with another sql_dir passes the Python models that go with it, usually none).
     When nothing it reads has changed since the warehouse was built (and not `force`), build nothing
     and return {"up_to_date": True, "built_at": …}."""
     read_manifest(config)  # a damaged provenance manifest stops the build once, before anything is read
@@ -123,7 +128,7 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
         if errors:
             raise SourceErrors(errors, validation)
         load_config(con, config)
-        models = run_models(con, sql_dir, progress=progress)
+        models = run_models(con, sql_dir, python_models, progress=progress)
         tests = run_tests(con, sql_dir)
         # the SQL tests on the models (staged rows complete, keys unique, …) are listed with the checks
         validation["model_tests"] = [{"table": "sql/tests", "check": t["test"], "reason": t["description"],

@@ -1,20 +1,29 @@
 """Models that compute statistics SQL cannot express cleanly; the runner builds them in dependency
-order with the SQL models (each reads warehouse tables and returns one DataFrame)."""
+order with the SQL models (each reads warehouse tables and returns one DataFrame).
+
+Each is registered in PYTHON_MODELS, the Python models of the project's own sql/ folder, by the
+decorator `PYTHON_MODELS.register(relation, depends_on=..., methods=...)`: what it reads and the
+pipeline.methods functions it runs are declared there (the methods appendix lists them), and its
+docstring is its definition in the methods appendix."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from pipeline.methods.proportion import proportion
+from pipeline.methods.slope_index import phe_sii
 from pipeline.methods.trend import POINTS, proportion_trend, trend_label, weighted_trend
-from pipeline.models import Model
+from pipeline.warehouse.registry import PythonModels
 
-HERE = Path(__file__)
+PYTHON_MODELS = PythonModels()
 
 
+@PYTHON_MODELS.register("marts.fct_trend",
+                        depends_on=["intermediate.int_indicator_value__configured",
+                                    "intermediate.int_ward_deprivation", "marts.fct_gap_measure"],
+                        methods=[proportion_trend, trend_label, weighted_trend])
 def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """fct_trend: the Fingertips recent trend of every series of values and of gaps.
 
@@ -130,6 +139,8 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                 "method", "slope_per_period", "chi_squared", "trend", "reason", "confidence"]]
 
 
+@PYTHON_MODELS.register("intermediate.int_slope_index", depends_on=["intermediate.int_deprivation_group"],
+                        methods=[phe_sii])
 def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """int_slope_index: slope and relative index of inequality (SII, RII) across the borough's
     deprivation groups, per indicator × sex × category × period × grouping (local/national quintiles
@@ -146,8 +157,6 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     SII (the row is kept with a note). Where the fitted line reaches zero at one end of the scale the
     RII (a ratio of the line's two ends) has no meaning and is left empty with a note.
     """
-    from pipeline.methods.slope_index import phe_sii
-
     groups = con.execute("""
         select g.*, cfg.polarity_sign
         from intermediate.int_deprivation_group as g
@@ -200,6 +209,10 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return out.drop(columns="polarity_sign")
 
 
+@PYTHON_MODELS.register("intermediate.int_indicator_value__from_counts",
+                        depends_on=["staging.stg_counts__area", "staging.stg_ons__lsoa_ward",
+                                    "intermediate.int_ward_deprivation"],
+                        methods=[proportion])
 def int_indicator_value__from_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """int_indicator_value__from_counts: ward and borough values of the indicators made from counts by
     LSOA (sources of format area_counts, e.g. Census 2021 tables), one row per indicator × area.
@@ -214,8 +227,6 @@ def int_indicator_value__from_counts(con: duckdb.DuckDBPyConnection) -> pd.DataF
     PHEindicatormethods `phe_proportion`; Wilson 1927, Newcombe & Altman 2000). Period: the source's
     `period` (e.g. 2021); sex "Persons"; category "All". A denominator of 0 gives no value, with a note.
     """
-    from pipeline.methods.proportion import proportion
-
     frame = con.execute("""
         with lsoa as (
             select
@@ -270,15 +281,3 @@ def int_indicator_value__from_counts(con: duckdb.DuckDBPyConnection) -> pd.DataF
                   "area_type", "value", "lower_ci", "upper_ci", "count", "denominator", "value_note", "_source",
                   "_file", "_line"]].astype({"period_sort": "Int64"})
 
-
-PYTHON_MODELS = [
-    Model(name="int_indicator_value__from_counts", layer="intermediate", path=HERE,
-          sql=int_indicator_value__from_counts.__doc__ or "",
-          depends_on=frozenset({"staging.stg_counts__area", "staging.stg_ons__lsoa_ward",
-                                "intermediate.int_ward_deprivation"}), build=int_indicator_value__from_counts),
-    Model(name="int_slope_index", layer="intermediate", path=HERE, sql=int_slope_index.__doc__ or "",
-          depends_on=frozenset({"intermediate.int_deprivation_group"}), build=int_slope_index),
-    Model(name="fct_trend", layer="marts", path=HERE, sql=fct_trend.__doc__ or "",
-          depends_on=frozenset({"intermediate.int_indicator_value__configured", "intermediate.int_ward_deprivation",
-                                "marts.fct_gap_measure"}), build=fct_trend),
-]

@@ -1,9 +1,9 @@
-"""Run the SQL models in sql/<layer>/<model>.sql in dependency order, then the singular tests.
+"""Run the models of the registry (pipeline/warehouse/registry.py) in build order, then the singular tests.
 
-Each model file is one SELECT. Staging models become views, intermediate and marts models tables,
-in the schema named after their layer. A model depends on every `<layer>.<model>` it names; the
-order is a topological sort of those references, ties broken by layer then name, so it is the same
-on every run, and layers are built in order (staging, intermediate, marts). Singular tests
+Each SQL model file is one SELECT. Staging models become views, intermediate and marts models tables,
+in the schema named after their layer; a Python model's DataFrame becomes a table. The order is
+`registry.build_order`: a topological sort of the references, ties broken by layer then name, so it is
+the same on every run, layer by layer (staging, intermediate, marts). Singular tests
 (sql/tests/assert_*.sql) return offending rows; any row fails the build.
 """
 
@@ -11,90 +11,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
-from pipeline.config import SQL_DIR
-
-LAYERS = ("staging", "intermediate", "marts")
-REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
-LINE_COMMENT = re.compile(r"--[^\n]*")
-
-
-class ModelError(RuntimeError):
-    """A model could not be built, or a singular test returned rows."""
-
-
-@dataclass(frozen=True)
-class Model:
-    name: str
-    layer: str
-    path: Path
-    sql: str
-    depends_on: frozenset[str] = field(default_factory=frozenset)
-    build: Callable[[duckdb.DuckDBPyConnection], pd.DataFrame] | None = None  # a Python model (statistics)
-
-    @property
-    def relation(self) -> str:
-        return f"{self.layer}.{self.name}"
-
-
-def _body(sql: str) -> str:
-    return LINE_COMMENT.sub("", sql)
-
-
-def discover(sql_dir: Path, python_models: bool | None = None) -> dict[str, Model]:
-    """The SQL models under sql_dir, plus the project's Python models (pipeline.python_models) when
-    sql_dir is the project's own sql/ folder (or python_models=True)."""
-    models: dict[str, Model] = {}
-    for layer in LAYERS:
-        for path in sorted((sql_dir / layer).glob("*.sql")):
-            sql = path.read_text(encoding="utf-8")
-            deps = {f"{m.group(1).lower()}.{m.group(2).lower()}" for m in REFERENCE.finditer(_body(sql))}
-            model = Model(name=path.stem, layer=layer, path=path, sql=sql.strip().rstrip(";"),
-                          depends_on=frozenset(deps - {f"{layer}.{path.stem}"}))
-            if model.relation in models:
-                raise ModelError(f"{path}: a model named {model.relation} already exists")
-            models[model.relation] = model
-    if python_models or (python_models is None and sql_dir.resolve() == SQL_DIR.resolve()):
-        from pipeline.python_models import PYTHON_MODELS
-
-        for model in PYTHON_MODELS:
-            models[model.relation] = model
-    return models
-
-
-def build_order(models: dict[str, Model]) -> list[Model]:
-    """Dependency order; raises ModelError naming an unknown reference, a backwards layer or a cycle."""
-    rank = {layer: n for n, layer in enumerate(LAYERS)}
-    graph: dict[str, set[str]] = {}
-    for relation in sorted(models, key=lambda r: (rank[models[r].layer], r)):
-        model = models[relation]
-        for dep in sorted(model.depends_on):
-            if dep not in models:
-                raise ModelError(f"{model.path}: refers to {dep}, which is not a model in sql/")
-            if rank[models[dep].layer] > rank[model.layer]:
-                raise ModelError(f"{model.path}: a {model.layer} model may not read the later layer {dep}")
-        graph[relation] = set(sorted(model.depends_on))
-    order: list[str] = []
-    for layer in LAYERS:  # layer by layer, each in dependency order (deps only point back or across)
-        members = {r: {d for d in deps if models[d].layer == layer} for r, deps in graph.items()
-                   if models[r].layer == layer}
-        sorter = TopologicalSorter(members)
-        try:
-            sorter.prepare()
-        except CycleError as exc:
-            raise ModelError(f"models refer to each other in a cycle: {' -> '.join(exc.args[1])}") from exc
-        while sorter.is_active():
-            ready = sorted(sorter.get_ready())
-            order.extend(ready)
-            sorter.done(*ready)
-    return [models[r] for r in order]
+from pipeline.warehouse.registry import LINE_COMMENT, Model, ModelError, build_order
 
 
 def _normal_cdf(x):
@@ -127,11 +50,13 @@ def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
             raise ModelError(f"{path}: {exc}".splitlines()[0]) from exc
 
 
-def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, progress=None) -> list[dict]:
-    """Create the macros, then every model in order; return one record per model (name, kind, rows, seconds)."""
+def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, python_models: Iterable[Model] = (),
+               progress=None) -> list[dict]:
+    """Create the macros, then every model of sql_dir and python_models in build order; return one record
+    per model (name, kind, rows, seconds)."""
     create_macros(con, sql_dir)
     records = []
-    for model in build_order(discover(sql_dir)):
+    for model in build_order(sql_dir, python_models):
         kind = "view" if model.layer == "staging" else "table"
         started = time.perf_counter()
         try:
