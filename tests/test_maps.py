@@ -236,3 +236,17 @@ def test_a_vintage_whose_boundaries_are_of_other_wards_gets_no_map_and_a_sentenc
     assert "no map" in by_vintage["WD24"]["note"]
     assert by_vintage["WD17"]["note"].startswith("No wards of WD17")
     assert figures.drawn == [] and not list((tmp_path / "charts").iterdir())
+
+
+def test_the_public_report_has_a_deprivation_map_on_page_one_or_two(public_run):
+    import subprocess
+
+    config, result = public_run
+    assert result.exit_code == 0, result.output
+    folder = config.reports_dir / "2026-Q3"
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    summary = html[html.index('<h2 id="summary"'):html.index('id="headline"')]
+    assert summary.count('<figure class="map page-one-map"') == 1 and 'alt="Map of ' in summary
+    pages = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "2", str(folder / "report.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "Every map, by indicator and ward vintage, is under" in " ".join(pages.split())
