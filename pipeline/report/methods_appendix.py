@@ -95,7 +95,7 @@ from pathlib import Path
 
 from pipeline.config import PACKAGE_ROOT, SQL_DIR
 from pipeline.warehouse.python_models import PYTHON_MODELS
-from pipeline.warehouse.registry import Model, build_order, function_source, sql_code
+from pipeline.warehouse.registry import Model, build_order, function_source, sql_code, trim_blank
 
 LAYERS = ("intermediate", "marts")  # the layers whose models define a measure (staging only renames)
 SNAPSHOT_FILE = "methods_snapshot.json"
@@ -202,15 +202,6 @@ def _relative(path: Path, root: Path) -> str:
     return path.as_posix()
 
 
-def _trim_blank(lines: list[str]) -> list[str]:
-    start, end = 0, len(lines)
-    while start < end and not lines[start].strip():
-        start += 1
-    while end > start and not lines[end - 1].strip():
-        end -= 1
-    return lines[start:end]
-
-
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
@@ -239,13 +230,13 @@ def split_first_sentence(lines: list[str]) -> tuple[str, list[str]]:
     or before the first line indented more than the first (a formula block), whichever comes first; the
     rest of the line it ends on, if any, starts the body.
     """
-    lines = _trim_blank([line.rstrip() for line in lines])
+    lines = trim_blank([line.rstrip() for line in lines])
     if not lines:
         return "", []
     base, depth = _indent(lines[0]), 0
     for i, line in enumerate(lines):
         if not line.strip() or (i and _indent(line) > base):
-            return _one_line(lines[:i]), _trim_blank(lines[i:])
+            return _one_line(lines[:i]), trim_blank(lines[i:])
         for j, char in enumerate(line):
             if char in "([{":
                 depth += 1
@@ -253,7 +244,7 @@ def split_first_sentence(lines: list[str]) -> tuple[str, list[str]]:
                 depth = max(depth - 1, 0)
             elif char in ".?!" and depth == 0 and _sentence_ends(line, j):
                 rest = line[j + 1:].strip()
-                return _one_line([*lines[:i], line[:j + 1]]), _trim_blank(([rest] if rest else []) + lines[i + 1:])
+                return _one_line([*lines[:i], line[:j + 1]]), trim_blank(([rest] if rest else []) + lines[i + 1:])
     return _one_line(lines), []
 
 

@@ -58,7 +58,8 @@ class Model:
         return "sql" if self.build is None else "python"
 
 
-def _trim_blank(lines: list[str]) -> list[str]:
+def trim_blank(lines: list[str]) -> list[str]:
+    """The lines without the blank lines at either end."""
     start, end = 0, len(lines)
     while start < end and not lines[start].strip():
         start += 1
@@ -77,7 +78,7 @@ def header_comment(sql: str) -> str:
         if not line.lstrip().startswith("--"):
             break
         header.append(_COMMENT_PREFIX.sub("", line.lstrip()).rstrip())
-    return "\n".join(_trim_blank(header))
+    return "\n".join(trim_blank(header))
 
 
 def sql_code(sql: str) -> str:
