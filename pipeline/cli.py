@@ -473,7 +473,30 @@ cli.add_command(method)
 
 
 def main() -> None:
-    cli(prog_name="fsot")
+    try:
+        cli(prog_name="fsot")
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    _leave(code)
+
+
+def _leave(code: object) -> None:
+    """Exit with `code`. After Great Expectations has been imported, Python's own teardown of its modules
+    takes about a second; everything fsot writes is closed and swapped in by now, so the output and the
+    log are flushed and the process ends at once."""
+    if "great_expectations" not in sys.modules:
+        sys.exit(code)
+    import logging
+    import os
+
+    if isinstance(code, str):  # sys.exit("message"): say it, exit 1, as Python would
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
 
 
 if __name__ == "__main__":
