@@ -8,19 +8,19 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from pipeline.methods import slope_index
 from pipeline.methods.confidence import Z95
 from pipeline.methods.slope_index import (
     MANY_QUANTILES,
     RECORDS_REMOVED,
     SIIWarning,
-    _positions,
     output_columns,
     phe_sii,
     regression_weights,
     select_order_statistics,
     sii_frame,
 )
+from pipeline.methods.slope_index import simulation as sii_simulation
+from pipeline.methods.slope_index.simulation import _positions
 
 # ---- a 5-quantile area worked by hand
 # P = (100, 200, 300, 200, 200): a = (.1, .2, .3, .2, .2), cumsum(a) = (.1, .3, .6, .8, 1),
@@ -124,7 +124,7 @@ def test_the_rate_multiplier_below_one_quirk_is_kept():
 
 
 def test_a_seed_reproduces_and_another_seed_differs(monkeypatch):
-    monkeypatch.setattr(slope_index, "_CHUNK_BYTES", 1 << 20)    # 3 areas per chunk: 20 chunks to share
+    monkeypatch.setattr(sii_simulation, "_CHUNK_BYTES", 1 << 20)    # 3 areas per chunk: 20 chunks to share
     rng = np.random.default_rng(0)
     pop = rng.integers(1000, 5000, (60, 10)).astype(float)
     rate = rng.uniform(100, 900, (60, 10))

@@ -1,0 +1,97 @@
+"""The report's limitations section: ward counts behind each grouping, vintages and weights of each
+indicator, and what ward-level gaps cannot show whatever the data (UNDERSTATEMENTS)."""
+
+from __future__ import annotations
+
+# What ward-level gaps cannot show, whatever the data: printed in the report's limitations section.
+UNDERSTATEMENTS = (
+    "Ward averages hide inequality within wards: a ward's value is the mean of all its residents, so "
+    "deprived streets inside an otherwise affluent ward (and the reverse) are averaged away, and every "
+    "gap between wards understates the gap between people (the ecological fallacy runs the other way too: "
+    "a ward's deprivation does not say that its residents are deprived).",
+    "Groups of a few wards: with about two dozen wards, a local fifth holds five or six wards and a local "
+    "tenth two or three, so one ward's value moves a group mean; the confidence intervals include the "
+    "wards' sampling error but not the choice of boundaries.",
+    "Deprivation is fixed at one IMD edition per set of ward boundaries: wards are ranked by the IMD "
+    "edition named below for every period of an indicator, including periods years before or after the "
+    "edition's data, so wards whose deprivation changed are grouped as they were at that edition.",
+    "Population weights are of one year (named below) for every period: shifts of population between "
+    "LSOAs in other years are not reflected in the ward scores or group means.",
+    "Small counts are suppressed by the disclosure rule: suppressed wards drop out of the group means and "
+    "gaps of their period, which then rest on fewer wards.",
+    "Pooled periods (e.g. 2015 - 19) share years with their neighbours: such periods are not tested against "
+    "each other (fct_gap_change compares the baseline only with a later period that shares no years with "
+    "it), and a trend across rolling periods is not tested.",
+    "The on-track score of a target is Φ(d·(A − E)/SE), from a normal approximation: the share of the "
+    "sampling distribution of the latest value (centred on the estimate, with its standard error) that "
+    "lies on the target side of the trajectory. It measures how far the estimate is from the trajectory "
+    "in standard errors; it is not a Bayesian probability that the borough is on track.",
+)
+
+
+def limitations(con, config=None) -> dict:
+    """The limitations section, from the warehouse: ward counts behind each grouping (wards per local
+    and national deprivation group, per set of ward boundaries: marts.fct_ward_deprivation), the
+    vintages and weights of each indicator (IMD edition and population weights applied to which
+    periods: config.indicator, config.ward_vintage, marts.fct_gap_measure), the fewest wards with a
+    value behind any group mean (intermediate.int_deprivation_group), and the understatements that no
+    data can correct (UNDERSTATEMENTS). Plain strings and numbers; the template escapes them."""
+    groupings = []
+    rows = con.execute("""
+        with groups as (
+            select ward_vintage, 'local_quintile' as grouping, local_quintile as grp from marts.fct_ward_deprivation
+            union all select ward_vintage, 'local_decile', local_decile from marts.fct_ward_deprivation
+            union all select ward_vintage, 'national_quintile', national_quintile from marts.fct_ward_deprivation
+            union all select ward_vintage, 'national_decile', national_decile from marts.fct_ward_deprivation
+        )
+        select ward_vintage, grouping, grp, count(*) as wards from groups where grp is not null
+        group by all order by ward_vintage, grouping, grp""").fetchall()
+    wards = dict(con.execute("""select ward_vintage, count(*) from marts.fct_ward_deprivation
+                                group by ward_vintage""").fetchall())
+    unscored = dict(con.execute("""select ward_vintage, count(*) filter (where imd_score is null)
+                                   from marts.fct_ward_deprivation group by ward_vintage""").fetchall())
+    partial = dict(con.execute("""select ward_vintage, count(*) filter (where score_population_share < 0.999)
+                                  from marts.fct_ward_deprivation group by ward_vintage""").fetchall())
+    order = ["local_quintile", "local_decile", "national_quintile", "national_decile"]
+    names = {"local_quintile": "local fifths", "local_decile": "local tenths",
+             "national_quintile": "national fifths", "national_decile": "national tenths"}
+    by_key: dict[tuple[str, str], dict[int, int]] = {}
+    for vintage, grouping, grp, count in rows:
+        by_key.setdefault((vintage, grouping), {})[int(grp)] = int(count)
+    for vintage in sorted(wards):
+        for grouping in order:
+            counts = by_key.get((vintage, grouping), {})
+            size = 5 if grouping.endswith("quintile") else 10
+            cells = [counts.get(g, 0) for g in range(1, size + 1)]
+            groupings.append({"ward_vintage": vintage, "grouping": grouping, "label": names[grouping],
+                              "counts": cells, "wards": int(wards[vintage]),
+                              "empty": sum(1 for c in cells if c == 0)})
+    fewest = con.execute("""
+        select g.grouping, min(g.wards_with_value), max(g.wards_with_value)
+        from intermediate.int_deprivation_group as g where g.category = 'All' and g.wards_with_value > 0
+        group by g.grouping order by g.grouping""").fetchall()
+    vintages = con.execute("""
+        select i.indicator_id, i.short_name, i.ward_vintage, i.imd_edition, i.population_weights,
+               min(m.period) filter (where m.period_sort = p.first_sort) as first_period,
+               max(m.period) filter (where m.period_sort = p.last_sort) as last_period,
+               count(distinct m.period) as periods
+        from config.indicator as i
+        left join (select m.indicator_id, m.period, v.period_sort
+                   from marts.fct_gap_measure as m
+                   inner join (select distinct indicator_id, period, period_sort
+                               from intermediate.int_indicator_value__configured) as v using (indicator_id, period)
+                   ) as m on m.indicator_id = i.indicator_id
+        left join (select indicator_id, min(period_sort) as first_sort, max(period_sort) as last_sort
+                   from intermediate.int_indicator_value__configured group by indicator_id) as p
+            on p.indicator_id = i.indicator_id
+        group by all order by min(i.sort_order), i.indicator_id""").fetchall()
+    return {
+        "groupings": groupings,
+        "wards": {v: {"wards": int(n), "unscored": int(unscored.get(v, 0)), "partial": int(partial.get(v, 0))}
+                  for v, n in sorted(wards.items())},
+        "fewest": [{"grouping": g, "label": names.get(g, g), "min": int(lo), "max": int(hi)} for g, lo, hi in fewest],
+        "vintages": [{"indicator_id": r[0], "indicator": r[1], "ward_vintage": r[2], "imd_edition": r[3],
+                      "population_weights": r[4], "first_period": r[5] or "", "last_period": r[6] or "",
+                      "periods": int(r[7] or 0)} for r in vintages],
+        "understatements": list(UNDERSTATEMENTS),
+    }
