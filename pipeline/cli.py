@@ -26,7 +26,7 @@ DATE_OPTION = click.option(
 def _quarter(_ctx, _param, value: str | None) -> str | None:
     if value is None:
         return None
-    from pipeline.report.site import ReportError, check_period
+    from pipeline.report.text import ReportError, check_period
 
     try:
         return check_period(value)

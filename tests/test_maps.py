@@ -213,7 +213,8 @@ def test_a_vintage_whose_boundaries_are_of_other_wards_gets_no_map_and_a_sentenc
     import shutil
 
     from pipeline.ingest.landing import land_source
-    from pipeline.report.site import _Figures, map_sections
+    from pipeline.report.chart_sections import map_sections
+    from pipeline.report.site import _Figures
 
     text = (PROJECT_ROOT / "fsot.toml").read_text(encoding="utf-8")
     (tmp_path / "fsot.toml").write_text(

@@ -18,7 +18,8 @@ import pytest
 
 import browser
 import tiny_project
-from pipeline.report.site import TREND_WORDS, latest_quarter, write_report
+from pipeline.report.site import write_report
+from pipeline.report.text import TREND_WORDS, latest_quarter
 from pipeline.warehouse.build import build_warehouse
 
 # slow: every test here builds a warehouse (or runs `fsot`) from a project first

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from pipeline.config import SQL_DIR
-from pipeline.report.methods_appendix import rst_inline
+from pipeline.report.templating import rst_inline
 from pipeline.warehouse.runner import create_macros
 
 MEASURE_COLUMNS = """indicator_id varchar, indicator_name varchar, unit varchar, polarity varchar,

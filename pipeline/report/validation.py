@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from pipeline.config import Config
+from pipeline.report.templating import environment
 
 
 def write_validation_report(config: Config, validation: dict, errors: list[str] | None = None,
@@ -17,7 +16,7 @@ def write_validation_report(config: Config, validation: dict, errors: list[str] 
     stamp = now.strftime("%Y-%m-%dT%H%M%SZ")
     out = config.reports_dir / "validation" / f"{stamp}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    env = Environment(loader=PackageLoader("pipeline.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env = environment()
     html = env.get_template("validation.html.j2").render(
         stamp=stamp, config_path=str(config.path), errors=errors or [], files=validation.get("files", []),
         checks=validation.get("checks", []) + validation.get("table_checks", []) + validation.get("model_tests", []),
