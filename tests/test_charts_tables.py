@@ -207,3 +207,14 @@ def test_exports_number_formats_period_keys_and_provenance(tmp_path, warehouse):
     assert about["git_revision"] == "abc123" and about["run_id"] == "2026-Q3-deadbeef"
     described = pd.read_csv(out / "data_dictionary.csv", encoding="utf-8-sig")
     assert {"period_sort", "period_start"} <= set(described["field"])
+
+
+def test_spine_chart_names_the_configured_comparator(tmp_path, drawn):
+    scale = pd.Series({("a", "Persons"): 4.0, ("b", "Male"): 5.0, ("c", "Persons"): 3.0})
+    charts.spine_chart(_spine_rows(), scale, "Spine", tmp_path / "s.png", "Source: test.", False, _range(),
+                       comparator="North East")
+    ax = drawn[0].axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "North East: worst to best" in legend and "similar to North East (95%)" in legend
+    assert [t.get_text() for t in ax.get_xticklabels()][1] == "North East"
+    assert "England" not in " ".join([*legend, ax.get_xlabel()])

@@ -205,7 +205,7 @@ def area_sections(config: Config, marts: dict, figures: _Figures, demonstration:
         figure = figures.add(
             lambda p, rows=vs_england, a=area, w=worse: charts.spine_chart(
                 rows, spread, f"{a}: worse than {config.comparator_name} on {w} of {len(rows)} measures (95%)", p, footer,
-                demonstration, national),
+                demonstration, national, comparator=config.comparator_name),
             f"spine_{_slug(area)}.png",
             f"Spine chart for {area}: " + "; ".join(
                 f"{r.short_name} ({r.sex}) {r.comparison_95} than {config.comparator_name}"

@@ -168,8 +168,9 @@ _COMPARISON_MARKERS = {"better": "^", "similar": "o", "worse": "v", "not compare
 
 
 def spine_chart(rows: pd.DataFrame, scale: pd.Series, title: str, path: Path, sources: str,
-                demonstration: bool, england_range: pd.DataFrame | None = None) -> None:
-    """One row per indicator: the area's difference from England, oriented so that right of the spine
+                demonstration: bool, england_range: pd.DataFrame | None = None, comparator: str = "England") -> None:
+    """One row per indicator: the area's difference from the comparator (fsot.toml [comparator], England
+    by default; below, "England"), oriented so that right of the spine
     is better, with the area's 95 % CI as a whisker; the marker's colour and shape are the benchmark
     comparison at 95 % (fct_benchmark_comparison: ▲ better, ● similar, ▼ worse).
 
@@ -206,9 +207,9 @@ def spine_chart(rows: pd.DataFrame, scale: pd.Series, title: str, path: Path, so
         ax.axvspan(-1, 1, color="#F2F2F2", zorder=0)
     for n, worst, q25, q75, best in bands:
         ax.barh(y[n], best - worst, left=worst, height=0.6, color=style.ENGLAND_RANGE, zorder=1,
-                label="England: worst to best" if n == bands[0][0] else None)
+                label=f"{comparator}: worst to best" if n == bands[0][0] else None)
         ax.barh(y[n], q75 - q25, left=q25, height=0.6, color=style.ENGLAND_IQR, zorder=1,
-                label="England: 25th to 75th percentile" if n == bands[0][0] else None)
+                label=f"{comparator}: 25th to 75th percentile" if n == bands[0][0] else None)
     ax.axvline(0, color=style.BOROUGH, linewidth=1.5, zorder=2)
     ax.hlines(y, np.fmin(low, high), np.fmax(low, high), color="#555555", linewidth=1.2, zorder=3)
     for comparison, colour in _COMPARISON_COLOURS.items():
@@ -216,25 +217,26 @@ def spine_chart(rows: pd.DataFrame, scale: pd.Series, title: str, path: Path, so
         if chosen.any():
             ax.plot(centre[chosen], y[chosen], _COMPARISON_MARKERS[comparison], color=colour, markersize=9,
                     markeredgecolor="#333333", linestyle="none", zorder=4,
-                    label=f"{comparison} than England (95%)" if comparison != "not compared" else "not compared")
+                    label=("not compared" if comparison == "not compared" else
+                           f"{'similar to' if comparison == 'similar' else comparison + ' than'} {comparator} (95%)"))
     labels = [f"{r.short_name}{'' if r.sex == 'Persons' else ' (' + r.sex.lower() + ')'}, {r.period}"
-              + ("" if ranged[n] else "\n(England's range not loaded)" if england_range is not None else "")
+              + ("" if ranged[n] else f"\n({comparator}'s range not loaded)" if england_range is not None else "")
               for n, r in enumerate(rows.itertuples())]
     ax.set_yticks(y, labels, fontsize=9)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlim(-1.15, 1.15)
     if ranged.all():
-        ax.set_xticks([-1, 0, 1], ["worse", "England", "better"], fontsize=8)
-        ax.set_xlabel("Difference from England (right = better), scaled so that the edge is England's\n"
-                      "worst or best area, whichever is further from England", fontsize=9)
+        ax.set_xticks([-1, 0, 1], ["worse", comparator, "better"], fontsize=8)
+        ax.set_xlabel(f"Difference from {comparator} (right = better), scaled so that the edge is {comparator}'s\n"
+                      f"worst or best area, whichever is further from {comparator}", fontsize=9)
     else:
-        ax.set_xticks([-1, 0, 1], ["edge\n(worse)", "England", "edge\n(better)"], fontsize=8)
-        ax.set_xlabel("Difference from England (right = better), scaled to England's range where loaded,\n"
-                      "otherwise to the borough ward furthest from England (shaded)", fontsize=9)
+        ax.set_xticks([-1, 0, 1], ["edge\n(worse)", comparator, "edge\n(better)"], fontsize=8)
+        ax.set_xlabel(f"Difference from {comparator} (right = better), scaled to {comparator}'s range where loaded,\n"
+                      f"otherwise to the borough ward furthest from {comparator} (shaded)", fontsize=9)
     ax.set_title(title, wrap=True)
     _outside_legend(ax)
     if not ranged.any():
-        ax.annotate("England's range not loaded", (1.02, 0), xycoords="axes fraction", fontsize=8,
+        ax.annotate(f"{comparator}'s range not loaded", (1.02, 0), xycoords="axes fraction", fontsize=8,
                     color="#444444", ha="left", va="bottom")
     style.footer(fig, sources, demonstration)
     _save(fig, path)
