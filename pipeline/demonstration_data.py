@@ -369,44 +369,42 @@ def ward_table(geo: dict[str, np.ndarray], dep: dict) -> dict[str, np.ndarray]:
 # --- indicator values -----------------------------------------------------------------------------
 
 def wilson(count: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for count/n (proportions, 0–1)."""
-    count, n = np.asarray(count, dtype=float), np.asarray(n, dtype=float)
-    q = 1 - count / n
-    centre = 2 * count + z * z
-    spread = z * np.sqrt(z * z + 4 * count * q)
-    denominator = 2 * (n + z * z)
-    return (centre - spread) / denominator, (centre + spread) / denominator
+    """Wilson score interval for count/n (proportions, 0–1) at Z95 or Z998: the build's own method
+    (pipeline.methods.proportion), so the demonstration publishes what fsot would compute."""
+    from pipeline.methods.proportion import proportion
+
+    out = proportion(count, n, {Z95: 0.95, Z998: 0.998}[z])
+    return out["lower_ci"], out["upper_ci"]
 
 
 def trend_for_counts(count: np.ndarray, n: np.ndarray, higher_is_better: bool) -> str:
-    """Fingertips recent trend of the last five points: chi-squared test for trend at 99.8 %."""
-    count, n = count[-5:].astype(float), n[-5:].astype(float)
-    if np.isnan(count).any() or np.isnan(n).any():
-        return CANNOT_CALCULATE
-    t = np.arange(5.0)
-    pooled = count.sum() / n.sum()
-    statistic = np.sum(t * (count - n * pooled))
-    variance = pooled * (1 - pooled) * (np.sum(n * t * t) - np.sum(n * t) ** 2 / n.sum())
-    return trend_label(statistic, statistic * statistic / variance > Z998 ** 2, higher_is_better)
+    """Fingertips recent trend of the last five points of counts: the build's own chi-squared test for
+    trend at 99.8 % (pipeline.methods.trend)."""
+    from pipeline.methods.trend import proportion_trend
+
+    return _fingertips_label(proportion_trend(count[None, -5:], n[None, -5:]), higher_is_better)
 
 
 def trend_for_values(value: np.ndarray, se: np.ndarray, higher_is_better: bool) -> str:
-    """Recent trend of the last five values with standard errors: weighted regression slope at 99.8 %."""
-    value, se = value[-5:], se[-5:]
-    if np.isnan(value).any():
+    """Recent trend of the last five values with standard errors: the build's own weighted regression
+    at 99.8 % (pipeline.methods.trend; the limits are value ± 1.96·SE, as published)."""
+    from pipeline.methods.trend import weighted_trend
+
+    value, se = value[None, -5:], se[None, -5:]
+    return _fingertips_label(weighted_trend(value, value - 1.96 * se, value + 1.96 * se), higher_is_better)
+
+
+def _fingertips_label(result: dict[str, np.ndarray], higher_is_better: bool) -> str:
+    """pipeline.methods.trend's verdict in the words of a Fingertips export."""
+    from pipeline.methods.trend import CANNOT, NO_CHANGE as NOT_SIGNIFICANT, trend_label
+
+    [label], _ = trend_label(result, np.array([higher_is_better]))
+    if label == CANNOT:
         return CANNOT_CALCULATE
-    t, weight = np.arange(5.0), 1 / se ** 2
-    t_bar = np.sum(weight * t) / weight.sum()
-    sxx = np.sum(weight * (t - t_bar) ** 2)
-    slope = np.sum(weight * (t - t_bar) * value) / sxx
-    return trend_label(slope, abs(slope) * np.sqrt(sxx) > Z998, higher_is_better)
-
-
-def trend_label(direction: float, significant: bool, higher_is_better: bool) -> str:
-    if not significant:
+    if label == NOT_SIGNIFICANT:
         return NO_CHANGE
-    better = (direction > 0) == higher_is_better
-    return f"{'Increasing' if direction > 0 else 'Decreasing'} and getting {'better' if better else 'worse'}"
+    direction = "Increasing" if result["slope_sign"][0] > 0 else "Decreasing"
+    return f"{direction} and getting {'better' if label == 'improving' else 'worse'}"
 
 
 def compared(lower: float, upper: float, england: float, higher_is_better: bool) -> str:
