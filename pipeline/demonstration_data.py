@@ -396,7 +396,8 @@ def trend_for_values(value: np.ndarray, se: np.ndarray, higher_is_better: bool) 
 
 def _fingertips_label(result: dict[str, np.ndarray], higher_is_better: bool) -> str:
     """pipeline.methods.trend's verdict in the words of a Fingertips export."""
-    from pipeline.methods.trend import CANNOT, NO_CHANGE as NOT_SIGNIFICANT, trend_label
+    from pipeline.methods.trend import CANNOT, trend_label
+    from pipeline.methods.trend import NO_CHANGE as NOT_SIGNIFICANT
 
     [label], _ = trend_label(result, np.array([higher_is_better]))
     if label == CANNOT:
