@@ -203,3 +203,13 @@ def test_a_rebuild_reads_each_landed_file_once_and_a_damaged_read_cache_is_read_
         entry.write_bytes(b"not parquet")
     run(project, "build", "--force")
     assert "fingertips_indicator_value" in reads and quarantine(config) == first
+
+
+def test_a_changed_reader_validates_its_files_again(project, monkeypatch):
+    from pipeline.warehouse import load
+
+    run(project, "build")
+    calls = count_row_check_runs(monkeypatch)
+    monkeypatch.setattr(load, "reader_version", lambda reader: "another version of the reader")
+    run(project, "build", "--force")
+    assert {table for table, _ in calls} >= {"imd_lsoa", "lsoa_ward_lookup", "fingertips_indicator_value"}

@@ -67,7 +67,8 @@ def read_chunks(reader, paths: list[Path], source) -> Iterator[pd.DataFrame]:
 
 def record_files(con: duckdb.DuckDBPyConnection, files: list[dict]) -> None:
     """raw.landed_file: each loaded file with its checksum and what its rows depend on besides its bytes
-    (the validation cache's key, pipeline.validate.run)."""
+    (`settings`: the source's settings and the reader's code; the validation cache's key,
+    pipeline.validate.run)."""
     frame = pd.DataFrame(files, columns=["raw_table", "_source", "_file", "path", "sha256", "settings"]).astype("str")
     con.register("_incoming", frame)
     con.execute("create or replace table raw.landed_file as select * from _incoming")
@@ -82,6 +83,11 @@ def _reader_fingerprint(reader) -> bytes:
     """A reader's code and the code of the file readers it uses: what its rows depend on besides the files."""
     folder = Path(local_drop.__file__).parent
     return b"".join(path.read_bytes() for path in [Path(reader.__file__), *(folder / n for n in _READER_CODE)])
+
+
+def reader_version(reader) -> str:
+    """A digest of the reader's code: a file's rows, hence its validation, change when the reader does."""
+    return hashlib.sha256(_reader_fingerprint(reader)).hexdigest()[:16]
 
 
 def read_key(table: str, settings: str, paths: list[Path], reader) -> str:
@@ -153,7 +159,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
             errors.append(f"source {source.id!r}: {exc}")
             continue
         files += [{"raw_table": reader.RAW_TABLE, "_source": source.id, "_file": p.name, "path": str(p),
-                   "sha256": sha256_of(p), "settings": repr(source)} for p in paths]
+                   "sha256": sha256_of(p), "settings": f"{source!r} read by {reader_version(reader)}"} for p in paths]
     declared = {i.id for i in config.indicators if i.source == LOCAL_SOURCE}
     try:
         for indicator, paths in sorted(local_drops(config).items()):
@@ -176,7 +182,8 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
 def local_file(path: Path, indicator_id: str) -> dict:
     """raw.landed_file's row for a council's file of one indicator (its rows carry the indicator's id)."""
     return {"raw_table": local_drop.RAW_TABLE, "_source": LOCAL_SOURCE, "_file": path.name, "path": str(path),
-            "sha256": sha256_of(path), "settings": f"local drop of indicator {indicator_id}"}
+            "sha256": sha256_of(path),
+            "settings": f"local drop of indicator {indicator_id} read by {reader_version(local_drop)}"}
 
 
 def ward_vintage_labels(config: Config) -> dict[str, dict]:
