@@ -213,3 +213,17 @@ def test_a_changed_reader_validates_its_files_again(project, monkeypatch):
     monkeypatch.setattr(load, "reader_version", lambda reader: "another version of the reader")
     run(project, "build", "--force")
     assert {table for table, _ in calls} >= {"imd_lsoa", "lsoa_ward_lookup", "fingertips_indicator_value"}
+
+
+def test_great_expectations_defers_scipy_stats_and_altair_until_they_are_used():
+    """The validation context imports Great Expectations with scipy.stats and altair deferred (they cost
+    about a second and our suites never use them); code that does use them gets the real modules."""
+    code = ("import sys\nfrom pipeline.validate.context import context\nctx = context()\n"
+            "print([type(sys.modules[n]).__name__ for n in ('scipy.stats', 'altair')])\n"
+            "from scipy.stats import norm\nimport altair\n"
+            "print(repr(float(norm.ppf(0.975))), hasattr(altair, 'Chart'), type(sys.modules['scipy.stats']).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    deferred, used = out.stdout.strip().splitlines()[-2:]
+    assert deferred == "['_LazyModule', '_LazyModule']"
+    assert used == "1.959963984540054 True module"

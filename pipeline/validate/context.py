@@ -1,15 +1,57 @@
-"""One ephemeral Great Expectations context for the process, quiet: no analytics, no progress bars."""
+"""One ephemeral Great Expectations context for the process, quiet: no analytics, no progress bars.
+
+Importing Great Expectations costs seconds, and about a third of that is two libraries our suites never
+use: scipy.stats (for its distributional expectations) and altair (for data docs). `import_gx` imports
+Great Expectations with those two deferred by the standard library's `importlib.util.LazyLoader`: the
+modules are registered as usual but only executed on first attribute access, so nothing changes for code
+that does use them, it just pays for them then. See benchmarks/pipeline_build.py for the effect.
+"""
 
 from __future__ import annotations
 
 import functools
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
+import sys
+
+DEFERRED_WHILE_IMPORTING = ("scipy.stats", "altair")
+
+
+class _DeferredImports(importlib.abc.MetaPathFinder):
+    """Finds `names` as usual, but with a LazyLoader, so that importing them executes nothing yet."""
+
+    def __init__(self, names: tuple[str, ...]):
+        self.names = frozenset(names)
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.names:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return None
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+def import_gx():
+    """`import great_expectations`, with DEFERRED_WHILE_IMPORTING loaded lazily (module docstring)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    if "great_expectations" in sys.modules:
+        return sys.modules["great_expectations"]
+    finder = _DeferredImports(tuple(name for name in DEFERRED_WHILE_IMPORTING if name not in sys.modules))
+    sys.meta_path.insert(0, finder)
+    try:
+        import great_expectations
+    finally:
+        sys.meta_path.remove(finder)
+    return great_expectations
 
 
 @functools.cache
 def context():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
+    gx = import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
@@ -19,16 +61,13 @@ def context():
 
 def expectations():
     context()
-    import great_expectations as gx
-
-    return gx.expectations
+    return import_gx().expectations
 
 
 def validate(frame, suite_name: str, expectation_list: list) -> list:
     """Validate a pandas DataFrame against the expectations; return their COMPLETE results
     (with unexpected_index_list) in the order given."""
-    import great_expectations as gx
-
+    gx = import_gx()
     ctx = context()
     name = f"{suite_name}_{id(frame)}"
     source = ctx.data_sources.add_or_update_pandas(name)
