@@ -331,13 +331,22 @@ def _child(record: Path, args: list[str]) -> None:
     if spawned:
         startup["seconds"] = time.time() - spawned
     _instrument(stages, args)
+    group_main = pipeline.cli.cli.main
+
+    def run_then_record(*main_args, **main_kwargs):
+        try:
+            return group_main(*main_args, **main_kwargs)
+        finally:
+            stages.mark("other")
+            sampler.stop()
+            record.write_text(json.dumps(stages.as_list()), encoding="utf-8")
+
+    # The console script's own entry point, so that the process ends as `fsot` ends (pipeline.cli.main
+    # skips Python's module teardown after Great Expectations); the record is written before it does.
+    pipeline.cli.cli.main = run_then_record
+    sys.argv = ["fsot", *args]
     stages.begin()  # the instrumentation itself is not the pipeline's
-    try:
-        pipeline.cli.cli.main(args, prog_name="fsot")
-    finally:
-        stages.mark("other")
-        sampler.stop()
-        record.write_text(json.dumps(stages.as_list()), encoding="utf-8")
+    pipeline.cli.main()
 
 
 # ---------------------------------------------------------------- results

@@ -98,14 +98,15 @@ def decode(path: Path) -> tuple[str, str]:
         return stream.read().decode(encoding), encoding
 
 
-def _records(lines):
-    """(start line, cells) for every record of a text stream, blank ones included."""
+def _records(lines, first_line: int = 1):
+    """(start line, cells) for every record of a text stream, blank ones included; the stream's first
+    line is line `first_line` of the file."""
     reader = csv.reader(lines, strict=True)
-    previous_end = 0
+    previous_end = first_line - 1
     try:
         for record in reader:
             yield previous_end + 1, record
-            previous_end = reader.line_num
+            previous_end = first_line - 1 + reader.line_num
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise SourceFileError(f"line {previous_end + 1}: a field is longer than {csv.field_size_limit():,} "
@@ -182,6 +183,64 @@ def _chunk_frame(header: list[str], data: list[list[str]], lines: list[int], fie
     return frame
 
 
+class RowSorter:
+    """The rules for the rows below the header, applied one row at a time in file order: blank rows are
+    skipped; a repeated header is skipped; a row with text in the first cell only is held, and becomes
+    data if a data row follows or a footnote if none does; a row of the wrong width is padded or cut to
+    the header with `fields` recording what it had. Data rows collect in `data`, `lines`, `fields`."""
+
+    def __init__(self, header: list[str]):
+        self.lowered = [h.lower() for h in header]
+        self.size = len(header)
+        self.data: list[list[str]] = []
+        self.lines: list[int] = []
+        self.fields: list[int] = []
+        self.pending: list[tuple[int, list]] = []  # text in the first cell only: footnotes if nothing follows
+        self.skipped: list[tuple[int, str]] = []
+
+    def take(self, line: int, cells: list[str]) -> None:
+        if not "".join(cells).strip():
+            return
+        if self.size > 1 and not "".join(cells[1:]).strip():
+            self.pending.append((line, cells))
+            return
+        self.release_pending()
+        self._add(line, cells)
+
+    def release_pending(self) -> None:
+        """Held first-cell-only rows become data: a data row follows them."""
+        for held in self.pending:
+            self._add(*held)
+        self.pending.clear()
+
+    def finish(self) -> None:
+        """At the end of the file, held rows are footnotes."""
+        self.skipped.extend((line, "footnote below the data") for line, _ in self.pending)
+        self.pending.clear()
+
+    def _add(self, line: int, cells: list[str]) -> None:
+        # a row of one file is tested cell by cell only when its first cell reads as the header's
+        size = self.size
+        if cells and cells[0].strip().lower() == self.lowered[0] and \
+                [c.strip().lower() for c in cells[:size]] == self.lowered:
+            self.skipped.append((line, "repeated header"))
+            return
+        width = len(cells)
+        if width != size:
+            while width > size and not cells[width - 1].strip():
+                width -= 1  # trailing empty cells (a stray comma) are not extra fields
+            cells = (cells + [""] * size)[:size]
+        self.fields.append(width)
+        self.data.append(cells)
+        self.lines.append(line)
+
+    def take_data(self) -> tuple[list[list[str]], list[int], list[int]]:
+        """The data rows collected so far (and forget them)."""
+        out = self.data, self.lines, self.fields
+        self.data, self.lines, self.fields = [], [], []
+        return out
+
+
 def iter_table(path: Path, encoding: str, rows: Iterable[tuple[int, list]], required: HeaderTest = (),
                chunk_rows: int = CHUNK_ROWS) -> Iterator[CsvTable]:
     """Find the header among `rows` ((line, cells), blanks included) and yield the data below it as
@@ -190,47 +249,19 @@ def iter_table(path: Path, encoding: str, rows: Iterable[tuple[int, list]], requ
     rows = iter(rows)
     skipped: list[tuple[int, str]] = []
     header_line, header = _header(path, rows, required, skipped)
-    lowered = [h.lower() for h in header]
-    size = len(header)
-    data: list[list[str]] = []
-    lines: list[int] = []
-    fields: list[int] = []
-    pending: list[tuple[int, list]] = []  # rows with text in the first cell only: footnotes if nothing follows
-
-    def add(line: int, cells: list[str]) -> None:
-        # a row of one file is tested cell by cell only when its first cell reads as the header's
-        if cells and cells[0].strip().lower() == lowered[0] and \
-                [c.strip().lower() for c in cells[:size]] == lowered:
-            skipped.append((line, "repeated header"))
-            return
-        width = len(cells)
-        if width != size:
-            while width > size and not cells[width - 1].strip():
-                width -= 1  # trailing empty cells (a stray comma) are not extra fields
-            cells = (cells + [""] * size)[:size]
-        fields.append(width)
-        data.append(cells)
-        lines.append(line)
+    sorter = RowSorter(header)
+    sorter.skipped = skipped
 
     def table(frame: pd.DataFrame) -> CsvTable:
         return CsvTable(path=path, encoding=encoding, header=header, header_line=header_line, frame=frame,
                         skipped=sorted(skipped))
 
     for line, cells in rows:  # cells are strings (readers of other formats convert theirs)
-        if not "".join(cells).strip():
-            continue
-        if size > 1 and not "".join(cells[1:]).strip():
-            pending.append((line, cells))
-            continue
-        for held in pending:
-            add(*held)
-        pending.clear()
-        add(line, cells)
-        if len(data) >= chunk_rows:
-            yield table(_chunk_frame(header, data, lines, fields))
-            data, lines, fields = [], [], []
-    skipped.extend((line, "footnote below the data") for line, _ in pending)
-    yield table(_chunk_frame(header, data, lines, fields))
+        sorter.take(line, cells)
+        if len(sorter.data) >= chunk_rows:
+            yield table(_chunk_frame(header, *sorter.take_data()))
+    sorter.finish()
+    yield table(_chunk_frame(header, *sorter.take_data()))
 
 
 def concat_tables(tables: Iterable[CsvTable]) -> CsvTable:
@@ -249,10 +280,16 @@ def table_from_rows(path: Path, encoding: str, rows: list[tuple[int, list[str]]]
 def iter_csv_table(path: Path, required: HeaderTest = (), chunk_rows: int = CHUNK_ROWS) -> Iterator[CsvTable]:
     """Read `path` as a stream of tables of at most `chunk_rows` rows (strings as delivered; `_line` holds
     the line each record starts on). A 200 MB file never sits in memory whole."""
+    from pipeline.ingest import csv_lines
+
     encoding = detect_encoding(path)
+    records_are_lines = csv_lines.records_are_lines(path)
     with _binary(path) as stream, io.TextIOWrapper(stream, encoding=encoding, newline="") as text:
         try:
-            yield from iter_table(path, encoding, _records(text), required, chunk_rows)
+            if records_are_lines:  # the same rows, read with Arrow's string kernels (pipeline/ingest/csv_lines.py)
+                yield from csv_lines.iter_lines_table(path, encoding, text, required, chunk_rows)
+            else:
+                yield from iter_table(path, encoding, _records(text), required, chunk_rows)
         except SourceFileError as exc:
             if str(exc).startswith(str(path)):
                 raise

@@ -151,8 +151,11 @@ def _row_checks(con: duckdb.DuckDBPyConnection, table: str, files: list[tuple[st
         if raw.empty:
             continue
         prepared = suites.PREPARE[table](raw, config)
-        results = validate(prepared.frame, table, [c.expectation for c in prepared.checks])
-        origin = list(zip(raw["_source"], raw["_file"], raw["_line"].astype(int)))
+        # Great Expectations sees only the columns its checks read: it hashes and copies what it is given
+        checked = prepared.frame[suites.columns_read(prepared.checks, list(prepared.frame.columns))]
+        results = validate(checked, table, [c.expectation for c in prepared.checks])
+        files_of_rows = list(zip(raw["_source"].to_numpy(dtype=object), raw["_file"].to_numpy(dtype=object)))
+        lines_of_rows = raw["_line"].to_numpy(dtype="int64")
         for position, (check, result) in enumerate(zip(prepared.checks, results)):
             if result.exception_info and result.exception_info.get("raised_exception"):
                 raise RuntimeError(f"validation check {table}.{check.name} could not run: "
@@ -160,14 +163,14 @@ def _row_checks(con: duckdb.DuckDBPyConnection, table: str, files: list[tuple[st
             rows = [int(r) for r in result.result.get("unexpected_index_list") or []]
             by_file: dict[tuple[str, str], list[int]] = {}
             for r in rows:
-                by_file.setdefault(origin[r][:2], []).append(r)
+                by_file.setdefault(files_of_rows[r], []).append(r)
             for f, outcome in outcomes.items():
                 if position == len(outcome["checks"]):
                     outcome["checks"].append({"position": position, "name": check.name, "reason": check.reason,
                                               "lines": [], "sample_values": []})
                 record = outcome["checks"][position]
                 failing = by_file.get(f, [])
-                record["lines"] += [origin[r][2] for r in failing]
+                record["lines"] += lines_of_rows[failing].tolist()
                 room = SAMPLE_ROWS - len(record["sample_values"])
                 if room > 0 and failing:
                     record["sample_values"] += _sample_values(prepared.frame, failing[:room], check)

@@ -64,6 +64,20 @@ def number(series: pd.Series, markers: set[str]) -> tuple[pd.Series, pd.Series]:
     return parsed.astype("float64"), is_text
 
 
+def columns_read(checks: list[Check], columns: list[str]) -> list[str]:
+    """The columns (of `columns`, in their order) that the checks' expectations read: their column
+    arguments and the names in their row conditions."""
+    named: set[str] = set()
+    for check in checks:
+        expectation = check.expectation
+        named.update(filter(None, (getattr(expectation, a, None) for a in ("column", "column_A", "column_B"))))
+        named.update(getattr(expectation, "column_list", None) or [])
+        condition = getattr(expectation, "row_condition", None)
+        if condition:
+            named.update(c for c in columns if re.search(rf"(?<![\w.]){re.escape(c)}(?!\w)", str(condition)))
+    return [c for c in columns if c in named]
+
+
 def _gx():
     from pipeline.validate.context import expectations
     return expectations()
