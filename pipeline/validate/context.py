@@ -65,19 +65,35 @@ def expectations():
 
 
 def validate(frame, suite_name: str, expectation_list: list) -> list:
-    """Validate a pandas DataFrame against the expectations; return their COMPLETE results
-    (with unexpected_index_list) in the order given."""
+    """Validate a pandas DataFrame against the expectations; return, in the order given, each one's
+    result: COMPLETE (with unexpected_index_list) for those that failed, BOOLEAN_ONLY for those that passed.
+
+    Two runs on one batch: every expectation with result format BOOLEAN_ONLY (it counts the failing rows
+    and lists none, about three times faster), then only the failing ones again with COMPLETE, which
+    lists their rows. A passing expectation has no rows to list, so the outcome is that of one COMPLETE
+    run of them all."""
     gx = import_gx()
     ctx = context()
     name = f"{suite_name}_{id(frame)}"
     source = ctx.data_sources.add_or_update_pandas(name)
     batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(name).get_batch(
         batch_parameters={"dataframe": frame})
-    suite = gx.ExpectationSuite(name=name)
+
     for position, expectation in enumerate(expectation_list):
         expectation.meta = {**(expectation.meta or {}), "fsot_position": position}
-        suite.add_expectation(expectation)
-    result = batch.validate(suite, result_format="COMPLETE")
-    ctx.data_sources.delete(name)
-    by_position = {r.expectation_config.meta["fsot_position"]: r for r in result.results}
-    return [by_position[position] for position in range(len(expectation_list))]
+
+    def run(positions: list[int], result_format: str) -> dict:
+        suite = gx.ExpectationSuite(name=f"{name}_{result_format}")
+        for position in positions:
+            suite.add_expectation(expectation_list[position])
+        result = batch.validate(suite, result_format=result_format)
+        return {r.expectation_config.meta["fsot_position"]: r for r in result.results}
+
+    try:
+        results = run(list(range(len(expectation_list))), "BOOLEAN_ONLY")
+        failed = [position for position, r in sorted(results.items()) if not r.success]
+        if failed:
+            results.update(run(failed, "COMPLETE"))
+    finally:
+        ctx.data_sources.delete(name)
+    return [results[position] for position in range(len(expectation_list))]
