@@ -65,9 +65,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.demonstration_data.deprivation import deprivation, deprivation_files, lookup_file, ward_table
-from tools.demonstration_data.fingertips import fingertips_files
-from tools.demonstration_data.geography import geography
+from tools.demonstration_data import deprivation, fingertips, geography, readme
 from tools.demonstration_data.layouts import (
     AREA_HEADERS,
     CATEGORY_TYPE,
@@ -78,7 +76,6 @@ from tools.demonstration_data.layouts import (
     SUPPRESSED,
 )
 from tools.demonstration_data.model import Shape
-from tools.demonstration_data.readme import readme
 
 __all__ = ["AREA_HEADERS", "CATEGORY_TYPE", "DEFAULT_OUT", "FILE7_DOMAINS", "FINGERTIPS_HEADER", "NOT_PUBLISHED",
            "POPULATION_HEADERS", "SUPPRESSED", "Shape", "generate", "main", "write"]
@@ -90,11 +87,12 @@ DEFAULT_OUT = PROJECT_ROOT / "data" / "raw" / "sample"
 def generate(shape: Shape = Shape()) -> dict[str, bytes]:
     """All demonstration files as {file name: bytes}."""
     rng = np.random.default_rng(shape.seed)
-    geo = geography(shape, rng)
-    dep = deprivation(shape, geo, rng)
-    wards = ward_table(geo, dep)
-    files = {**deprivation_files(shape, geo, dep), **lookup_file(geo), **fingertips_files(shape, wards, rng)}
-    files["README.md"] = readme(shape, sorted(files), geo, wards)
+    geo = geography.geography(shape, rng)
+    dep = deprivation.deprivation(shape, geo, rng)
+    wards = deprivation.ward_table(geo, dep)
+    files = {**deprivation.deprivation_files(shape, geo, dep), **deprivation.lookup_file(geo),
+             **fingertips.fingertips_files(shape, wards, rng)}
+    files["README.md"] = readme.readme(shape, sorted(files), geo, wards)
     return dict(sorted(files.items()))
 
 
