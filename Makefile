@@ -59,7 +59,7 @@ format: $(STAMP)
 
 ## Regenerate the bundled demonstration data (deterministic).
 sample: $(STAMP)
-	$(BIN)/python -m pipeline.demonstration_data
+	$(BIN)/python -m tools.demonstration_data
 
 ## Time the statistical methods and every stage of the pipeline (seconds and peak memory per stage)
 ## against their targets; figures go to benchmarks/results/ with the git revision. Several minutes:

@@ -34,7 +34,8 @@ sys.path.insert(0, str(HERE))
 import pipeline_build  # noqa: E402
 import stages  # noqa: E402
 
-from pipeline import demonstration_data as demo  # noqa: E402
+from tools.demonstration_data.indicators import wilson  # noqa: E402
+from tools.demonstration_data.model import Z95  # noqa: E402
 
 FULL_ROWS = 3_300_000
 QUICK_ROWS = 33_000
@@ -61,7 +62,7 @@ def write_drop(path: Path, rows: int, seed: int = 13) -> None:
             month, group = rest % len(months), rest // len(months)
             denominator = rng.integers(500, 5000, len(i))
             count = rng.binomial(denominator, rng.uniform(0.02, 0.4, len(i)))
-            low, up = demo.wilson(count, denominator, demo.Z95)
+            low, up = wilson(count, denominator, Z95)
             pd.DataFrame({
                 "area_code": wards[ward], "period": months[month], "sex": sexes[sex],
                 "category": np.char.add("Group ", np.char.zfill((group + 1).astype(str), 2)),

@@ -248,7 +248,9 @@ def _instrument(stages: Stages, args: list[str]) -> None:
     the modules a stage imports count in it; the time between stages (configuration, log, validation
     report, run manifest) is `other`. Modules are patched when the command first needs them, so that
     instrumenting costs no import of its own."""
-    import pipeline.cli as cli
+    from pipeline.cli import build as build_command
+    from pipeline.cli import ingest as ingest_command
+    from pipeline.cli import report as report_command
 
     def ends(module, name: str, stage: str, mark_entry: bool = False, once: bool = False):
         original = getattr(module, name)
@@ -266,7 +268,7 @@ def _instrument(stages: Stages, args: list[str]) -> None:
         setattr(module, name, wrapper)
 
     if args[:2] == ["ingest", "local"]:
-        callback = cli.ingest_local.callback
+        callback = ingest_command.ingest_local.callback
 
         def ingest_local(*a, **k):
             from pipeline.ingest import landing
@@ -278,13 +280,13 @@ def _instrument(stages: Stages, args: list[str]) -> None:
             ends(landing, "land_local", "land")  # land it
             return callback(*a, **k)
 
-        cli.ingest_local.callback = ingest_local
+        ingest_command.ingest_local.callback = ingest_local
         return
-    ends(cli, "_ingest", "ingest", mark_entry=True)
-    ends(cli, "_report", "report", mark_entry=True)
-    original_build = cli._build
+    ends(ingest_command, "run_ingest", "ingest", mark_entry=True)
+    ends(report_command, "run_report", "report", mark_entry=True)
+    original_build = build_command.run_build
 
-    def _build(config, *args, **kwargs):
+    def run_build(config, *args, **kwargs):
         stages.mark("other")
         import pipeline.warehouse.build as build  # in the load stage, as it is in `fsot build`
 
@@ -318,7 +320,7 @@ def _instrument(stages: Stages, args: list[str]) -> None:
         finally:
             stages.mark("other")  # the validation report
 
-    cli._build = _build
+    build_command.run_build = run_build
 
 
 def _child(record: Path, args: list[str]) -> None:

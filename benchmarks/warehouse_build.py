@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import platform
 import resource
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -19,10 +20,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import demonstration_data as demo
-from pipeline.config import load_config
-from pipeline.ingest.landing import land_source
-from pipeline.warehouse.build import build_warehouse
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project's folder, for tools/ (not installed)
+
+from pipeline.config import load_config  # noqa: E402
+from pipeline.ingest.landing import land_source  # noqa: E402
+from pipeline.warehouse.build import build_warehouse  # noqa: E402
+from tools.demonstration_data import Shape, deprivation, geography  # noqa: E402
+from tools.demonstration_data.indicators import wilson  # noqa: E402
+from tools.demonstration_data.model import Z95  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "warehouse_build.json"
 INDICATORS = 10
@@ -30,16 +35,16 @@ PERIODS = 10
 
 
 def write_inputs(root: Path, seed: int = 7) -> int:
-    shape = demo.Shape(seed=seed, other_authorities=300, other_wards_per_authority=(20, 26), periods=PERIODS)
-    names = demo.AUTHORITIES
-    demo.AUTHORITIES = [f"Authority {n:03d}" for n in range(1, 301)]  # enough fictional authorities
+    shape = Shape(seed=seed, other_authorities=300, other_wards_per_authority=(20, 26), periods=PERIODS)
+    names = geography.AUTHORITIES
+    geography.AUTHORITIES = [f"Authority {n:03d}" for n in range(1, 301)]  # enough fictional authorities
     try:
         rng = np.random.default_rng(seed)
-        geo = demo.geography(shape, rng)
-        dep = demo.deprivation(shape, geo, rng)
-        files = {**demo.deprivation_files(shape, geo, dep), **demo.lookup_file(geo)}
+        geo = geography.geography(shape, rng)
+        dep = deprivation.deprivation(shape, geo, rng)
+        files = {**deprivation.deprivation_files(shape, geo, dep), **deprivation.lookup_file(geo)}
     finally:
-        demo.AUTHORITIES = names
+        geography.AUTHORITIES = names
     inbox = root / "inbox"
     inbox.mkdir(parents=True)
     for name, data in files.items():
@@ -56,7 +61,7 @@ def write_inputs(root: Path, seed: int = 7) -> int:
     n = np.round(pop[w] * 0.6)
     p = 1 / (1 + np.exp(-(-2.5 + 0.1 * ind + 0.6 * d[w] - 0.01 * per + rng.normal(0, 0.05, len(w)))))
     count = rng.binomial(n.astype(int), p)
-    low, up = demo.wilson(count, n, demo.Z95)
+    low, up = wilson(count, n, Z95)
     frame = pd.DataFrame({
         "Indicator ID": (900000 + ind).astype(str), "Indicator Name": [f"Indicator {i}" for i in ind],
         "Parent Code": la[w], "Parent Name": "", "Area Code": wards[w], "Area Name": wards[w], "Area Type": "Ward",

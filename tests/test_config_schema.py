@@ -1,4 +1,4 @@
-"""fsot.toml is checked against a schema (pipeline/config_schema.py, pydantic): each wrong type, range,
+"""fsot.toml is checked against a schema (pipeline/config/schema.py, pydantic): each wrong type, range,
 enumeration or unsafe id is one line with the key path and what was written; paths stay inside the
 project unless allowed. Through the CLI: exit code 2, no traceback."""
 

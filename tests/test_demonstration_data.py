@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import demonstration_data
 from pipeline.ingest import deprivation, fingertips, ward_lookup
+from tools import demonstration_data
 
 SAMPLE = demonstration_data.DEFAULT_OUT
 BOROUGH = "E06000004"
@@ -91,8 +91,16 @@ def test_command_line_writes_where_it_is_told_with_the_seed_it_is_given(tmp_path
         {p.name: p for p in SAMPLE.iterdir()}, "File_7").read_bytes()
 
 
-def test_default_output_is_beside_the_package_not_the_working_directory():
-    assert SAMPLE == Path(demonstration_data.__file__).resolve().parents[1] / "data" / "raw" / "sample"  # noqa: SIM300
+def test_default_output_is_in_the_project_not_the_working_directory():
+    assert SAMPLE == Path(demonstration_data.__file__).resolve().parents[2] / "data" / "raw" / "sample"  # noqa: SIM300
+
+
+def test_the_pipeline_never_imports_the_tools():
+    """tools/ is not installed with the package (pyproject.toml's package discovery takes pipeline* only)."""
+    root = Path(demonstration_data.__file__).resolve().parents[2]
+    importing = [str(path.relative_to(root)) for path in sorted((root / "pipeline").rglob("*.py"))
+                 if re.search(r"^\s*(from|import)\s+tools\b", path.read_text(encoding="utf-8"), re.MULTILINE)]
+    assert importing == []
 
 
 def test_every_file_says_it_is_synthetic_demonstration_data(files):
@@ -102,7 +110,7 @@ def test_every_file_says_it_is_synthetic_demonstration_data(files):
     for name in files:
         if name != "README.md":
             assert f"`{name}`" in readme
-    assert "make sample" in readme and "python -m pipeline.demonstration_data" in readme
+    assert "make sample" in readme and "python -m tools.demonstration_data" in readme
     assert f"Seed {demonstration_data.Shape.seed}" in readme
 
 

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from pipeline import method_command
-from pipeline.method_command import method
+from pipeline.cli import method as method_module
+from pipeline.cli import method_io
+from pipeline.cli.method import method
 
 AGES = [0, 1, *range(5, 95, 5)]
 POPS = [7060, 35059, 46974, 48489, 43219, 38561, 46009, 57208, 61435, 55601, 50209, 56416, 46411, 39820, 37978,
@@ -222,8 +223,8 @@ def _in_process(tmp_path, name, text, *options):
                "repetitions": p["repetitions"], "seed": p["seed"], "rii": p["rii"]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return method_command._run(name, method_command._Input(source), [g for g in p["group_by"].split(",") if g],
-                                   method_command._parse_confidence(p["confidence"]), options)
+        return method_module._run(name, method_io.InputFile(source), [g for g in p["group_by"].split(",") if g],
+                                  method_module._parse_confidence(p["confidence"]), options)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -273,7 +274,7 @@ def test_awkward_values_round_trip_and_text_is_quoted_as_before(tmp_path):
                           "kind": pd.Categorical(["95%, 99.8%", None] * (n // 2)), "a,b": np.float32(0.5),
                           "mixed": pd.Series([1.5, "t", None] * (n // 3), dtype=object)})
     target = tmp_path / "out.csv"
-    method_command._write(frame, target)
+    method_io.write_output(frame, target)
     written = target.read_text(encoding="utf-8")
     lines = written.split("\n")
     rows = list(csv_module.reader(io.StringIO(written)))
@@ -320,13 +321,13 @@ READ_CASES = {
 
 
 def _read_both(path):
-    fast = method_command._Input(path)
-    original = method_command._read_with_arrow
+    fast = method_io.InputFile(path)
+    original = method_io._read_with_arrow
     try:
-        method_command._read_with_arrow = lambda text: None
-        slow = method_command._Input(path)
+        method_io._read_with_arrow = lambda text: None
+        slow = method_io.InputFile(path)
     finally:
-        method_command._read_with_arrow = original
+        method_io._read_with_arrow = original
     return fast, slow
 
 
@@ -341,8 +342,8 @@ def test_reading_gives_the_cells_lines_and_numbers_pandas_gave(tmp_path, case):
     for column in fast.frame.columns:
         try:
             got = fast.numbers(column)
-        except method_command.MethodInputError as exc:
-            with pytest.raises(method_command.MethodInputError, match=re.escape(str(exc))):
+        except method_io.MethodInputError as exc:
+            with pytest.raises(method_io.MethodInputError, match=re.escape(str(exc))):
                 slow.numbers(column)
             continue
         want = slow.numbers(column)
@@ -357,14 +358,14 @@ def test_reading_the_corpus_gives_what_pandas_gave():
     for path in sorted((Path(__file__).parent / "fixtures" / "corpus").glob("*.csv")):
         try:
             fast, slow = _read_both(path)
-        except method_command.MethodInputError as exc:
+        except method_io.MethodInputError as exc:
             message = str(exc)
-            method_command._read_with_arrow, original = (lambda text: None), method_command._read_with_arrow
+            method_io._read_with_arrow, original = (lambda text: None), method_io._read_with_arrow
             try:
-                with pytest.raises(method_command.MethodInputError, match=re.escape(message)):
-                    method_command._Input(path)
+                with pytest.raises(method_io.MethodInputError, match=re.escape(message)):
+                    method_io.InputFile(path)
             finally:
-                method_command._read_with_arrow = original
+                method_io._read_with_arrow = original
             continue
         assert fast.frame.equals(slow.frame) and list(fast.lines) == list(slow.lines), path.name
 
@@ -461,7 +462,7 @@ def test_failed_write_leaves_no_output_and_no_temporary_file(tmp_path, monkeypat
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(method_command.os, "replace", broken_replace)
+    monkeypatch.setattr(method_io.os, "replace", broken_replace)
     result, target = run(tmp_path, "rate", "count,population\n1,10\n")
     assert result.exit_code == 2 and not target.exists()
     assert result.stderr.strip().splitlines() == [f"error: {target}: cannot write the results (disk full); check "

@@ -11,7 +11,7 @@ import csv
 import io
 from pathlib import Path
 
-from pipeline.demonstration_data import AREA_HEADERS, FILE7_DOMAINS, FINGERTIPS_HEADER, POPULATION_HEADERS
+from tools.demonstration_data import AREA_HEADERS, FILE7_DOMAINS, FINGERTIPS_HEADER, POPULATION_HEADERS
 
 BOROUGH = "E06000004"
 OTHER = "E06000099"

@@ -4,7 +4,7 @@ Every setting has a type, and where it matters a range, an enumeration or a patt
 (`target_year = "twenty31"`), a string where a list is meant (`sexes = "Persons"`), an unknown key or
 an unsafe id (`id = "../../escape"`) is reported as one line per error, with the key path and what to
 write. The cross-references (an indicator's source, a vintage's lookup …) are checked afterwards by
-pipeline.config, which builds the settings the pipeline uses.
+pipeline.config.read, which builds the settings the pipeline uses (pipeline.config.settings).
 """
 
 from __future__ import annotations
