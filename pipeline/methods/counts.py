@@ -34,6 +34,18 @@ def _float(values: ArrayLike) -> FloatArray:
     return np.asarray(values, dtype=float)
 
 
+def numerators_and_denominators(x: ArrayLike, n: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """`x` and `n` as float arrays, checked as PHEindicatormethods checks counts and denominators:
+    numerators ≥ 0 and denominators > 0 (a ValueError with its message otherwise; NaN passes)."""
+    numerators, denominators = _float(x), _float(n)
+    with np.errstate(invalid="ignore"):
+        if np.any(numerators < 0):
+            raise ValueError("numerators must be greater than or equal to zero")
+        if np.any(denominators <= 0):
+            raise ValueError("denominators must be greater than zero")
+    return numerators, denominators
+
+
 def byars_lower(x: ArrayLike, confidence: float = 0.95) -> FloatArray:
     """Byars' lower confidence limit for an observed Poisson count x.
 

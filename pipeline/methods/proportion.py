@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipeline.methods._typing import ArrayLike, FloatArray
 from pipeline.methods.confidence import ci_columns, one_or_two_levels
-from pipeline.methods.counts import _format_number, count_frame, wilson_lower, wilson_upper
+from pipeline.methods.counts import _format_number, count_frame, numerators_and_denominators, wilson_lower, wilson_upper
 
 METHOD = "Wilson"
 
@@ -40,13 +40,8 @@ def proportion(x: ArrayLike, n: ArrayLike, confidence: float | Sequence[float] |
     >>> {name: values.round(4).tolist() for name, values in out.items()}
     {'value': [0.1], 'lower_ci': [0.0552], 'upper_ci': [0.1744]}
     """
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
+    x, n = numerators_and_denominators(x, n)
     with np.errstate(invalid="ignore"):
-        if np.any(x < 0):
-            raise ValueError("numerators must be greater than or equal to zero")
-        if np.any(n <= 0):
-            raise ValueError("denominators must be greater than zero")
         if np.any(x > n):
             raise ValueError("numerators must be less than or equal to denominator for a proportion statistic")
     out = {"value": x / n * multiplier}

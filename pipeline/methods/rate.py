@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from pipeline.methods._typing import AnyArray, ArrayLike
 from pipeline.methods.confidence import ci_columns, one_or_two_levels
-from pipeline.methods.counts import _format_number, count_frame, poisson_limits, poisson_method
+from pipeline.methods.counts import (
+    _format_number,
+    count_frame,
+    numerators_and_denominators,
+    poisson_limits,
+    poisson_method,
+)
 
 
 def rate(x: ArrayLike, n: ArrayLike, confidence: float | Sequence[float] | None = 0.95,
@@ -35,14 +40,8 @@ def rate(x: ArrayLike, n: ArrayLike, confidence: float | Sequence[float] | None 
     >>> out["value"].tolist(), out["lower_ci"].round(2).tolist(), out["method"].tolist()
     ([50.0, 1000.0], [16.23, 813.62], ['Exact', 'Byars'])
     """
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore"):
-        if np.any(x < 0):
-            raise ValueError("numerators must be greater than or equal to zero")
-        if np.any(n <= 0):
-            raise ValueError("denominators must be greater than zero")
-    out = {"value": x / n * multiplier}
+    x, n = numerators_and_denominators(x, n)
+    out: dict[str, AnyArray] = {"value": x / n * multiplier}
     if confidence is None:
         return out
     levels = one_or_two_levels(confidence)
