@@ -12,8 +12,6 @@ Run: .venv/bin/python benchmarks/life_expectancy.py
 from __future__ import annotations
 
 import json
-import os
-import platform
 import sys
 import time
 import warnings
@@ -25,6 +23,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import stages  # noqa: E402
 
 from pipeline.methods.life_expectancy import START_AGES, life_expectancy, life_expectancy_frame  # noqa: E402
 
@@ -84,14 +85,7 @@ def main() -> dict:
         "best_of_runs": RUNS,
         "output_rows": len(result),
         "published_values": int(result["value"].notna().sum()),
-        "machine": {
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "pandas": pd.__version__,
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": stages.machine(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     out = ROOT / "benchmarks" / "results" / "life_expectancy.json"

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -39,6 +38,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import life_expectancy as le_benchmark  # noqa: E402
 import slope_index as sii_benchmark  # noqa: E402
+import stages  # noqa: E402
 
 SPEED_UP_TARGET = 30.0
 R_SECONDS = {"life-expectancy": 23.0,  # PHEindicatormethods 2.1.0, issue 14 (280,000 rows, two levels)
@@ -94,11 +94,6 @@ def import_floor(runs: int) -> float:
     return min(times[1:])
 
 
-def git_revision() -> str:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return done.stdout.strip() or "unknown"
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -106,21 +101,13 @@ def main(argv: list[str] | None = None) -> dict:
     record = {
         "benchmark": "fsot method, whole process (python -m pipeline.cli method ...)",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git_revision": git_revision(),
+        "git_revision": stages.git_revision(),
         "timing": f"one warm-up run, then best of {args.runs}; a fresh process each run",
         "speed_up_target_vs_r": SPEED_UP_TARGET,
         "cases": {},
         "import_floor_seconds": None,
         "import_floor": f"python -c '{IMPORTS}', best of the runs: the start-up every run pays",
-        "machine": {
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "pandas": pd.__version__,
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(),
-            "load_average_1min_at_start": round(os.getloadavg()[0], 2),
-        },
+        "machine": stages.machine(),
     }
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)

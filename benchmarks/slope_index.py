@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import resource
 import sys
 import time
@@ -28,6 +26,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import stages  # noqa: E402
 
 from pipeline.methods.confidence import Z95  # noqa: E402
 from pipeline.methods.slope_index import phe_sii  # noqa: E402
@@ -88,26 +89,6 @@ def time_call(kwargs: dict, repetitions: int, runs: int) -> tuple[float, list[fl
     return min(timings), timings
 
 
-def machine() -> dict:
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        memory_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    except (ValueError, OSError):
-        memory_gb = None
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        load = None
-    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(), "memory_gb": memory_gb,
-            "python": platform.python_version(), "numpy": np.__version__, "load_average_1min_at_start": load}
-
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -117,7 +98,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
-    info = machine()
+    info = stages.machine()
     results = {}
     for name, spec in cases(make_data(args.areas)).items():
         spec = dict(spec)

@@ -368,15 +368,28 @@ def git_revision(root: Path = ROOT) -> str:
 
 
 def machine() -> dict:
-    memory_kb = None
+    """The machine a benchmark ran on: Python and its numeric libraries' versions, platform, CPU model,
+    cores, memory and the load at the start (a busy machine's figures are not comparable)."""
+    from importlib import metadata
+
+    memory_kb, cpu = None, platform.processor() or platform.machine()
     try:
         with open("/proc/meminfo") as f:
             memory_kb = int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1))
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
     except (OSError, AttributeError):
         pass
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+    try:
+        load = round(os.getloadavg()[0], 2)
+    except OSError:
+        load = None
+    return {"python": platform.python_version(), "numpy": metadata.version("numpy"),
+            "pandas": metadata.version("pandas"), "platform": platform.platform(), "cpu": cpu,
+            "cpus": os.cpu_count(),
             "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "memory_gb": round(memory_kb / 1024 ** 2, 1) if memory_kb else None}
+            "memory_gb": round(memory_kb / 1024 ** 2, 1) if memory_kb else None,
+            "load_average_1min_at_start": load}
 
 
 def collect(name: str, cases: list[dict], **extra) -> dict:
