@@ -7,6 +7,9 @@ A refactor of the SQL models must not change an output: `compare` checks that bo
 same tables, each with the same columns, types and rows in the same order, every non-float value
 equal and every float equal or within the tolerance (absolute, or relative to the larger magnitude);
 NULL/NaN must be in the same places. It prints one line per table and exits 1 on any difference.
+
+For the demonstration build, tests/test_output_snapshot.py makes this check on every test run, exactly
+(floats to the last bit) and on the exports too, against a committed snapshot (tools/snapshot_outputs.py).
 """
 
 from __future__ import annotations
@@ -22,12 +25,18 @@ import pandas as pd
 SCHEMAS = ("staging", "intermediate", "marts")
 
 
+def model_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(schema, name) of every table and view the models made (schemas staging, intermediate, marts),
+    ordered by schema and name. Shared with tools/snapshot_outputs.py."""
+    return [tuple(row) for row in con.execute(
+        "select table_schema, table_name from information_schema.tables where table_schema in (?, ?, ?) "
+        "and table_catalog = current_database() order by 1, 2", list(SCHEMAS)).fetchall()]
+
+
 def dump(database: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(database), read_only=True)
-    tables = con.execute(
-        "select table_schema, table_name from information_schema.tables where table_schema in (?, ?, ?) "
-        "order by 1, 2", list(SCHEMAS)).fetchall()
+    tables = model_tables(con)
     for schema, name in tables:
         con.execute(f"copy (select * from {schema}.{name}) to '{out / f'{schema}.{name}.parquet'}' (format parquet)")
     print(f"{len(tables)} tables dumped to {out}")

@@ -2,59 +2,57 @@
 -- category: 'All' (the whole population) or a community breakdown ('Ethnic groups: Asian'), whose gap
 -- rests on that breakdown's own ward values (and its own borough and England values).
 --
+-- Each figure is read from the model named beside it, where it is computed (only the change since
+-- baseline is computed here); the formulas are repeated so that a row can be read on its own.
 -- Orientation: s = polarity_sign (+1 higher-is-better, −1 lower-is-better, from fsot.toml), so that a
 -- positive gap always means "deprived wards are worse off".
--- Range gap: best ward minus worst ward on the oriented scale,
+-- Range gap (intermediate.int_ward_value__ranged): best ward minus worst ward on the oriented scale,
 --     range_gap = s · (best_value − worst_value) ≥ 0,
 --     best = the ward with the highest s·value, worst = the lowest (ties: lower ward code first).
--- Quintile means: population-weighted mean of the wards in a local deprivation quintile,
+-- Quintile means (intermediate.int_deprivation_group, grouping local_quintile): population-weighted mean
+-- of the wards in a local deprivation quintile,
 --     mean_q = Σ_w P_w · v_w / Σ_w P_w   over wards w of quintile q with a published value,
 --     P_w = ward population (IoD denominators, int_ward_deprivation). Quintile 1 = most deprived.
--- Absolute gap: s · (mean_least − mean_most)             (same unit as the indicator)
--- Relative gap: mean_least / mean_most if higher-is-better, mean_most / mean_least if lower-is-better
---     (a ratio; > 1 means deprived wards are worse off).
+-- Absolute gap (fct_gap_measure, measure absolute_gap, grouping local_quintile):
+--     s · (mean_least − mean_most)             (same unit as the indicator)
+-- Relative gap (fct_gap_measure, measure relative_gap): mean_least / mean_most if higher-is-better,
+--     mean_most / mean_least if lower-is-better (a ratio; > 1 means deprived wards are worse off).
 -- Change since baseline: absolute_gap − absolute_gap at the indicator's baseline period (fsot.toml).
--- SII (local quintiles; intermediate.int_slope_index, phe_sii) with its simulated 95 % limits and the
--- fitted line's intercept, for the charts; every other grouping is in fct_gap_measure.
+-- SII (fct_gap_measure, measure sii, local quintiles; from intermediate.int_slope_index, phe_sii) with its
+-- simulated 95 % limits, and the fitted line's intercept (int_slope_index), for the charts; every other
+-- grouping is in fct_gap_measure.
 -- Suppressed ward values (NULL) are left out of every mean, count and range; *_wards_with_value say
 -- how many wards each figure rests on. Confidence intervals of every gap measure are in fct_gap_measure.
--- Reference: descriptive differences of group means, defined here in full; their confidence intervals,
--- methods and references are in fct_gap_measure.
-with ward as (
-    select
-        fwi.*,
-        cfg.polarity_sign,
-        fwi.value * cfg.polarity_sign as oriented_value
-    from marts.fct_ward_indicator as fwi
-    inner join config.indicator as cfg on cfg.indicator_id = fwi.indicator_id
-    where fwi.in_borough
-),
-
-per_period as (
+-- Reference: descriptive differences of group means and of the extreme wards, defined above in full;
+-- their confidence intervals, methods and references are in fct_gap_measure.
+with quintile as (
     select
         indicator_id,
         sex,
         category,
         period,
-        min(period_sort) as period_sort,
-        bool_or(is_baseline) as is_baseline,
-        min(polarity_sign) as polarity_sign,
-        count(*) as wards,
-        count(value) as wards_with_value,
-        first(ward_code order by oriented_value desc, ward_code) filter (where value is not null) as best_ward_code,
-        first(ward_name order by oriented_value desc, ward_code) filter (where value is not null) as best_ward_name,
-        first(value order by oriented_value desc, ward_code) filter (where value is not null) as best_value,
-        first(ward_code order by oriented_value asc, ward_code) filter (where value is not null) as worst_ward_code,
-        first(ward_name order by oriented_value asc, ward_code) filter (where value is not null) as worst_ward_name,
-        first(value order by oriented_value asc, ward_code) filter (where value is not null) as worst_value,
-        count(value) filter (where local_quintile = 1) as most_deprived_wards_with_value,
-        sum(population * value) filter (where local_quintile = 1 and value is not null)
-            / sum(population) filter (where local_quintile = 1 and value is not null) as most_deprived_mean,
-        count(value) filter (where local_quintile = 5) as least_deprived_wards_with_value,
-        sum(population * value) filter (where local_quintile = 5 and value is not null)
-            / sum(population) filter (where local_quintile = 5 and value is not null)
-            as least_deprived_mean
-    from ward
+        max(wards_with_value) filter (where deprivation_group = 1) as most_deprived_wards_with_value,
+        max(mean) filter (where deprivation_group = 1) as most_deprived_mean,
+        max(wards_with_value) filter (where deprivation_group = groups_in_grouping) as least_deprived_wards_with_value,
+        max(mean) filter (where deprivation_group = groups_in_grouping) as least_deprived_mean
+    from intermediate.int_deprivation_group
+    where grouping = 'local_quintile'
+    group by indicator_id, sex, category, period
+),
+
+measure as (
+    select
+        indicator_id,
+        sex,
+        category,
+        period,
+        max(value) filter (where measure = 'absolute_gap') as absolute_gap,
+        max(value) filter (where measure = 'relative_gap') as relative_gap,
+        max(value) filter (where measure = 'sii') as sii,
+        max(lower_ci) filter (where measure = 'sii') as sii_lower_ci,
+        max(upper_ci) filter (where measure = 'sii') as sii_upper_ci
+    from marts.fct_gap_measure
+    where grouping = 'local_quintile'
     group by indicator_id, sex, category, period
 ),
 
@@ -66,12 +64,19 @@ area_value as (
 
 gap as (
     select
-        p.*,
-        p.polarity_sign * (p.best_value - p.worst_value) as range_gap,
-        p.polarity_sign * (p.least_deprived_mean - p.most_deprived_mean) as absolute_gap,
-        case when p.polarity_sign = 1 then p.least_deprived_mean / nullif(p.most_deprived_mean, 0)
-             else p.most_deprived_mean / nullif(p.least_deprived_mean, 0) end as relative_gap
-    from per_period as p
+        r.*,
+        coalesce(q.most_deprived_wards_with_value, 0) as most_deprived_wards_with_value,
+        q.most_deprived_mean,
+        coalesce(q.least_deprived_wards_with_value, 0) as least_deprived_wards_with_value,
+        q.least_deprived_mean,
+        m.absolute_gap,
+        m.relative_gap,
+        m.sii,
+        m.sii_lower_ci,
+        m.sii_upper_ci
+    from intermediate.int_ward_value__ranged as r
+    left join quintile as q using (indicator_id, sex, category, period)
+    left join measure as m using (indicator_id, sex, category, period)
 )
 
 select
@@ -105,9 +110,9 @@ select
     gap.relative_gap,
     gap.absolute_gap - max(gap.absolute_gap) filter (where gap.is_baseline)
         over (partition by gap.indicator_id, gap.sex, gap.category) as absolute_gap_change_since_baseline,
-    slope.sii,
-    slope.sii_lower_ci,
-    slope.sii_upper_ci,
+    gap.sii,
+    gap.sii_lower_ci,
+    gap.sii_upper_ci,
     slope.intercept as sii_intercept,
     borough.value as borough_value,
     england.value as england_value
@@ -116,7 +121,7 @@ inner join config.indicator as cfg on cfg.indicator_id = gap.indicator_id
 left join intermediate.int_slope_index as slope
     on slope.indicator_id = gap.indicator_id and slope.sex = gap.sex and slope.category = gap.category
     and slope.period = gap.period
-    and slope.grouping = 'local_quintile' 
+    and slope.grouping = 'local_quintile'
 left join area_value as borough
     on borough.indicator_id = gap.indicator_id and borough.sex = gap.sex and borough.category = gap.category
     and borough.period = gap.period

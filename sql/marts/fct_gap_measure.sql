@@ -16,9 +16,10 @@
 -- relative_gap = m_least / m_most if higher-is-better, m_most / m_least if lower-is-better
 --     95 % CI on the log scale: exp(ln r ∓ 1.959963984540054 · √((SE_least/m_least)² + (SE_most/m_most)²))
 --     (delta method for a ratio of independent estimates; Altman et al. 2000, ch. 7)
--- range_gap: best ward − worst ward on the oriented scale (marts.fct_gap), 95 % CI from the two wards'
---     published limits: range ∓ 1.959963984540054 · √(SE_best² + SE_worst²). The two wards are picked
---     because they are the extremes, so this interval understates the uncertainty (said in `method`).
+-- range_gap: best ward − worst ward on the oriented scale (intermediate.int_ward_value__ranged), 95 % CI
+--     from the two wards' published limits: range ∓ 1.959963984540054 · √(SE_best² + SE_worst²). The two
+--     wards are picked because they are the extremes, so this interval understates the uncertainty (said in
+--     `method`).
 -- sii, rii: slope and relative index of inequality across all the groups of the grouping, with
 --     simulated 95 % limits (intermediate.int_slope_index, PHEindicatormethods phe_sii; Low & Low 2004).
 -- A group with no ward with a value leaves the measure NULL; `note` says which group was missing.
@@ -74,22 +75,14 @@ measures as (
     from oriented
     union all
     select
-        gap.indicator_id, gap.sex, gap.category, gap.period, 'ward', 'range_gap', gap.range_gap,
-        gap.range_gap - z95() * sqrt(se_from_ci(best.lower_ci, best.upper_ci, z95()) ^ 2
-                                     + se_from_ci(worst.lower_ci, worst.upper_ci, z95()) ^ 2),
-        gap.range_gap + z95() * sqrt(se_from_ci(best.lower_ci, best.upper_ci, z95()) ^ 2
-                                     + se_from_ci(worst.lower_ci, worst.upper_ci, z95()) ^ 2),
+        r.indicator_id, r.sex, r.category, r.period, 'ward', 'range_gap', r.range_gap,
+        r.range_gap - z95() * sqrt(se_from_ci(r.best_lower_ci, r.best_upper_ci, z95()) ^ 2
+                                   + se_from_ci(r.worst_lower_ci, r.worst_upper_ci, z95()) ^ 2),
+        r.range_gap + z95() * sqrt(se_from_ci(r.best_lower_ci, r.best_upper_ci, z95()) ^ 2
+                                   + se_from_ci(r.worst_lower_ci, r.worst_upper_ci, z95()) ^ 2),
         'best minus worst ward; 95% CI from the two wards'' limits (understates uncertainty: the wards are the extremes)',
         1, 1, null
-    from marts.fct_gap as gap
-    left join marts.fct_ward_indicator as best
-        on best.indicator_id = gap.indicator_id and best.sex = gap.sex and best.category = gap.category
-        and best.period = gap.period
-        and best.ward_code = gap.best_ward_code
-    left join marts.fct_ward_indicator as worst
-        on worst.indicator_id = gap.indicator_id and worst.sex = gap.sex and worst.category = gap.category
-        and worst.period = gap.period
-        and worst.ward_code = gap.worst_ward_code
+    from intermediate.int_ward_value__ranged as r
     union all
     select
         s.indicator_id, s.sex, s.category, s.period, s.grouping, 'sii', s.sii, s.sii_lower_ci, s.sii_upper_ci, s.method,
@@ -119,9 +112,9 @@ select
     cfg.baseline_period = m.period as is_baseline,
     m.measure,
     m.grouping,
-    case when m.measure = 'range_gap' then 'worst ward: ' || g.worst_ward_name
+    case when m.measure = 'range_gap' then 'worst ward: ' || r.worst_ward_name
          else 'most deprived ' || replace(m.grouping, '_', ' ') || ' (1)' end as group_compared,
-    case when m.measure = 'range_gap' then 'best ward: ' || g.best_ward_name
+    case when m.measure = 'range_gap' then 'best ward: ' || r.best_ward_name
          else 'least deprived ' || replace(m.grouping, '_', ' ') || ' (' || m.groups_in_grouping || ')' end
         as group_reference,
     m.value,
@@ -139,8 +132,8 @@ select
     end as note
 from measures as m
 inner join config.indicator as cfg on cfg.indicator_id = m.indicator_id
-left join marts.fct_gap as g
-    on g.indicator_id = m.indicator_id and g.sex = m.sex and g.category = m.category and g.period = m.period
+left join intermediate.int_ward_value__ranged as r
+    on r.indicator_id = m.indicator_id and r.sex = m.sex and r.category = m.category and r.period = m.period
 left join intermediate.int_slope_index as slope
     on slope.indicator_id = m.indicator_id and slope.sex = m.sex and slope.category = m.category
     and slope.period = m.period
