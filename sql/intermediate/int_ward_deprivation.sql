@@ -14,6 +14,9 @@
 --     borough's) counts as an average LSOA of its ward: P_l = the mean P of the ward's other LSOAs, or
 --     1 for every LSOA when none of the ward's has one (then S_w is the plain mean of its LSOAs' scores);
 --     lsoas_population_imputed counts them.
+-- Every sum over a ward's LSOAs is taken in LSOA code order: floating-point addition depends on the
+--     order, and DuckDB would otherwise add in whatever order its threads deliver, so two builds of the
+--     same files could differ in the last bit.
 -- Coverage: score_population_share = Σ P over the ward's LSOAs with a score / Σ P over all its LSOAs.
 --     A ward with no scored LSOA gets no score and no rank (e.g. Welsh wards of an England and Wales
 --     lookup). A ward ranked on part of its LSOAs (share < 1) is flagged in deprivation_note.
@@ -48,8 +51,9 @@ with lsoa as (
 weighted as (
     select
         *,
-        coalesce(known_population, avg(known_population) over (partition by ward_vintage, ward_code), 1.0)
-            as population
+        coalesce(known_population, avg(known_population) over (
+            partition by ward_vintage, ward_code order by lsoa_code
+            rows between unbounded preceding and unbounded following), 1.0) as population
     from lsoa
 ),
 
@@ -65,10 +69,11 @@ ward as (
         count(*) as lsoa_count,
         count(imd_score) as lsoas_with_score,
         count(*) - count(known_population) as lsoas_population_imputed,
-        sum(population) filter (where imd_score is not null) as population,
-        sum(population) filter (where imd_score is not null) / sum(population) as score_population_share,
-        sum(population * imd_score) filter (where imd_score is not null)
-            / sum(population) filter (where imd_score is not null) as imd_score
+        sum(population order by lsoa_code) filter (where imd_score is not null) as population,
+        sum(population order by lsoa_code) filter (where imd_score is not null)
+            / sum(population order by lsoa_code) as score_population_share,
+        sum(population * imd_score order by lsoa_code) filter (where imd_score is not null)
+            / sum(population order by lsoa_code) filter (where imd_score is not null) as imd_score
     from weighted
     group by ward_vintage, ward_code
 ),
