@@ -170,3 +170,22 @@ def test_the_build_loads_the_manifest_into_marts_and_marks_the_current_release(t
     assert rows["fingertips"]["release"] == "2027-02" and rows["fingertips"]["files"] == 1
     assert rows["fingertips"]["retrieved"] == day and rows["fingertips"]["changes"] == ""
     assert marts["boundary_files"].empty  # the tiny project draws no maps
+
+
+def test_the_manifest_is_loaded_as_recorded_with_the_ingest_s_words_for_its_changes():
+    from pipeline.warehouse.provenance import manifest_frame
+
+    records = [{"source": "f", "format": "fingertips_api", "path": "f/r1/a.csv", "sha256": "ab", "bytes": 12,
+                "demonstration": False, "http_status": 200, "release_sha256": "cd",
+                "changes": {"new_periods": ["2016 - 20"], "revised": 2, "revised_examples": ["x: 1 → 2"], "rows": 9}},
+               {"source": "f", "format": "fingertips_api", "path": "f/r1/b.csv", "sha256": "ef", "bytes": 3,
+                "demonstration": False, "changes": None, "role": "metadata", "future_field": [1]}]
+    frame = manifest_frame(records)
+    assert list(frame["_record"]) == [1, 2]
+    assert [json.loads(r) for r in frame["record"]] == records  # everything, including fields not yet known
+    first, second = frame.to_dict("records")
+    assert (first["bytes"], first["demonstration"], first["http_status"]) == ("12", "false", "200")
+    assert json.loads(first["changes"])["revised"] == 2
+    assert first["changes_text"] == "new periods: 2016 - 20; 2 value(s) revised (e.g. x: 1 → 2)"
+    assert second["changes"] is None and second["changes_text"] is None and second["role"] == "metadata"
+    assert second["url"] is None  # a field the record lacks is NULL

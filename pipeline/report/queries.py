@@ -27,8 +27,9 @@ from pipeline.warehouse.build import connect
 
 HEADLINE = ("absolute_gap", "local_quintile")  # the gap the summary and trend charts follow
 SCHEMA = "marts"  # the only schema of models the report reads
-# marts the report needs beyond those it exports (a warehouse built by an earlier fsot lacks them)
-PROVENANCE_MARTS = ("dim_landed_file", "dim_source_release", "dim_ward_boundary_file", "dim_indicator_period")
+# the report's own marts (not exported): a warehouse built by an earlier fsot lacks them
+REPORT_MARTS = ("dim_indicator_period", "dim_landed_file", "dim_source_release", "dim_ward_boundary_file",
+                "fct_deprivation_group_mean", "fct_local_authority_range")
 
 
 def open_warehouse(config: Config) -> duckdb.DuckDBPyConnection:
@@ -38,7 +39,7 @@ def open_warehouse(config: Config) -> duckdb.DuckDBPyConnection:
     present = {t for (t,) in con.execute("select table_name from information_schema.tables "
                                          "where table_schema = ? and table_catalog = current_database()",
                                          [SCHEMA]).fetchall()}
-    missing = [t for t in PROVENANCE_MARTS if t not in present]
+    missing = [t for t in REPORT_MARTS if t not in present]
     if missing:
         con.close()
         raise ReportError(f"{config.warehouse_path}: the warehouse has no {', '.join(f'{SCHEMA}.{t}' for t in missing)} "

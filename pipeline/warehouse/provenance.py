@@ -54,7 +54,7 @@ def manifest_frame(records: list[dict]) -> pd.DataFrame:
         row["changes_text"] = change_text(record["changes"]) if record.get("changes") else None
         rows.append(row)
     columns = ["_record", "record", *FIELDS, "changes_text"]
-    return pd.DataFrame(rows, columns=columns).astype({c: "object" for c in columns[1:]})
+    return pd.DataFrame(rows, columns=columns, dtype=object)  # text as recorded, missing as None
 
 
 def _relative_to_project(config: Config, path: Path) -> str:
