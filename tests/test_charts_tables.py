@@ -166,17 +166,20 @@ def test_profile_marks_are_symbols_and_tints_differ_in_greyscale():
 @pytest.fixture
 def warehouse(tmp_path):
     con = duckdb.connect()
-    con.execute("create schema marts; create schema intermediate")
+    con.execute("create schema marts")
     con.execute("""create table marts.fct_x as select * from (values
         ('i1', '%', '2015 - 19', 12.345, 10.0), ('i1', '%', '2010 - 14', 13.1, 20.0),
         ('i2', 'per 100,000', '2021/22', 456.78, 30.0)) as t(indicator_id, unit, period, value, count)""")
-    con.execute("""create table intermediate.int_indicator_value__configured as select * from (values
-        ('i1', '2015 - 19', 2015, date '2015-01-01'), ('i1', '2010 - 14', 2010, date '2010-01-01'),
-        ('i2', '2021/22', 2021, date '2021-04-01')) as t(indicator_id, period, period_sort, period_start)""")
+    con.execute("""create table marts.dim_indicator_period as select * from (values
+        ('i1', 'Persons', '2015 - 19', 2015, date '2015-01-01'),
+        ('i1', 'Persons', '2010 - 14', 2010, date '2010-01-01'),
+        ('i2', 'Male', '2021/22', 2021, date '2021-04-01'))
+        as t(indicator_id, sex, period, period_sort, period_start)""")
     dictionary = tmp_path / "dd.toml"
     dictionary.write_text('["marts.fct_x"]\ndescription = "x"\ngrain = "g"\nsource = "sql/marts/fct_x.sql"\n'
                           '["marts.fct_x".columns]\nindicator_id = "i"\nunit = "u"\nperiod = "p"\nvalue = "v"\n'
-                          'count = "c"\n', encoding="utf-8")
+                          'count = "c"\n'
+                          '["marts.dim_indicator_period"]\nexport = false\n', encoding="utf-8")
     yield con, dictionary
     con.close()
 
@@ -207,6 +210,8 @@ def test_exports_number_formats_period_keys_and_provenance(tmp_path, warehouse):
     assert about["git_revision"] == "abc123" and about["run_id"] == "2026-Q3-deadbeef"
     described = pd.read_csv(out / "data_dictionary.csv", encoding="utf-8-sig")
     assert {"period_sort", "period_start"} <= set(described["field"])
+    assert set(described["table"]) == {"fct_x"}  # the period dimension is the report's own: not exported
+    assert not (out / "dim_indicator_period.csv").exists() and "dim_indicator_period" not in book.sheetnames
 
 
 def test_spine_chart_names_the_configured_comparator(tmp_path, drawn):

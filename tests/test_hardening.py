@@ -339,10 +339,10 @@ def test_a_full_disk_while_writing_the_report_is_one_line_and_keeps_the_last_rep
     report = tmp_path / "reports" / "2026-Q3"
     before = snapshot(report)
 
-    def full(con, table, path, *options):
+    def full(reader, path, *options):
         raise duckdb.IOException(f'IO Error: Could not write file "{path}": No space left on device')
 
-    monkeypatch.setattr(exports, "_write_parquet", full)
+    monkeypatch.setattr(exports, "write_parquet", full)
     result = run(project, "report", "--period", "2026-Q3")
     assert result.exit_code == 2
     line = one_line(result.output)

@@ -223,20 +223,74 @@ def test_a_vintage_whose_boundaries_are_of_other_wards_gets_no_map_and_a_sentenc
     for name in ("wards_dec2022_stockton.geojson.gz", "wards_2023_stockton.geojson.gz"):
         shutil.copy(PUBLIC / name, tmp_path / "data" / "raw" / "public" / name)
     config = load_config(tmp_path / "fsot.toml")
-    land_source(config, config.source("ward_boundaries_2022"))
+    [landed] = land_source(config, config.source("ward_boundaries_2022"))
+    # as marts.dim_ward_boundary_file lists it after a build: both vintages now name these boundaries
+    boundary_files = pd.DataFrame({"ward_vintage": ["WD17", "WD24"], "source_id": ["ward_boundaries_2022"] * 2,
+                                   "release": [landed.release] * 2, "file_order": [1, 1],
+                                   "file_path": [f"data/raw/{landed.path}"] * 2, "sha256": [landed.sha256] * 2,
+                                   "is_landed": [True, True]})
     deprivation = pd.DataFrame({"ward_vintage": ["WD24", "WD24"], "ward_code": ["E05014858", "E05014859"],
                                 "ward_name": ["Billingham Central", "Billingham East"], "imd_score": [30.0, 40.0],
                                 "local_quintile": [2, 1]})
     wards = pd.DataFrame(columns=["indicator_id", "sex", "category", "ward_code", "period", "period_sort", "value"])
     (tmp_path / "charts").mkdir()
     figures = _Figures(tmp_path / "charts")
-    sections = map_sections(config, {"deprivation": deprivation, "wards": wards}, figures, False)
+    sections = map_sections(config, {"deprivation": deprivation, "wards": wards, "boundary_files": boundary_files},
+                            figures, False)
     by_vintage = {s["ward_vintage"]: s for s in sections}
     assert by_vintage["WD24"]["figures"] == [] and by_vintage["WD24"]["table"] is None
     assert "hold 0 of the 2 ward codes of WD24" in by_vintage["WD24"]["note"]
     assert "no map" in by_vintage["WD24"]["note"]
     assert by_vintage["WD17"]["note"].startswith("No wards of WD17")
     assert figures.drawn == [] and not list((tmp_path / "charts").iterdir())
+
+
+def test_a_boundary_file_not_landed_missing_or_changed_is_named_in_a_sentence_with_what_to_do(tmp_path):
+    """The maps take each boundary file from marts.dim_ward_boundary_file, relative to the project, and check it
+    before reading it: the section says which file and what to do, never shows a traceback."""
+    import shutil
+
+    from pipeline.ingest.landing import land_source
+    from pipeline.report.chart_sections import map_sections
+    from pipeline.report.queries import ward_boundaries
+    from pipeline.report.site import _Figures
+
+    shutil.copy(PROJECT_ROOT / "fsot.toml", tmp_path / "fsot.toml")
+    (tmp_path / "data" / "raw" / "public").mkdir(parents=True)
+    shutil.copy(PUBLIC / "wards_dec2022_stockton.geojson.gz", tmp_path / "data" / "raw" / "public")
+    config = load_config(tmp_path / "fsot.toml")
+    [landed] = land_source(config, config.source("ward_boundaries_2022"))
+    vintage = next(v for v in config.ward_vintages if v.id == "WD17")
+    row = {"ward_vintage": "WD17", "source_id": "ward_boundaries_2022", "release": landed.release, "file_order": 1,
+           "file_path": f"data/raw/{landed.path}", "sha256": landed.sha256, "is_landed": True}
+    shapes = ward_boundaries(config, vintage, pd.DataFrame([row]))
+    assert len(shapes) == 26  # relative to the project, checked, read
+    path = tmp_path / "data" / "raw" / landed.path
+
+    def note(**changed) -> str:
+        files = pd.DataFrame([{**row, **changed}])
+        with pytest.raises(maps.BoundariesError) as caught:
+            ward_boundaries(config, vintage, files)
+        return str(caught.value)
+
+    assert note(is_landed=False, sha256=None) == (f"{path}: not landed yet for source 'ward_boundaries_2022'; run "
+                                                  "`fsot ingest`, then `fsot build`")
+    assert "run `fsot build`" in note(source_id="ward_boundaries_2023")
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes() + b"\n")
+    assert note().startswith(f"{path}: changed since it was landed (sha256 differs")
+    path.unlink()
+    assert note().startswith(f"{path}: missing, though it was landed for source 'ward_boundaries_2022'")
+    assert "has not been pulled yet" not in note(ward_vintage="WD24")  # a file source: no rows = rebuild
+    deprivation = pd.DataFrame({"ward_vintage": ["WD17"], "ward_code": ["E05001529"],
+                                "ward_name": ["Billingham Central"], "imd_score": [30.0], "local_quintile": [2]})
+    wards = pd.DataFrame(columns=["indicator_id", "sex", "category", "ward_code", "period", "period_sort", "value"])
+    (tmp_path / "charts").mkdir()
+    sections = map_sections(config, {"deprivation": deprivation, "wards": wards,
+                                     "boundary_files": pd.DataFrame([row])}, _Figures(tmp_path / "charts"), False)
+    assert sections[0]["note"] == (f"The boundaries of WD17 (ward_boundaries_2022) cannot be used: {path}: missing, "
+                                   "though it was landed for source 'ward_boundaries_2022'; restore it from a backup "
+                                   "(or land the source again with `fsot ingest`). No map.")
 
 
 def test_the_public_report_has_a_deprivation_map_on_page_one_or_two(public_run):

@@ -130,11 +130,12 @@ def test_runner_builds_from_an_empty_database_in_that_order(tmp_path):
     config = tiny_project.landed(tmp_path)
     summary = build_warehouse(config)
     assert [m["model"] for m in summary["models"]] == [m.relation for m in build_order(SQL_DIR, PYTHON_MODELS)]
-    # the tiny project has no local drops, no population or counts sources and declares no targets
+    # the tiny project has no local drops, no population or counts sources and declares no targets; it has
+    # no ward boundaries and not the 30 local authorities of England's range
     empty = {"staging.stg_local__indicator_value", "marts.fct_target_progress", "marts.fct_target_trajectory",
              "staging.stg_population__lsoa", "staging.stg_counts__area",
              "intermediate.int_indicator_value__from_counts",
-             "staging.stg_nomis__observation"}
+             "staging.stg_nomis__observation", "marts.dim_ward_boundary_file", "marts.fct_local_authority_range"}
     assert all(m["rows"] > 0 for m in summary["models"] if m["model"] not in empty)
 
 

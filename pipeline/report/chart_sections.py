@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipeline.config import THEMES, Config
-from pipeline.report.queries import HEADLINE, _boundaries
+from pipeline.report.queries import HEADLINE, ward_boundaries
 from pipeline.report.sections import _one, _pick, _whole_population, unmeasured_entries
 from pipeline.report.text import _ci, _direction, _level, _num, _slug, basis_text, indicator_footer, sources_line
 from pipeline.warehouse.load import ward_vintage_labels
@@ -255,8 +255,10 @@ def _map_sex(indicator) -> str:
 def map_sections(config: Config, marts: dict, figures: _Figures, demonstration: bool) -> list[dict]:
     """Per ward vintage: a choropleth of the wards' local deprivation quintiles and one per indicator on
     those wards (latest period, Persons or the first sex), each in quintile classes of the borough's
-    wards, with the target areas outlined; with a table of what each map shows. A vintage without
-    boundaries, or whose boundaries lack some of its wards' codes, gets a sentence saying so instead."""
+    wards, with the target areas outlined; with a table of what each map shows. The boundary files are
+    those of marts.dim_ward_boundary_file (`queries.ward_boundaries` checks each before reading it). A
+    vintage without boundaries, whose boundary files cannot be used, or whose boundaries lack some of its
+    wards' codes, gets a sentence saying so instead."""
     deprivation = marts["deprivation"]
     values = _whole_population(marts["wards"])
     out = []
@@ -276,13 +278,12 @@ def map_sections(config: Config, marts: dict, figures: _Figures, demonstration: 
                              "of format ward_boundaries and name it as boundaries = in the vintage's "
                              "[[ward_vintages]] entry.")
             continue
-        from pipeline.ingest.landing import LandingError
         from pipeline.report import maps
 
         source = config.source(vintage.boundaries)
         try:
-            shapes = _boundaries(config, vintage)
-        except (LandingError, maps.BoundariesError) as exc:
+            shapes = ward_boundaries(config, vintage, marts["boundary_files"])
+        except maps.BoundariesError as exc:
             entry["note"] = f"The boundaries of {vintage.id} ({source.id}) cannot be used: {exc}. No map."
             continue
         match = maps.code_match(shapes["ward_code"], wards["ward_code"])

@@ -245,7 +245,7 @@ def spine_chart(rows: pd.DataFrame, scale: pd.Series, title: str, path: Path, so
 def quintile_trends_chart(groups: pd.DataFrame, panels: list[dict], title: str, path: Path, sources: str,
                           demonstration: bool) -> None:
     """Small multiples: one panel per indicator and sex, the population-weighted mean of each local
-    deprivation quintile over time (int_deprivation_group), most deprived in the warm colour."""
+    deprivation quintile over time (marts.fct_deprivation_group_mean), most deprived in the warm colour."""
     columns = 3
     rows_n = max(1, -(-len(panels) // columns))
     fig, axes = plt.subplots(rows_n, columns, figsize=(style.FIGSIZE[0], 1.0 + 2.6 * rows_n), squeeze=False)

@@ -1,6 +1,7 @@
 """The report's sections that are tables and rows: the at-a-glance summary (one row per indicator × sex),
-the targets, the deprivation headline, community breakdowns, ward profiles, data freshness and the
-"new this quarter" box, and page one's tables written for Excel and Power BI (`write_at_a_glance`).
+the targets, the deprivation headline, community breakdowns, ward profiles, and page one's tables written
+for Excel and Power BI (`write_at_a_glance`); data freshness and the "new this quarter" box are in
+`freshness.py`.
 Each takes the marts `queries.read_marts` returned (and the configuration) and returns the context the
 template lays out; nothing is computed that the SQL models did not compute. The sections that draw
 figures are in `chart_sections.py`.
@@ -31,7 +32,6 @@ from pipeline.report.text import (
     _trend_plain,
     _trend_statistic,
     basis_text,
-    quarter_start,
 )
 from pipeline.warehouse.load import ward_vintage_labels
 
@@ -267,7 +267,7 @@ def write_at_a_glance(folder: Path, summary: list[dict], targets: list[dict]) ->
     neutralised, UTF-8 with BOM)."""
     from openpyxl import Workbook
 
-    from pipeline.report.exports import _save, _write_csv, _xlsx_cell
+    from pipeline.report.export_files import save_workbook, write_csv, xlsx_cell
 
     folder.mkdir(parents=True, exist_ok=True)
     tables = {"at_a_glance": (AT_A_GLANCE, summary), "targets": (TARGET_COLUMNS, targets)}
@@ -277,19 +277,19 @@ def write_at_a_glance(folder: Path, summary: list[dict], targets: list[dict]) ->
     for name, (columns, rows) in tables.items():
         header = [c for c, _ in columns]
         values = [[_plain(r.get(c)) for c in header] for r in rows]
-        _write_csv(folder / f"{name}.csv", header, values)
+        write_csv(folder / f"{name}.csv", header, values)
         written.append(folder / f"{name}.csv")
         sheet = workbook.create_sheet(name)
         sheet.append(header)
         for row in values:
-            sheet.append([_xlsx_cell(v) for v in row])
+            sheet.append([xlsx_cell(v) for v in row])
         sheet.freeze_panes = "A2"
     meanings = workbook.create_sheet("columns")
     meanings.append(["sheet", "column", "meaning"])
     for name, (columns, _) in tables.items():
         for column, meaning in columns:
             meanings.append([name, column, meaning])
-    _save(workbook, folder / "at_a_glance.xlsx")
+    save_workbook(workbook, folder / "at_a_glance.xlsx")
     written.append(folder / "at_a_glance.xlsx")
     return written
 
@@ -352,48 +352,3 @@ def community_rows(marts: dict) -> list[dict]:
                      "period": latest["period"], "value": "" if pd.isna(latest["value"]) else f"{latest['value']:.2f}",
                      "ci": _ci(latest["lower_ci"], latest["upper_ci"], 2)})
     return rows
-
-
-def freshness_rows(config: Config, manifest: list[dict]) -> list[dict]:
-    """Each source's release, when its files were retrieved, what changed with it (pulled sources: new
-    periods, revised values, indicators gone, against the release before) and the next expected release."""
-    from pipeline.ingest.changes import change_text
-
-    rows = []
-    for source in config.sources:
-        landed = [r for r in manifest if r["source"] == source.id]
-        release, changes = source.release, ""
-        if source.pulled:
-            pulled = [r for r in landed if r.get("release_sha256")]
-            release = pulled[-1]["release"] if pulled else "not pulled"
-            landed = [r for r in pulled if r["release"] == release]
-            changes = change_text(next((r["changes"] for r in landed if r.get("changes")), {}))
-        detail = next((r["changes"] for r in landed if r.get("changes")), {}) if source.pulled else {}
-        rows.append({"source": source.title or source.id, "publisher": source.publisher, "release": release,
-                     "retrieved": max((r["retrieved_at"] for r in landed), default="not landed")[:10],
-                     "changes": changes, "next_release": source.next_release or "not stated in fsot.toml",
-                     "licence": source.licence, "files": len(landed), "demonstration": source.demonstration,
-                     "new_periods": list(detail.get("new_periods", [])), "revised": int(detail.get("revised", 0)),
-                     "first_release": bool(detail.get("first_release"))})
-    return rows
-
-
-def new_this_quarter(freshness: list[dict], period: str) -> dict:
-    """The 'new this quarter' box: the sources whose latest release landed on or after the first day of
-    the report's quarter, with the periods added and values revised that the ingest recorded for it
-    (the same records as the data-freshness table's "What changed")."""
-    since = quarter_start(period)
-    refreshed = [r for r in freshness if r["retrieved"] != "not landed" and r["retrieved"] >= since.isoformat()]
-    items = []
-    for r in refreshed:
-        if r["changes"]:
-            what = r["changes"]
-        elif r["files"]:
-            what = "new release (a file source: its values are not compared with the release before)"
-        else:
-            what = ""
-        items.append({"source": r["source"], "release": r["release"], "retrieved": r["retrieved"], "what": what,
-                      "new_periods": r["new_periods"], "revised": r["revised"]})
-    return {"since": since.isoformat(), "sources": items,
-            "new_periods": sorted({p for r in refreshed for p in r["new_periods"]}),
-            "revised": sum(r["revised"] for r in refreshed)}

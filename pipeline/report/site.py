@@ -2,7 +2,8 @@
 file, charts embedded), report.pdf (the same page printed by headless Chromium) and exports/ (every mart
 for Power BI and Excel, with a data dictionary).
 
-`write_report` reads the warehouse and the raw manifest through `queries.py`, builds each section's
+`write_report` reads the warehouse's marts (and the provenance of the landed files the build loaded into
+them) through `queries.py`, builds each section's
 context (`sections.py`, `chart_sections.py`, words from `text.py`), draws the figures into charts/ through
 the figure registry (`_Figures`) and renders templates/report.html.j2 with the report's one Jinja2
 environment (`templating.py`). Every number and sentence describes what the SQL models computed; nothing
@@ -23,12 +24,11 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.report.chart_sections import area_sections, indicator_sections, map_sections, quintile_figure
-from pipeline.report.queries import landed_manifest, open_warehouse, read_marts, report_provenance
+from pipeline.report.freshness import freshness_rows, new_this_quarter
+from pipeline.report.queries import landed_records, open_warehouse, read_marts, report_provenance
 from pipeline.report.sections import (
     community_rows,
     deprivation_rows,
-    freshness_rows,
-    new_this_quarter,
     summary_rows,
     target_rows,
     ward_profiles,
@@ -41,7 +41,8 @@ from pipeline.safe_write import remove_partials
 
 def run_identity(config: Config, period: str, run_date: date, manifest: list[dict]) -> dict:
     """The git revision of the code that made the report and a run id: the first 12 hex digits of the
-    SHA-256 of the revision, the configuration file, the landed inputs' provenance, the period and the
+    SHA-256 of the revision, the configuration file, the landed inputs' provenance (`manifest`: the records
+    of data/raw/manifest.json the warehouse was built from, `queries.landed_records`), the period and the
     run date. The same inputs, code and date give the same id, so a report still regenerates byte for
     byte; any change to one of them gives another id."""
     import hashlib
@@ -121,10 +122,9 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
 
     (out_dir / "charts").mkdir(parents=True)
     demonstration = any(s.demonstration for s in config.sources)
-    manifest = landed_manifest(config)
-    identity = run_identity(config, period, run_date, manifest)
     con = open_warehouse(config)
     try:
+        identity = run_identity(config, period, run_date, landed_records(con))
         marts = read_marts(con)
         limits = methods_appendix.limitations(con, config)
         appendix = methods_appendix.appendix_context(config, previous_snapshot,
@@ -143,7 +143,7 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
     quintiles = quintile_figure(config, marts, figures, demonstration, summary)
     areas = area_sections(config, marts, figures, demonstration)
     map_entries = map_sections(config, marts, figures, demonstration)
-    freshness = freshness_rows(config, manifest)
+    freshness = freshness_rows(config, marts["releases"])
     env = environment()
     html = env.get_template("report.html.j2").render(
         headline=headline(summary, config.target_year, targets), targets=targets,

@@ -1,5 +1,7 @@
-"""`fsot build`: load the landed files and the configuration into a fresh DuckDB file, run every SQL
-model and singular test, and only then put the new file in place of the warehouse.
+"""`fsot build`: load the landed files, their provenance (data/raw/manifest.json, by `provenance.py`)
+and the configuration into a fresh DuckDB file, run every SQL model and singular test, and only then put
+the new file in place of the warehouse. The report reads the warehouse's marts only: what was landed,
+when and under which licence reaches it through marts.dim_landed_file and dim_source_release.
 
 A failure at any step leaves the previous warehouse untouched (the half-built file and its WAL are
 removed, and so are those a killed build left, at the next build). A full disk or a read-only folder,
@@ -30,6 +32,7 @@ from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import read_manifest
 from pipeline.safe_write import os_error_of, remove_partials
 from pipeline.warehouse.load import connect_for_writing, create_schemas, load_config, load_raw, prune_caches
+from pipeline.warehouse.provenance import load_provenance
 from pipeline.warehouse.python_models import PYTHON_MODELS
 from pipeline.warehouse.registry import Model
 from pipeline.warehouse.runner import run_models, run_tests
@@ -52,8 +55,9 @@ def connect(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=read_only)
 
 
-def build_inputs(config: Config, sql_dir: Path) -> str:
-    """The fingerprint of everything a build reads (see the module's docstring)."""
+def build_inputs(config: Config, sql_dir: Path, records: list[dict] | None = None) -> str:
+    """The fingerprint of everything a build reads (see the module's docstring); `records` are the
+    provenance manifest's records when the caller has read them (the build loads the same ones)."""
     digest = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -61,7 +65,7 @@ def build_inputs(config: Config, sql_dir: Path) -> str:
         digest.update(data)
 
     add("config", config.path.read_bytes())
-    records = read_manifest(config)
+    records = read_manifest(config) if records is None else records
     add("manifest", json.dumps(records, sort_keys=True).encode())
     for record in records:
         path = config.raw_dir / record["path"]
@@ -97,7 +101,9 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
     models; a caller with another sql_dir passes the Python models that go with it, usually none).
     When nothing it reads has changed since the warehouse was built (and not `force`), build nothing
     and return {"up_to_date": True, "built_at": …}."""
-    read_manifest(config)  # a damaged provenance manifest stops the build once, before anything is read
+    # read once: a damaged provenance manifest stops the build before anything is read, and the records
+    # the fingerprint covers are the ones loaded into the warehouse (raw.landing_manifest)
+    records = read_manifest(config)
     config.processed_dir.mkdir(parents=True, exist_ok=True)
     target = config.warehouse_path
     started = time.perf_counter()
@@ -106,7 +112,7 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
     for leftover in leftovers:  # from a build killed half-way (we hold the warehouse lock: no build is running)
         leftover.unlink(missing_ok=True)
     remove_partials(config.processed_dir)
-    fingerprint = build_inputs(config, sql_dir)
+    fingerprint = build_inputs(config, sql_dir, records)
     recorded = None if force else _built_from(target)
     if recorded and recorded[0] == fingerprint:
         return {"warehouse": str(target), "up_to_date": True, "built_at": recorded[1], "fingerprint": fingerprint,
@@ -128,6 +134,7 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
         if errors:
             raise SourceErrors(errors, validation)
         load_config(con, config)
+        load_provenance(con, config, records)
         models = run_models(con, sql_dir, python_models, progress=progress)
         tests = run_tests(con, sql_dir)
         # the SQL tests on the models (staged rows complete, keys unique, …) are listed with the checks

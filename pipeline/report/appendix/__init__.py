@@ -56,13 +56,12 @@ INTRO = ("This appendix is generated from the code that made the figures: each m
 
 
 def periods_by_indicator(con) -> dict[str, list[str]]:
-    """Each indicator's periods in the warehouse (marts.fct_ward_indicator), oldest first."""
-    rows = con.execute("""
-        select indicator_id, period from marts.fct_ward_indicator
-        group by indicator_id, period order by indicator_id, min(period_sort), period
-    """).fetchall()
+    """Each indicator's periods in the warehouse (marts.fct_ward_indicator, read by
+    `queries.indicator_periods`), oldest first."""
+    from pipeline.report.queries import indicator_periods
+
     out: dict[str, list[str]] = {}
-    for indicator_id, period in rows:
+    for indicator_id, period in indicator_periods(con):
         out.setdefault(str(indicator_id), []).append(str(period))
     return out
 

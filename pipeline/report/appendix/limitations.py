@@ -30,33 +30,25 @@ UNDERSTATEMENTS = (
 
 
 def limitations(con, config=None) -> dict:
-    """The limitations section, from the warehouse: ward counts behind each grouping (wards per local
-    and national deprivation group, per set of ward boundaries: marts.fct_ward_deprivation), the
-    vintages and weights of each indicator (IMD edition and population weights applied to which
-    periods: config.indicator, config.ward_vintage, marts.fct_gap_measure), the fewest wards with a
-    value behind any group mean (intermediate.int_deprivation_group), and the understatements that no
-    data can correct (UNDERSTATEMENTS). Plain strings and numbers; the template escapes them."""
+    """The limitations section, from the warehouse's marts (read by `queries.limitation_counts`): ward
+    counts behind each grouping (wards per local and national deprivation group, per set of ward
+    boundaries: marts.fct_ward_deprivation), the vintages and weights of each indicator (IMD edition and
+    population weights applied to which periods: config.indicator, marts.fct_gap_measure,
+    marts.dim_indicator_period), the fewest wards with a value behind any group mean
+    (marts.fct_deprivation_group_mean), and the understatements that no data can correct
+    (UNDERSTATEMENTS). Plain strings and numbers; the template escapes them."""
+    from pipeline.report.queries import limitation_counts
+
+    counted = limitation_counts(con)
     groupings = []
-    rows = con.execute("""
-        with groups as (
-            select ward_vintage, 'local_quintile' as grouping, local_quintile as grp from marts.fct_ward_deprivation
-            union all select ward_vintage, 'local_decile', local_decile from marts.fct_ward_deprivation
-            union all select ward_vintage, 'national_quintile', national_quintile from marts.fct_ward_deprivation
-            union all select ward_vintage, 'national_decile', national_decile from marts.fct_ward_deprivation
-        )
-        select ward_vintage, grouping, grp, count(*) as wards from groups where grp is not null
-        group by all order by ward_vintage, grouping, grp""").fetchall()
-    wards = dict(con.execute("""select ward_vintage, count(*) from marts.fct_ward_deprivation
-                                group by ward_vintage""").fetchall())
-    unscored = dict(con.execute("""select ward_vintage, count(*) filter (where imd_score is null)
-                                   from marts.fct_ward_deprivation group by ward_vintage""").fetchall())
-    partial = dict(con.execute("""select ward_vintage, count(*) filter (where score_population_share < 0.999)
-                                  from marts.fct_ward_deprivation group by ward_vintage""").fetchall())
+    wards = {vintage: n for vintage, n, _, _ in counted["wards"]}
+    unscored = {vintage: n for vintage, _, n, _ in counted["wards"]}
+    partial = {vintage: n for vintage, _, _, n in counted["wards"]}
     order = ["local_quintile", "local_decile", "national_quintile", "national_decile"]
     names = {"local_quintile": "local fifths", "local_decile": "local tenths",
              "national_quintile": "national fifths", "national_decile": "national tenths"}
     by_key: dict[tuple[str, str], dict[int, int]] = {}
-    for vintage, grouping, grp, count in rows:
+    for vintage, grouping, grp, count in counted["groups"]:
         by_key.setdefault((vintage, grouping), {})[int(grp)] = int(count)
     for vintage in sorted(wards):
         for grouping in order:
@@ -66,25 +58,7 @@ def limitations(con, config=None) -> dict:
             groupings.append({"ward_vintage": vintage, "grouping": grouping, "label": names[grouping],
                               "counts": cells, "wards": int(wards[vintage]),
                               "empty": sum(1 for c in cells if c == 0)})
-    fewest = con.execute("""
-        select g.grouping, min(g.wards_with_value), max(g.wards_with_value)
-        from intermediate.int_deprivation_group as g where g.category = 'All' and g.wards_with_value > 0
-        group by g.grouping order by g.grouping""").fetchall()
-    vintages = con.execute("""
-        select i.indicator_id, i.short_name, i.ward_vintage, i.imd_edition, i.population_weights,
-               min(m.period) filter (where m.period_sort = p.first_sort) as first_period,
-               max(m.period) filter (where m.period_sort = p.last_sort) as last_period,
-               count(distinct m.period) as periods
-        from config.indicator as i
-        left join (select m.indicator_id, m.period, v.period_sort
-                   from marts.fct_gap_measure as m
-                   inner join (select distinct indicator_id, period, period_sort
-                               from intermediate.int_indicator_value__configured) as v using (indicator_id, period)
-                   ) as m on m.indicator_id = i.indicator_id
-        left join (select indicator_id, min(period_sort) as first_sort, max(period_sort) as last_sort
-                   from intermediate.int_indicator_value__configured group by indicator_id) as p
-            on p.indicator_id = i.indicator_id
-        group by all order by min(i.sort_order), i.indicator_id""").fetchall()
+    fewest, vintages = counted["fewest"], counted["vintages"]
     return {
         "groupings": groupings,
         "wards": {v: {"wards": int(n), "unscored": int(unscored.get(v, 0)), "partial": int(partial.get(v, 0))}
