@@ -18,7 +18,9 @@ float64 bits), so any change shows, down to the last bit of a float, -0.0 agains
 against NULL; the order a table happens to be stored or scanned in does not. Rows are sorted by the
 bytes of that encoding (column by column, so by all columns; a byte order rather than SQL's, so that
 rows equal under SQL's order, e.g. differing only by ±0, still sort one way). Each column also gets
-a short digest of its values (sorted), so that a difference names the columns it is in.
+a short digest of its values (sorted), so that a difference names the columns it is in. Normalised,
+and only there: the time the run's own `fsot ingest` retrieved each file (`VOLATILE_COLUMNS` of the
+landing marts, and `retrieved_at` inside `provenance_record`'s JSON), replaced by `[<column>]`.
 
 **Export files.** One digest per file of the exports folder the report writes
 (`pipeline/report/exports.py`, plus the at-a-glance files), over its bytes. Normalised, and only there:
@@ -81,7 +83,8 @@ for folder in (HERE, ROOT):  # run as a script (tools/ first on the path) or imp
 
 from compare_warehouses import model_tables  # noqa: E402
 
-from pipeline.report.exports import PARQUET_PROVENANCE_KEY, PROVENANCE_FILE  # noqa: E402
+from pipeline.report.export_files import PARQUET_PROVENANCE_KEY  # noqa: E402
+from pipeline.report.exports import PROVENANCE_FILE  # noqa: E402
 
 SNAPSHOT = ROOT / "tests" / "snapshots" / "demonstration_outputs.json"
 # The build the snapshot describes: what tests/conftest.py's bundled_run fixture runs.
@@ -93,6 +96,9 @@ UPDATE_COMMAND = "python tools/snapshot_outputs.py --update"
 OUTPUT_SCHEMA = "marts"  # a new table here is a new output; a new staging or intermediate table is not
 # Provenance that changes from run to run without any output changing (see the module's docstring).
 VOLATILE_PROVENANCE = ("git_revision", "run_id", "warehouse_fingerprint", "warehouse_built_at")
+# columns of the landing marts holding the time the run's own `fsot ingest` retrieved a file
+VOLATILE_COLUMNS = frozenset({"retrieved_at", "first_retrieved_at", "last_retrieved_at", "last_retrieved_on"})
+VOLATILE_JSON_COLUMNS = {"provenance_record": ("retrieved_at",)}
 VERSIONS = ("duckdb", "numpy", "pandas", "scipy", "pyarrow", "openpyxl")
 COLUMN_DIGEST_LENGTH = 16  # hex digits: only to name the columns a difference is in; the table digest decides
 ARROW_SCHEMA_KEY = b"ARROW:schema"
@@ -142,7 +148,8 @@ def table_digest(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dic
     columns = [f"{name} {data_type}" for name, data_type in con.execute(
         "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ? "
         "and table_catalog = current_database() order by ordinal_position", [schema, table]).fetchall()]
-    rows = [[encode_value(value) for value in row]
+    names = [column.split(" ", 1)[0] for column in columns]
+    rows = [[encode_value(_normalised_cell(name, value)) for name, value in zip(names, row)]
             for row in con.execute(f"select * from {_quoted(schema)}.{_quoted(table)}").fetchall()]
     digest = hashlib.sha256(json.dumps({"table": f"{schema}.{table}", "columns": columns}).encode())
     for encoded in sorted(b"".join(row) for row in rows):
@@ -155,6 +162,21 @@ def table_digest(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dic
             values.update(encoded)
         column_digests[column.split(" ", 1)[0]] = values.hexdigest()[:COLUMN_DIGEST_LENGTH]
     return {"columns": columns, "rows": len(rows), "digest": digest.hexdigest(), "column_digests": column_digests}
+
+
+def _normalised_cell(column: str, value):
+    """A cell with the run's own retrieval time replaced (module docstring, "Tables")."""
+    if value is None:
+        return value
+    if column in VOLATILE_COLUMNS:
+        return f"[{column}]"
+    if column in VOLATILE_JSON_COLUMNS:
+        record = json.loads(value)
+        for key in VOLATILE_JSON_COLUMNS[column]:
+            if key in record:
+                record[key] = f"[{key}]"
+        return json.dumps(record, sort_keys=True)
+    return value
 
 
 def table_digests(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
