@@ -9,6 +9,8 @@ import ast
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -71,6 +73,14 @@ def test_no_report_module_imports_the_ingest():
     offending = [f"{_name(path)} imports {name}" for path, module, tree in _parsed()
                  for name in _imports(tree, module) if name == "pipeline.ingest" or name.startswith("pipeline.ingest.")]
     assert not offending, "the report reads the marts, never the ingest: " + "; ".join(offending)
+
+
+def test_the_report_loads_no_ingest_or_validation_module_even_indirectly():
+    code = ("import sys\nimport pipeline.report.site, pipeline.report.exports, pipeline.report.methods_appendix\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('pipeline.ingest', 'pipeline.validate'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_only_queries_runs_sql_and_it_reads_marts_config_and_information_schema_only():

@@ -37,11 +37,12 @@ from pipeline.config.settings import (
     Target,
     TargetArea,
     WardVintage,
+    ward_vintage_labels,
 )
 
 __all__ = [
     "API_FORMATS", "API_READS_AS", "AREA_COUNTS_FORMAT", "BOUNDARIES_FORMAT", "DEFAULT_CONFIG", "DEPRIVATION_FORMAT",
     "GROUPINGS", "LANDED_ONLY_FORMATS", "LOCAL_SOURCE", "LOOKUP_FORMAT", "NOT_LOADED", "PACKAGE_ROOT", "POLARITIES",
     "POPULATION_FORMATS", "SQL_DIR", "TARGET_MEASURES", "THEMES", "TRAJECTORIES", "Config", "ConfigError", "Http",
-    "Indicator", "Performance", "Source", "Target", "TargetArea", "WardVintage", "load_config",
+    "Indicator", "Performance", "Source", "Target", "TargetArea", "WardVintage", "load_config", "ward_vintage_labels",
 ]

@@ -203,3 +203,18 @@ class Config:
             if vintage.id == vintage_id:
                 return vintage
         raise ConfigError(f"{self.path}: no [[ward_vintages]] entry has id = {vintage_id!r}")
+
+
+def ward_vintage_labels(config: Config) -> dict[str, dict[str, Any]]:
+    """What each ward vintage rests on, as every output states it: the IMD edition (the deprivation
+    source's release) and the population weights (the population sources' titles, in preference order)."""
+    labels: dict[str, dict[str, Any]] = {}
+    for n, v in enumerate(config.ward_vintages):
+        weights = [config.source(p) for p in v.population]
+        labels[v.id] = {
+            "ward_vintage": v.id, "lookup_source": v.lookup, "deprivation_source": v.deprivation,
+            "imd_edition": config.source(v.deprivation).release,
+            "population_weights": "; where missing, ".join(f"{s.title or s.id} ({s.release})" for s in weights),
+            "sort_order": n,
+        }
+    return labels

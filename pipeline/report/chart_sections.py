@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pipeline.config import THEMES, Config
+from pipeline.config import THEMES, Config, ward_vintage_labels
 from pipeline.report.queries import HEADLINE, ward_boundaries
 from pipeline.report.sections import _one, _pick, _whole_population, unmeasured_entries
 from pipeline.report.text import _ci, _direction, _level, _num, _slug, basis_text, indicator_footer, sources_line
-from pipeline.warehouse.load import ward_vintage_labels
 
 if TYPE_CHECKING:
     from pipeline.report.site import _Figures

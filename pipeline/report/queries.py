@@ -23,7 +23,6 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.report.text import ReportError
-from pipeline.warehouse.build import connect
 
 HEADLINE = ("absolute_gap", "local_quintile")  # the gap the summary and trend charts follow
 SCHEMA = "marts"  # the only schema of models the report reads
@@ -35,7 +34,9 @@ REPORT_MARTS = ("dim_indicator_period", "dim_landed_file", "dim_source_release",
 def open_warehouse(config: Config) -> duckdb.DuckDBPyConnection:
     """The warehouse, opened read-only (the report never writes to it); a warehouse without the marts
     the report reads is refused with what to do."""
-    con = connect(config.warehouse_path)
+    if not config.warehouse_path.is_file():
+        raise FileNotFoundError(f"{config.warehouse_path}: no warehouse yet; run `fsot build` (or `fsot run`) first")
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
     present = {t for (t,) in con.execute("select table_name from information_schema.tables "
                                          "where table_schema = ? and table_catalog = current_database()",
                                          [SCHEMA]).fetchall()}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.config import Config
+from pipeline.config import Config, ward_vintage_labels
 from pipeline.report import style
 from pipeline.report.queries import HEADLINE
 from pipeline.report.text import (
@@ -33,7 +33,6 @@ from pipeline.report.text import (
     _trend_statistic,
     basis_text,
 )
-from pipeline.warehouse.load import ward_vintage_labels
 
 
 def _whole_population(frame: pd.DataFrame) -> pd.DataFrame:

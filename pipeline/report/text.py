@@ -11,9 +11,8 @@ from datetime import date
 
 import pandas as pd
 
-from pipeline.config import THEMES, Config
+from pipeline.config import THEMES, Config, ward_vintage_labels
 from pipeline.report import style
-from pipeline.warehouse.load import ward_vintage_labels
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 

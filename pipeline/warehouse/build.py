@@ -48,13 +48,6 @@ class SourceErrors(SourceFileError):
         self.validation = validation
 
 
-def connect(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; a missing file gets a message saying which command makes it."""
-    if read_only and not path.is_file():
-        raise FileNotFoundError(f"{path}: no warehouse yet; run `fsot build` (or `fsot run`) first")
-    return duckdb.connect(str(path), read_only=read_only)
-
-
 def build_inputs(config: Config, sql_dir: Path, records: list[dict] | None = None) -> str:
     """The fingerprint of everything a build reads (see the module's docstring); `records` are the
     provenance manifest's records when the caller has read them (the build loads the same ones)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.config import LOCAL_SOURCE, NOT_LOADED, Config
+from pipeline.config import LOCAL_SOURCE, NOT_LOADED, Config, ward_vintage_labels
 from pipeline.ingest import FORMATS, local_drop, reader_for
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import LandingError, landed_files, local_drops, sha256_of
@@ -184,21 +184,6 @@ def local_file(path: Path, indicator_id: str) -> dict:
     return {"raw_table": local_drop.RAW_TABLE, "_source": LOCAL_SOURCE, "_file": path.name, "path": str(path),
             "sha256": sha256_of(path),
             "settings": f"local drop of indicator {indicator_id} read by {reader_version(local_drop)}"}
-
-
-def ward_vintage_labels(config: Config) -> dict[str, dict]:
-    """What each ward vintage rests on, as every output states it: the IMD edition (the deprivation
-    source's release) and the population weights (the population sources' titles, in preference order)."""
-    labels = {}
-    for n, v in enumerate(config.ward_vintages):
-        weights = [config.source(p) for p in v.population]
-        labels[v.id] = {
-            "ward_vintage": v.id, "lookup_source": v.lookup, "deprivation_source": v.deprivation,
-            "imd_edition": config.source(v.deprivation).release,
-            "population_weights": "; where missing, ".join(f"{s.title or s.id} ({s.release})" for s in weights),
-            "sort_order": n,
-        }
-    return labels
 
 
 def load_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
