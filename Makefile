@@ -45,12 +45,11 @@ test: $(STAMP) system-packages
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
-## Lint: ruff check (rules in pyproject.toml) and mypy (strict on pipeline/methods and the configuration).
-## Formatting is NOT checked here yet: the tree has never been through `ruff format`, and reformatting it
-## while other branches are open would conflict with all of them. Run `make format` once, as a commit of its
-## own, then add `$(BIN)/ruff format --check .` to this target.
+## Lint: ruff check (rules in pyproject.toml), ruff format --check (the tree is formatted: `make format`) and
+## mypy (strict on pipeline/methods and the configuration).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 ## Reformat the whole tree with ruff format (settings in pyproject.toml).

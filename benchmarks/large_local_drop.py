@@ -42,8 +42,11 @@ QUICK_ROWS = 33_000
 TARGET_SECONDS = 120
 TARGET_MB = 1024
 LOOKUP = ROOT / "data" / "raw" / "sample" / "LSOA_(2011)_to_Ward_(2019)_Lookup_in_England_and_Wales_DEMONSTRATION.csv"
-MONTHS = [f"{m} {y}" for y in range(2015, 2025)
-          for m in ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")]
+MONTHS = [
+    f"{m} {y}"
+    for y in range(2015, 2025)
+    for m in ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+]
 SEXES = ["Male", "Female", "Persons"]
 CHUNK = 500_000
 
@@ -63,19 +66,30 @@ def write_drop(path: Path, rows: int, seed: int = 13) -> None:
             denominator = rng.integers(500, 5000, len(i))
             count = rng.binomial(denominator, rng.uniform(0.02, 0.4, len(i)))
             low, up = wilson(count, denominator, Z95)
-            pd.DataFrame({
-                "area_code": wards[ward], "period": months[month], "sex": sexes[sex],
-                "category": np.char.add("Group ", np.char.zfill((group + 1).astype(str), 2)),
-                "value": np.round(100 * count / denominator, 2), "lower_ci": np.floor(10000 * low) / 100,
-                "upper_ci": np.ceil(10000 * up) / 100, "count": count, "denominator": denominator,
-            }).to_csv(f, header=False, index=False, float_format="%.2f", lineterminator="\n")
+            pd.DataFrame(
+                {
+                    "area_code": wards[ward],
+                    "period": months[month],
+                    "sex": sexes[sex],
+                    "category": np.char.add("Group ", np.char.zfill((group + 1).astype(str), 2)),
+                    "value": np.round(100 * count / denominator, 2),
+                    "lower_ci": np.floor(10000 * low) / 100,
+                    "upper_ci": np.ceil(10000 * up) / 100,
+                    "count": count,
+                    "denominator": denominator,
+                }
+            ).to_csv(f, header=False, index=False, float_format="%.2f", lineterminator="\n")
 
 
 def run_drop(config: Path, drop: Path, rows: int, timeout: float) -> dict:
-    run = stages.fsot_command(["ingest", "local", str(drop), "--indicator", pipeline_build.LOCAL_ID,
-                               "--config", str(config)], timeout=timeout)
-    result = pipeline_build.case(f"ingest_local_{rows}_rows", f"`fsot ingest local` of a {rows:,}-row drop "
-                                 f"({drop.stat().st_size / 1e6:.0f} MB)", [run])
+    run = stages.fsot_command(
+        ["ingest", "local", str(drop), "--indicator", pipeline_build.LOCAL_ID, "--config", str(config)], timeout=timeout
+    )
+    result = pipeline_build.case(
+        f"ingest_local_{rows}_rows",
+        f"`fsot ingest local` of a {rows:,}-row drop ({drop.stat().st_size / 1e6:.0f} MB)",
+        [run],
+    )
     result.update(rows=rows, megabytes=round(drop.stat().st_size / 1e6, 1), timed_out=run["timed_out"])
     return result
 
@@ -84,6 +98,7 @@ def extrapolate(small: dict, large: dict, rows: int = FULL_ROWS) -> dict:
     """Two readings at `rows`, neither measured: `linear`, the straight line through (8 lines, small) and
     (N rows, large), its slope at least 0 (a noisy machine can make the small run the slower); and
     `proportional`, the large run scaled by rows (an upper bound when the cost grows at most linearly)."""
+
     def line(key: str) -> float:
         slope = max(0.0, (large[key] - small[key]) / (large["rows"] - small["rows"]))
         return round(small[key] + slope * (rows - small["rows"]), 1)
@@ -91,21 +106,28 @@ def extrapolate(small: dict, large: dict, rows: int = FULL_ROWS) -> dict:
     factor = rows / large["rows"]
     linear = {"seconds": line("seconds"), "peak_mb": line("peak_mb")}
     proportional = {"seconds": round(large["seconds"] * factor, 1), "peak_mb": round(large["peak_mb"] * factor, 1)}
-    return {"rows": rows, "measured": False,
-            "linear": {**linear, "method": f"straight line through the {small['rows']}-row and {large['rows']:,}-row "
-                                           "runs"},
-            "proportional": {**proportional, "method": f"the {large['rows']:,}-row run × {factor:g}"},
-            "meets_target": linear["seconds"] <= TARGET_SECONDS and linear["peak_mb"] <= TARGET_MB}
+    return {
+        "rows": rows,
+        "measured": False,
+        "linear": {**linear, "method": f"straight line through the {small['rows']}-row and {large['rows']:,}-row runs"},
+        "proportional": {**proportional, "method": f"the {large['rows']:,}-row run × {factor:g}"},
+        "meets_target": linear["seconds"] <= TARGET_SECONDS and linear["peak_mb"] <= TARGET_MB,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=None, help=f"rows of the drop (default {FULL_ROWS:,}, ~200 MB)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK_ROWS:,} rows, written only with --output (a smoke test)")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_ROWS:,} rows, written only with --output (a smoke test)"
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="stop the ingest after this many seconds")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="where to write the JSON (default benchmarks/results/large_local_drop.json)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="where to write the JSON (default benchmarks/results/large_local_drop.json)",
+    )
     args = parser.parse_args(argv)
     rows = args.rows or (QUICK_ROWS if args.quick else FULL_ROWS)
     extra: dict = {"rows": rows, "full_size_rows": FULL_ROWS}
@@ -123,15 +145,20 @@ def main(argv: list[str] | None = None) -> dict:
             if cases[0]["exit_code"] == 0 and small["exit_code"] == 0:
                 extra["extrapolated_to_full_size"] = extrapolate(small, cases[0])
     path = args.output or (None if args.quick else stages.RESULTS_DIR / "large_local_drop.json")
-    result = stages.write_results("large_local_drop", cases, path, **extra) if path else \
-        stages.collect("large_local_drop", cases, **extra)
+    result = (
+        stages.write_results("large_local_drop", cases, path, **extra)
+        if path
+        else stages.collect("large_local_drop", cases, **extra)
+    )
     stages.print_table(result)
     if "extrapolated_to_full_size" in extra:
         e = extra["extrapolated_to_full_size"]
-        print(f"not measured, extrapolated to {FULL_ROWS:,} rows: "
-              f"{e['linear']['seconds']} s, {e['linear']['peak_mb']} MB "
-              f"({e['linear']['method']}); at most {e['proportional']['seconds']} s, {e['proportional']['peak_mb']} MB "
-              f"({e['proportional']['method']}); target {TARGET_SECONDS} s, {TARGET_MB} MB")
+        print(
+            f"not measured, extrapolated to {FULL_ROWS:,} rows: "
+            f"{e['linear']['seconds']} s, {e['linear']['peak_mb']} MB "
+            f"({e['linear']['method']}); at most {e['proportional']['seconds']} s, {e['proportional']['peak_mb']} MB "
+            f"({e['proportional']['method']}); target {TARGET_SECONDS} s, {TARGET_MB} MB"
+        )
     if path:
         print(f"written to {path}")
     return result

@@ -34,10 +34,33 @@ SEXES = ("Female", "Male")
 TARGET_SECONDS = 0.3
 RUNS = 7
 # England-like mortality per band (deaths per person-year) and a population age profile.
-MORTALITY = np.array([0.0040, 0.00015, 0.0001, 0.0001, 0.0003, 0.0005, 0.0006, 0.0008, 0.0011, 0.0016,
-                      0.0024, 0.0035, 0.0055, 0.0085, 0.013, 0.021, 0.036, 0.062, 0.11, 0.22])
-POPULATION_SHARE = np.array([1.1, 4.6, 6.0, 6.0, 5.8, 6.2, 6.6, 6.6, 6.4, 6.2, 6.6, 6.8, 6.4, 5.6, 5.2, 4.8,
-                             3.4, 2.4, 1.4, 0.9]) / 100
+MORTALITY = np.array(
+    [
+        0.0040,
+        0.00015,
+        0.0001,
+        0.0001,
+        0.0003,
+        0.0005,
+        0.0006,
+        0.0008,
+        0.0011,
+        0.0016,
+        0.0024,
+        0.0035,
+        0.0055,
+        0.0085,
+        0.013,
+        0.021,
+        0.036,
+        0.062,
+        0.11,
+        0.22,
+    ]
+)
+POPULATION_SHARE = (
+    np.array([1.1, 4.6, 6.0, 6.0, 5.8, 6.2, 6.6, 6.6, 6.4, 6.2, 6.6, 6.8, 6.4, 5.6, 5.2, 4.8, 3.4, 2.4, 1.4, 0.9]) / 100
+)
 
 
 def make_data(seed: int = 20261122) -> pd.DataFrame:
@@ -49,8 +72,15 @@ def make_data(seed: int = 20261122) -> pd.DataFrame:
     deaths[:, -1] = np.maximum(deaths[:, -1], 1)
     area = np.repeat([f"E{i:08d}" for i in range(AREAS)], len(SEXES) * 20)
     sex = np.tile(np.repeat(SEXES, 20), AREAS)
-    return pd.DataFrame({"area": area, "sex": sex, "age_band": np.tile(START_AGES, groups),
-                         "deaths": deaths.ravel().astype(float), "population": population.ravel()})
+    return pd.DataFrame(
+        {
+            "area": area,
+            "sex": sex,
+            "age_band": np.tile(START_AGES, groups),
+            "deaths": deaths.ravel().astype(float),
+            "population": population.ravel(),
+        }
+    )
 
 
 def best_of(call, runs: int = RUNS) -> float:
@@ -75,7 +105,7 @@ def main() -> dict:
     record = {
         "benchmark": "life_expectancy",
         "workload": f"{AREAS} areas x {len(SEXES)} sexes x 20 age bands = {len(df)} rows, all start ages, "
-                    "confidence 95% and 99.8%",
+        "confidence 95% and 99.8%",
         "call": "pipeline.methods.life_expectancy.life_expectancy_frame(df, ['area', 'sex'], (0.95, 0.998))",
         "seconds": round(frame_seconds, 4),
         "array_level_seconds": round(array_seconds, 4),
@@ -91,8 +121,10 @@ def main() -> dict:
     out = ROOT / "benchmarks" / "results" / "life_expectancy.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    print(f"life expectancy, {len(df)} rows: {frame_seconds:.3f} s (frame), {array_seconds:.4f} s (arrays); "
-          f"target {TARGET_SECONDS} s -> {out.relative_to(ROOT)}")
+    print(
+        f"life expectancy, {len(df)} rows: {frame_seconds:.3f} s (frame), {array_seconds:.4f} s (arrays); "
+        f"target {TARGET_SECONDS} s -> {out.relative_to(ROOT)}"
+    )
     return record
 
 

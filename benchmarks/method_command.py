@@ -41,12 +41,14 @@ import slope_index as sii_benchmark  # noqa: E402
 import stages  # noqa: E402
 
 SPEED_UP_TARGET = 30.0
-R_SECONDS = {"life-expectancy": 23.0,  # PHEindicatormethods 2.1.0, issue 14 (280,000 rows, two levels)
-             "sii": 141.0}             # PHEindicatormethods 2.1.0, benchmarks/results/slope_index.json
+R_SECONDS = {
+    "life-expectancy": 23.0,  # PHEindicatormethods 2.1.0, issue 14 (280,000 rows, two levels)
+    "sii": 141.0,
+}  # PHEindicatormethods 2.1.0, benchmarks/results/slope_index.json
 # The same workloads before this command read with pyarrow and wrote with DuckDB (pandas writer, %.15g),
 # whole process, best of 3 on this machine (revision b5316c1).
 BEFORE_SECONDS = {"life-expectancy": 3.82, "sii": 0.92}
-SII_AREAS = 300                        # the size R was timed on
+SII_AREAS = 300  # the size R was timed on
 IMPORTS = "import pandas, scipy.special, duckdb, pyarrow.csv, pipeline.cli"  # what every run loads first
 RESULTS = ROOT / "benchmarks" / "results" / "method_command.json"
 
@@ -60,10 +62,16 @@ def life_expectancy_input(folder: Path) -> tuple[Path, list[str]]:
 def sii_input(folder: Path) -> tuple[Path, list[str]]:
     d = sii_benchmark.make_data(SII_AREAS)
     areas, deciles = d["population"].shape
-    frame = pd.DataFrame({"area": np.repeat([f"E{i:08d}" for i in range(areas)], deciles),
-                          "quantile": np.tile(np.arange(1, deciles + 1), areas),
-                          "population": d["population"].ravel(), "value": d["le"].ravel(),
-                          "lower_ci": d["le_lower"].ravel(), "upper_ci": d["le_upper"].ravel()})
+    frame = pd.DataFrame(
+        {
+            "area": np.repeat([f"E{i:08d}" for i in range(areas)], deciles),
+            "quantile": np.tile(np.arange(1, deciles + 1), areas),
+            "population": d["population"].ravel(),
+            "value": d["le"].ravel(),
+            "lower_ci": d["le_lower"].ravel(),
+            "upper_ci": d["le_upper"].ravel(),
+        }
+    )
     path = folder / "sii_in.csv"
     frame.to_csv(path, index=False)
     return path, ["--group-by", "area", "--repetitions", "100000", "--seed", "1"]
@@ -112,11 +120,14 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         for name, make, workload in (
-                ("life-expectancy", life_expectancy_input,
-                 f"{le_benchmark.AREAS} areas x {len(le_benchmark.SEXES)} sexes x 20 age bands, "
-                 "confidence 95% and 99.8%"),
-                ("sii", sii_input, f"{SII_AREAS} areas x 10 deciles x 100000 repetitions, value_type 0 from "
-                                   "95% limits")):
+            (
+                "life-expectancy",
+                life_expectancy_input,
+                f"{le_benchmark.AREAS} areas x {len(le_benchmark.SEXES)} sexes x 20 age bands, "
+                "confidence 95% and 99.8%",
+            ),
+            ("sii", sii_input, f"{SII_AREAS} areas x 10 deciles x 100000 repetitions, value_type 0 from 95% limits"),
+        ):
             source, options = make(folder)
             target = folder / f"{name}_out.csv"
             whole_process(name, source, target, options)  # warm-up
@@ -139,8 +150,10 @@ def main(argv: list[str] | None = None) -> dict:
                 "before_seconds": BEFORE_SECONDS[name],
                 "before": "revision b5316c1 (pandas reader, pandas to_csv with %.15g), same machine",
             }
-            print(f"{name}: {seconds:.2f} s whole process, {speed_up:.0f}x R ({R_SECONDS[name]} s); "
-                  f"target {SPEED_UP_TARGET:.0f}x")
+            print(
+                f"{name}: {seconds:.2f} s whole process, {speed_up:.0f}x R ({R_SECONDS[name]} s); "
+                f"target {SPEED_UP_TARGET:.0f}x"
+            )
     record["import_floor_seconds"] = round(import_floor(args.runs), 3)
     print(f"imports alone: {record['import_floor_seconds']:.2f} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

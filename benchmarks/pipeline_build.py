@@ -46,8 +46,20 @@ import stages  # noqa: E402
 
 REPORT_DATE = "2026-11-22"  # as the tests: the report for 2026-Q3, the same on any day
 TIMEOUT = 900
-ORDER = ["startup", "ingest", "read", "lookup", "load", "validate", "models", "tests", "land", "report", "other",
-         "exit"]
+ORDER = [
+    "startup",
+    "ingest",
+    "read",
+    "lookup",
+    "load",
+    "validate",
+    "models",
+    "tests",
+    "land",
+    "report",
+    "other",
+    "exit",
+]
 LOCAL_ID = "LOCAL-BENCH"
 LOCAL_INDICATOR = f"""
 [[indicators]]
@@ -83,7 +95,8 @@ def case(name: str, description: str, runs: list[dict]) -> dict:
                 record["peak_mb"] = max(record["peak_mb"] or 0.0, stage["peak_mb"])
     failed = [r for r in runs if r["exit_code"] != 0]
     result = {
-        "case": name, "description": description,
+        "case": name,
+        "description": description,
         "commands": [" ".join(["fsot", *r["command"][5:]]) for r in runs],
         "exit_code": failed[0]["exit_code"] if failed else 0,
         "seconds": round(sum(r["seconds"] for r in runs), 3),
@@ -91,12 +104,16 @@ def case(name: str, description: str, runs: list[dict]) -> dict:
         "stages": sorted(merged.values(), key=lambda s: ORDER.index(s["stage"]) if s["stage"] in ORDER else 99),
     }
     if len(runs) > 1:
-        result["processes"] = [{"command": c, "seconds": r["seconds"], "peak_mb": r["peak_mb"]}
-                               for c, r in zip(result["commands"], runs)]
+        result["processes"] = [
+            {"command": c, "seconds": r["seconds"], "peak_mb": r["peak_mb"]} for c, r in zip(result["commands"], runs)
+        ]
     if failed:
         result["error"] = failed[0]["stderr"][-2000:]
-        print(f"{name}: {result['commands'][runs.index(failed[0])]} failed (exit {result['exit_code']}):\n"
-              f"{result['error']}", file=sys.stderr)
+        print(
+            f"{name}: {result['commands'][runs.index(failed[0])]} failed (exit {result['exit_code']}):\n"
+            f"{result['error']}",
+            file=sys.stderr,
+        )
     return result
 
 
@@ -113,14 +130,31 @@ def demonstration_cases(tmp: Path) -> list[dict]:
     again = fsot(["build", "--config", config], pythonpath=clone)
     forced = fsot(["build", "--force", "--config", config], pythonpath=clone)
     return [
-        stages.judge(case("demonstration_first_run", "`fsot ingest` + `fsot build --config demonstration.toml` "
-                          "in a fresh copy of the project", [ingest, first]), seconds=4),
-        stages.judge(case("demonstration_report", "`fsot report` after it: HTML, PDF (printed twice for the "
-                          "contents' page numbers), exports", [report])),
-        stages.judge(case("demonstration_rebuild", "`fsot build` again in a new process, nothing changed",
-                          [again]), seconds=1.5),
-        stages.judge(case("demonstration_forced", "`fsot build --force`: every model runs, the read and "
-                          "validation caches warm", [forced])),
+        stages.judge(
+            case(
+                "demonstration_first_run",
+                "`fsot ingest` + `fsot build --config demonstration.toml` in a fresh copy of the project",
+                [ingest, first],
+            ),
+            seconds=4,
+        ),
+        stages.judge(
+            case(
+                "demonstration_report",
+                "`fsot report` after it: HTML, PDF (printed twice for the contents' page numbers), exports",
+                [report],
+            )
+        ),
+        stages.judge(
+            case("demonstration_rebuild", "`fsot build` again in a new process, nothing changed", [again]), seconds=1.5
+        ),
+        stages.judge(
+            case(
+                "demonstration_forced",
+                "`fsot build --force`: every model runs, the read and validation caches warm",
+                [forced],
+            )
+        ),
     ]
 
 
@@ -148,8 +182,14 @@ def ingest_local_case(tmp: Path) -> tuple[dict, dict]:
     config, setup = local_project(tmp / "local")
     drop = small_drop(tmp / "local" / "temporary_accommodation.csv")
     run = fsot(["ingest", "local", str(drop), "--indicator", LOCAL_ID, "--config", str(config)])
-    result = stages.judge(case("ingest_local_small", "`fsot ingest local` of an 8-line CSV (header + 7 wards) "
-                               "into the demonstration project", [run]), seconds=1.5)
+    result = stages.judge(
+        case(
+            "ingest_local_small",
+            "`fsot ingest local` of an 8-line CSV (header + 7 wards) into the demonstration project",
+            [run],
+        ),
+        seconds=1.5,
+    )
     return result, {"ingest_local_setup_seconds": setup["seconds"]}
 
 
@@ -165,25 +205,39 @@ def england_cases(tmp: Path) -> tuple[list[dict], dict]:
     cold = fsot(["build", "--config", config])
     warm = fsot(["build", "--config", config])
     forced = fsot(["build", "--force", "--config", config])
-    scale = (f"{wards:,} wards × {warehouse_build.INDICATORS} indicators × {warehouse_build.PERIODS} periods "
-             f"({wards * warehouse_build.INDICATORS * warehouse_build.PERIODS:,} ward values)")
+    scale = (
+        f"{wards:,} wards × {warehouse_build.INDICATORS} indicators × {warehouse_build.PERIODS} periods "
+        f"({wards * warehouse_build.INDICATORS * warehouse_build.PERIODS:,} ward values)"
+    )
     return [
-        stages.judge(case("england_cold", f"`fsot ingest` + `fsot build`, no warehouse: {scale}", [ingest, cold]),
-                     seconds=15, peak_mb=1024),
-        stages.judge(case("england_warm", f"`fsot build` again in a new process, same landed files: {scale}",
-                          [warm]), seconds=5),
-        stages.judge(case("england_warm_forced", f"`fsot build --force`, read and validation caches warm: {scale}",
-                          [forced]), seconds=5, peak_mb=1024),
+        stages.judge(
+            case("england_cold", f"`fsot ingest` + `fsot build`, no warehouse: {scale}", [ingest, cold]),
+            seconds=15,
+            peak_mb=1024,
+        ),
+        stages.judge(
+            case("england_warm", f"`fsot build` again in a new process, same landed files: {scale}", [warm]), seconds=5
+        ),
+        stages.judge(
+            case("england_warm_forced", f"`fsot build --force`, read and validation caches warm: {scale}", [forced]),
+            seconds=5,
+            peak_mb=1024,
+        ),
     ], {"england_wards": wards, "england_generate_inputs_seconds": round(generated, 2)}
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="the demonstration and local-drop cases only (no England-scale build)")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="where to write the JSON (default benchmarks/results/pipeline_build.json; "
-                             "with --quick nothing is written unless this is given)")
+    parser.add_argument(
+        "--quick", action="store_true", help="the demonstration and local-drop cases only (no England-scale build)"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="where to write the JSON (default benchmarks/results/pipeline_build.json; "
+        "with --quick nothing is written unless this is given)",
+    )
     args = parser.parse_args(argv)
     extra: dict = {}
     with tempfile.TemporaryDirectory(prefix="fsot-bench-") as tmp:
@@ -197,8 +251,11 @@ def main(argv: list[str] | None = None) -> dict:
             extra.update(setup)
     path = args.output or (None if args.quick else stages.RESULTS_DIR / "pipeline_build.json")
     extra["quick"] = args.quick
-    result = stages.write_results("pipeline_build", cases, path, **extra) if path else \
-        stages.collect("pipeline_build", cases, **extra)
+    result = (
+        stages.write_results("pipeline_build", cases, path, **extra)
+        if path
+        else stages.collect("pipeline_build", cases, **extra)
+    )
     stages.print_table(result)
     if path:
         print(f"written to {path}")

@@ -34,7 +34,7 @@ from pipeline.methods.confidence import Z95  # noqa: E402
 from pipeline.methods.slope_index import phe_sii  # noqa: E402
 
 TARGET_SECONDS = 3.0
-R_PACKAGE_SECONDS = 141.0          # PHEindicatormethods 2.1.0, same data size, as reported for this project
+R_PACKAGE_SECONDS = 141.0  # PHEindicatormethods 2.1.0, same data size, as reported for this project
 RESULTS = ROOT / "benchmarks" / "results" / "slope_index.json"
 
 
@@ -45,17 +45,25 @@ def make_data(areas: int, deciles: int = 10, seed: int = 20261122) -> dict[str, 
     population = rng.integers(4000, 30000, (areas, deciles)).astype(float)
     le = 76 + rng.uniform(2, 10, (areas, 1)) * b + rng.normal(0, 0.8, (areas, deciles))
     le_se = rng.uniform(0.3, 1.8, (areas, deciles))
-    rate = np.exp(np.log(rng.uniform(300, 900, (areas, 1))) - rng.uniform(0.3, 1.2, (areas, 1)) * b
-                  + rng.normal(0, 0.08, (areas, deciles)))
-    rate_se = rng.uniform(0.05, 0.25, (areas, deciles))                  # on the log scale
+    rate = np.exp(
+        np.log(rng.uniform(300, 900, (areas, 1)))
+        - rng.uniform(0.3, 1.2, (areas, 1)) * b
+        + rng.normal(0, 0.08, (areas, deciles))
+    )
+    rate_se = rng.uniform(0.05, 0.25, (areas, deciles))  # on the log scale
     prop = 1 / (1 + np.exp(-(-1.2 - rng.uniform(0.2, 0.8, (areas, 1)) * b + rng.normal(0, 0.05, (areas, deciles)))))
-    prop_se = rng.uniform(0.02, 0.08, (areas, deciles))                  # on the logit scale
+    prop_se = rng.uniform(0.02, 0.08, (areas, deciles))  # on the logit scale
     logit = np.log(prop / (1 - prop))
     return {
         "population": population,
-        "le": le, "le_lower": le - Z95 * le_se, "le_upper": le + Z95 * le_se,
-        "rate": rate, "rate_lower": rate * np.exp(-Z95 * rate_se), "rate_upper": rate * np.exp(Z95 * rate_se),
-        "prop": prop, "prop_lower": 1 / (1 + np.exp(-(logit - Z95 * prop_se))),
+        "le": le,
+        "le_lower": le - Z95 * le_se,
+        "le_upper": le + Z95 * le_se,
+        "rate": rate,
+        "rate_lower": rate * np.exp(-Z95 * rate_se),
+        "rate_upper": rate * np.exp(Z95 * rate_se),
+        "prop": prop,
+        "prop_lower": 1 / (1 + np.exp(-(logit - Z95 * prop_se))),
         "prop_upper": 1 / (1 + np.exp(-(logit + Z95 * prop_se))),
     }
 
@@ -66,28 +74,34 @@ def cases(d: dict[str, np.ndarray]) -> dict[str, dict]:
     rate = dict(population=pop, value=d["rate"], lower=d["rate_lower"], upper=d["rate_upper"], value_type=1)
     prop = dict(population=pop, value=d["prop"], lower=d["prop_lower"], upper=d["prop_upper"], value_type=2)
     return {
-        "value_type_0": dict(description="value_type 0 (e.g. life expectancy), 95 % limits in, SII only "
-                                         "(package defaults) — the target case", **le),
+        "value_type_0": dict(
+            description="value_type 0 (e.g. life expectancy), 95 % limits in, SII only "
+            "(package defaults) — the target case",
+            **le,
+        ),
         "value_type_0_rii": dict(description="value_type 0 with the RII", rii=True, **le),
-        "value_type_1_transform_rii": dict(description="rates, log transform, with the RII", transform=True,
-                                           rii=True, **rate),
-        "value_type_1_untransformed": dict(description="rates without transform: per-decile draws "
-                                                       "back-transformed with exp", **rate),
-        "value_type_2_untransformed_rii": dict(description="proportions without transform, with the RII: "
-                                                           "per-decile draws back-transformed with expit",
-                                               rii=True, **prop),
+        "value_type_1_transform_rii": dict(
+            description="rates, log transform, with the RII", transform=True, rii=True, **rate
+        ),
+        "value_type_1_untransformed": dict(
+            description="rates without transform: per-decile draws back-transformed with exp", **rate
+        ),
+        "value_type_2_untransformed_rii": dict(
+            description="proportions without transform, with the RII: per-decile draws back-transformed with expit",
+            rii=True,
+            **prop,
+        ),
     }
 
 
 def time_call(kwargs: dict, repetitions: int, runs: int) -> tuple[float, list[float]]:
-    phe_sii(repetitions=repetitions, seed=0, **kwargs)                  # warm-up
+    phe_sii(repetitions=repetitions, seed=0, **kwargs)  # warm-up
     timings = []
     for run in range(runs):
         start = time.perf_counter()
         phe_sii(repetitions=repetitions, seed=run + 1, **kwargs)
         timings.append(time.perf_counter() - start)
     return min(timings), timings
-
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -104,15 +118,22 @@ def main(argv: list[str] | None = None) -> dict:
         spec = dict(spec)
         description = spec.pop("description")
         best, timings = time_call(spec, args.repetitions, args.runs)
-        results[name] = {"description": description, "seconds": round(best, 3),
-                         "all_runs_seconds": [round(t, 3) for t in timings]}
+        results[name] = {
+            "description": description,
+            "seconds": round(best, 3),
+            "all_runs_seconds": [round(t, 3) for t in timings],
+        }
         print(f"{name:34s} {best:7.3f} s   ({description})", flush=True)
     headline = results["value_type_0"]["seconds"]
     report = {
         "benchmark": "SII/RII with simulated confidence limits (pipeline.methods.slope_index.phe_sii)",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "areas": args.areas, "quantiles": 10, "repetitions": args.repetitions,
-        "seconds": headline, "target_seconds": TARGET_SECONDS, "meets_target": headline <= TARGET_SECONDS,
+        "areas": args.areas,
+        "quantiles": 10,
+        "repetitions": args.repetitions,
+        "seconds": headline,
+        "target_seconds": TARGET_SECONDS,
+        "meets_target": headline <= TARGET_SECONDS,
         "r_package_seconds": R_PACKAGE_SECONDS,
         "speed_up_vs_r": round(R_PACKAGE_SECONDS / headline, 1) if headline else None,
         "timing": f"warm-up run, then best of {args.runs}",

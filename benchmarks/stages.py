@@ -41,6 +41,7 @@ SPAWNED_AT = "FSOT_BENCH_SPAWNED_AT"  # epoch seconds at which the parent starte
 
 # ---------------------------------------------------------------- memory of this process
 
+
 def _status_kb(field: str) -> int | None:
     try:
         with open("/proc/self/status", "rb") as f:
@@ -129,6 +130,7 @@ class MemorySampler:
 
 # ---------------------------------------------------------------- stages in this process
 
+
 class Stages:
     """Seconds and peak memory per stage of this process.
 
@@ -169,8 +171,10 @@ class Stages:
             return function(*args, **kwargs)
 
     def as_list(self, digits: int = 3) -> list[dict]:
-        return [{"stage": r["stage"], "seconds": round(r["seconds"], digits), "peak_mb": round(r["peak_mb"], 1)}
-                for r in self.records.values()]
+        return [
+            {"stage": r["stage"], "seconds": round(r["seconds"], digits), "peak_mb": round(r["peak_mb"], 1)}
+            for r in self.records.values()
+        ]
 
 
 # ---------------------------------------------------------------- stages in a child process
@@ -181,7 +185,7 @@ class Stages:
 _LAUNCHER = """
 import json, os, sys, time
 record, argv = sys.argv[1], sys.argv[2:]
-os.environ[%r] = repr(time.time())
+os.environ[SPAWNED_AT] = repr(time.time())
 started = time.perf_counter()
 pid = os.posix_spawnp(argv[0], argv, os.environ)
 _, status, usage = os.wait4(pid, 0)
@@ -190,18 +194,24 @@ with open(record, "w") as f:
     json.dump({"seconds": seconds, "maxrss_kb": usage.ru_maxrss, "exit_code": os.waitstatus_to_exitcode(status)}, f)
 code = os.waitstatus_to_exitcode(status)
 sys.exit(code if code >= 0 else 128 - code)
-""" % SPAWNED_AT  # noqa: UP031 (the template holds literal braces, so not an f-string)
+""".replace("SPAWNED_AT", repr(SPAWNED_AT))  # the template holds literal braces
 
 
-def run_command(argv: list[str], env: dict | None = None, cwd: Path | None = None,
-                timeout: float | None = None) -> dict:
+def run_command(
+    argv: list[str], env: dict | None = None, cwd: Path | None = None, timeout: float | None = None
+) -> dict:
     """Run a command; its wall seconds, peak RSS (MB, from wait4: the larger of the command's own and
     its children's), exit code and output. The launcher's own ~20 ms start is not counted."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryDirectory() as tmp:
         record = Path(tmp) / "rusage.json"
-        process = subprocess.Popen([sys.executable, "-I", "-S", "-c", _LAUNCHER, str(record), *map(str, argv)],
-                                   stdout=out, stderr=err, env={**os.environ, **(env or {})}, cwd=cwd,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(record), *map(str, argv)],
+            stdout=out,
+            stderr=err,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            start_new_session=True,
+        )
         killed = []
 
         def kill() -> None:
@@ -216,29 +226,46 @@ def run_command(argv: list[str], env: dict | None = None, cwd: Path | None = Non
         finally:
             if timer:
                 timer.cancel()
-        usage = json.loads(record.read_text()) if record.is_file() else {"seconds": timeout or 0, "maxrss_kb": 0,
-                                                                           "exit_code": process.returncode}
+        usage = (
+            json.loads(record.read_text())
+            if record.is_file()
+            else {"seconds": timeout or 0, "maxrss_kb": 0, "exit_code": process.returncode}
+        )
         out.seek(0)
         err.seek(0)
-        return {"command": [str(a) for a in argv], "exit_code": usage["exit_code"], "timed_out": bool(killed),
-                "seconds": round(usage["seconds"], 3), "peak_mb": round(usage["maxrss_kb"] / 1024, 1),
-                "stdout": out.read().decode("utf-8", "replace"), "stderr": err.read().decode("utf-8", "replace")}
+        return {
+            "command": [str(a) for a in argv],
+            "exit_code": usage["exit_code"],
+            "timed_out": bool(killed),
+            "seconds": round(usage["seconds"], 3),
+            "peak_mb": round(usage["maxrss_kb"] / 1024, 1),
+            "stdout": out.read().decode("utf-8", "replace"),
+            "stderr": err.read().decode("utf-8", "replace"),
+        }
 
 
-def fsot_command(args: list[str], pythonpath: Path = ROOT, env: dict | None = None, cwd: Path | None = None,
-                 timeout: float | None = None) -> dict:
+def fsot_command(
+    args: list[str],
+    pythonpath: Path = ROOT,
+    env: dict | None = None,
+    cwd: Path | None = None,
+    timeout: float | None = None,
+) -> dict:
     """`fsot ARGS` in a new process, with its stages: run_command's record plus `stages` (startup,
     the pipeline's stages, other = the CLI's own work between them, exit)."""
     with tempfile.TemporaryDirectory() as tmp:
         record = Path(tmp) / "stages.json"
-        result = run_command([sys.executable, str(Path(__file__).resolve()), "--record", str(record), "--", *args],
-                             env={"PYTHONPATH": str(pythonpath), **(env or {})}, cwd=cwd, timeout=timeout)
+        result = run_command(
+            [sys.executable, str(Path(__file__).resolve()), "--record", str(record), "--", *args],
+            env={"PYTHONPATH": str(pythonpath), **(env or {})},
+            cwd=cwd,
+            timeout=timeout,
+        )
         stages = json.loads(record.read_text()) if record.is_file() else []
     accounted = sum(s["seconds"] for s in stages)
     if stages:  # resetting the high-water mark lowers the child's own ru_maxrss: its stages hold the peak
         result["peak_mb"] = max(result["peak_mb"], *(s["peak_mb"] for s in stages))
-        stages.append({"stage": "exit", "seconds": round(max(0.0, result["seconds"] - accounted), 3),
-                       "peak_mb": None})
+        stages.append({"stage": "exit", "seconds": round(max(0.0, result["seconds"] - accounted), 3), "peak_mb": None})
     result["stages"] = stages
     return result
 
@@ -353,15 +380,21 @@ def _child(record: Path, args: list[str]) -> None:
 
 # ---------------------------------------------------------------- results
 
+
 def git_revision(root: Path = ROOT) -> str:
     """`git rev-parse --short HEAD`, plus "-dirty" when tracked files differ from it (benchmarks/results/
     excepted: the benchmarks write there); "unknown" outside a git checkout."""
     try:
-        revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
-                                  text=True, check=True).stdout.strip()
-        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-                                  ":(exclude)benchmarks/results"], cwd=root, capture_output=True, text=True,
-                                 check=True).stdout.strip()
+        revision = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)benchmarks/results"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return revision + ("-dirty" if changed else "")
@@ -384,12 +417,17 @@ def machine() -> dict:
         load = round(os.getloadavg()[0], 2)
     except OSError:
         load = None
-    return {"python": platform.python_version(), "numpy": metadata.version("numpy"),
-            "pandas": metadata.version("pandas"), "platform": platform.platform(), "cpu": cpu,
-            "cpus": os.cpu_count(),
-            "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "memory_gb": round(memory_kb / 1024 ** 2, 1) if memory_kb else None,
-            "load_average_1min_at_start": load}
+    return {
+        "python": platform.python_version(),
+        "numpy": metadata.version("numpy"),
+        "pandas": metadata.version("pandas"),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024**2, 1) if memory_kb else None,
+        "load_average_1min_at_start": load,
+    }
 
 
 def collect(name: str, cases: list[dict], **extra) -> dict:
@@ -397,9 +435,14 @@ def collect(name: str, cases: list[dict], **extra) -> dict:
 
     Each case: {"case", "seconds", "peak_mb", "stages": [{"stage", "seconds", "peak_mb"}, ...]} and,
     where it has one, "target": {"seconds", "peak_mb"} and "meets_target"."""
-    return {"benchmark": name, "revision": git_revision(),
-            "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-            **extra, "cases": cases}
+    return {
+        "benchmark": name,
+        "revision": git_revision(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        **extra,
+        "cases": cases,
+    }
 
 
 def write_results(name: str, cases: list[dict], path: Path | None = None, **extra) -> dict:
@@ -417,15 +460,17 @@ def judge(case: dict, seconds: float | None = None, peak_mb: float | None = None
     if case.get("exit_code", 0) != 0:
         case["meets_target"] = None
     else:
-        case["meets_target"] = ((seconds is None or case["seconds"] <= seconds)
-                                and (peak_mb is None or case["peak_mb"] <= peak_mb))
+        case["meets_target"] = (seconds is None or case["seconds"] <= seconds) and (
+            peak_mb is None or case["peak_mb"] <= peak_mb
+        )
     return case
 
 
 def _target_text(case: dict) -> str:
     target = case.get("target") or {}
-    parts = ([f"≤ {target['seconds']:g} s"] if "seconds" in target else []) + \
-            ([f"≤ {target['peak_mb']:g} MB"] if "peak_mb" in target else [])
+    parts = ([f"≤ {target['seconds']:g} s"] if "seconds" in target else []) + (
+        [f"≤ {target['peak_mb']:g} MB"] if "peak_mb" in target else []
+    )
     if not parts:
         return ""
     verdict = {True: "meets", False: "MISSES", None: "FAILED"}[case.get("meets_target")]
@@ -436,8 +481,11 @@ def print_table(result: dict, file=None) -> None:
     """One line per stage of each case, and the case's total against its target."""
     file = file or sys.stdout
     m = result["machine"]
-    print(f"\n{result['benchmark']} @ {result['revision']}  ({result['date']}; {m['usable_cpus']} cpus, "
-          f"{m['memory_gb']} GB, Python {m['python']})", file=file)
+    print(
+        f"\n{result['benchmark']} @ {result['revision']}  ({result['date']}; {m['usable_cpus']} cpus, "
+        f"{m['memory_gb']} GB, Python {m['python']})",
+        file=file,
+    )
     print(f"{'case':<44} {'stage':<12} {'seconds':>8} {'peak MB':>8}", file=file)
     for case in result["cases"]:
         label = case["case"]
@@ -445,8 +493,10 @@ def print_table(result: dict, file=None) -> None:
             peak = "" if stage["peak_mb"] is None else f"{stage['peak_mb']:.0f}"
             print(f"{label:<44} {stage['stage']:<12} {stage['seconds']:>8.2f} {peak:>8}", file=file)
             label = ""
-        print(f"{label:<44} {'= total':<12} {case['seconds']:>8.2f} {case['peak_mb']:>8.0f}  {_target_text(case)}",
-              file=file)
+        print(
+            f"{label:<44} {'= total':<12} {case['seconds']:>8.2f} {case['peak_mb']:>8.0f}  {_target_text(case)}",
+            file=file,
+        )
     print(file=file)
 
 

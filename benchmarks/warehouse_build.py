@@ -62,22 +62,45 @@ def write_inputs(root: Path, seed: int = 7) -> int:
     p = 1 / (1 + np.exp(-(-2.5 + 0.1 * ind + 0.6 * d[w] - 0.01 * per + rng.normal(0, 0.05, len(w)))))
     count = rng.binomial(n.astype(int), p)
     low, up = wilson(count, n, Z95)
-    frame = pd.DataFrame({
-        "Indicator ID": (900000 + ind).astype(str), "Indicator Name": [f"Indicator {i}" for i in ind],
-        "Parent Code": la[w], "Parent Name": "", "Area Code": wards[w], "Area Name": wards[w], "Area Type": "Ward",
-        "Sex": "Persons", "Age": "All ages", "Category Type": "", "Category": "",
-        "Time period": (2014 + per).astype(str), "Value": np.round(100 * count / n, 6),
-        "Lower CI 95.0 limit": np.round(100 * low, 6), "Upper CI 95.0 limit": np.round(100 * up, 6),
-        "Lower CI 99.8 limit": "", "Upper CI 99.8 limit": "", "Count": count, "Denominator": n.astype(int),
-        "Value note": "", "Recent Trend": "", "Compared to England value or percentiles": "", "Column not used": "",
-        "Time period Sortable": ((2014 + per) * 10000).astype(str), "New data": "", "Compared to goal": "",
-        "Time period range": "1y",
-    })
+    frame = pd.DataFrame(
+        {
+            "Indicator ID": (900000 + ind).astype(str),
+            "Indicator Name": [f"Indicator {i}" for i in ind],
+            "Parent Code": la[w],
+            "Parent Name": "",
+            "Area Code": wards[w],
+            "Area Name": wards[w],
+            "Area Type": "Ward",
+            "Sex": "Persons",
+            "Age": "All ages",
+            "Category Type": "",
+            "Category": "",
+            "Time period": (2014 + per).astype(str),
+            "Value": np.round(100 * count / n, 6),
+            "Lower CI 95.0 limit": np.round(100 * low, 6),
+            "Upper CI 95.0 limit": np.round(100 * up, 6),
+            "Lower CI 99.8 limit": "",
+            "Upper CI 99.8 limit": "",
+            "Count": count,
+            "Denominator": n.astype(int),
+            "Value note": "",
+            "Recent Trend": "",
+            "Compared to England value or percentiles": "",
+            "Column not used": "",
+            "Time period Sortable": ((2014 + per) * 10000).astype(str),
+            "New data": "",
+            "Compared to goal": "",
+            "Time period range": "1y",
+        }
+    )
     frame.to_csv(inbox / "fingertips_all_wards.csv", index=False, lineterminator="\r\n")
     indicators = "\n".join(
         f'[[indicators]]\nid = "{900000 + i}"\nname = "Indicator {i}"\ntheme = "health"\nunit = "%"\n'
-        f'polarity = "lower-is-better"\nsource = "fingertips"\nbaseline_period = "2016"\n' for i in range(INDICATORS))
-    (root / "fsot.toml").write_text(f"""
+        f'polarity = "lower-is-better"\nsource = "fingertips"\nbaseline_period = "2016"\n'
+        for i in range(INDICATORS)
+    )
+    (root / "fsot.toml").write_text(
+        f"""
 [local_authority]
 code = "E06000004"
 name = "Stockton-on-Tees"
@@ -87,14 +110,14 @@ name = "Stockton-on-Tees"
 [[sources]]
 id = "imd"
 format = "english_indices_of_deprivation"
-files = ["inbox/{next(n for n in files if n.startswith('File_7'))}"]
+files = ["inbox/{next(n for n in files if n.startswith("File_7"))}"]
 publisher = "synthetic"
 release = "benchmark"
 licence = "synthetic"
 [[sources]]
 id = "wards"
 format = "ons_lsoa_ward_lookup"
-files = ["inbox/{next(n for n in files if n.startswith('LSOA_'))}"]
+files = ["inbox/{next(n for n in files if n.startswith("LSOA_"))}"]
 publisher = "synthetic"
 release = "benchmark"
 licence = "synthetic"
@@ -106,7 +129,9 @@ publisher = "synthetic"
 release = "benchmark"
 licence = "synthetic"
 {indicators}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return n_w
 
 
@@ -128,7 +153,9 @@ def main() -> None:
     result = {
         "benchmark": "fsot build of the marts for every ward (generated England-sized data)",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wards": wards, "indicators": INDICATORS, "periods": PERIODS,
+        "wards": wards,
+        "indicators": INDICATORS,
+        "periods": PERIODS,
         "ward_values": wards * INDICATORS * PERIODS,
         "seconds": {"generate_inputs": round(generated, 2), "ingest": round(landed, 2), "build": round(built, 2)},
         "slowest_models": sorted(summary["models"], key=lambda m: -m["seconds"])[:5],

@@ -18,8 +18,19 @@ from pipeline.config import PACKAGE_ROOT, Config
 from pipeline.ingest.landing import LandingError, read_manifest
 from pipeline.safe_write import write_atomically
 
-PACKAGES = ("pandas", "numpy", "scipy", "duckdb", "great-expectations", "matplotlib", "jinja2", "click",
-            "geopandas", "pyogrio", "shapely")
+PACKAGES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "duckdb",
+    "great-expectations",
+    "matplotlib",
+    "jinja2",
+    "click",
+    "geopandas",
+    "pyogrio",
+    "shapely",
+)
 log = logging.getLogger("fsot")
 
 
@@ -43,10 +54,16 @@ def start_log(config: Config, command: str) -> Path:
 
 def git_revision() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PACKAGE_ROOT, capture_output=True, text=True,
-                             timeout=5, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PACKAGE_ROOT,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PACKAGE_ROOT, capture_output=True, text=True, timeout=5, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PACKAGE_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         return out.stdout.strip() + ("+uncommitted" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -65,8 +82,9 @@ def versions() -> dict[str, str]:
 FAILED_MANIFEST = "failed_run_manifest.json"
 
 
-def write_run_manifest(config: Config, command: str, started: datetime, steps: dict, log_path: Path,
-                       also_to: Path | None = None) -> Path:
+def write_run_manifest(
+    config: Config, command: str, started: datetime, steps: dict, log_path: Path, also_to: Path | None = None
+) -> Path:
     """Write data/processed/run_manifest.json (and a copy into `also_to`, the report folder). A failed
     run (steps holding "error") writes data/processed/failed_run_manifest.json instead, so that
     run_manifest.json keeps describing the warehouse in use."""
@@ -81,8 +99,11 @@ def write_run_manifest(config: Config, command: str, started: datetime, steps: d
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "log": str(log_path),
-        "config": {"path": str(config.path), "sha256": hashlib.sha256(config_bytes).hexdigest(),
-                   "text": config_bytes.decode("utf-8")},
+        "config": {
+            "path": str(config.path),
+            "sha256": hashlib.sha256(config_bytes).hexdigest(),
+            "text": config_bytes.decode("utf-8"),
+        },
         "git_revision": git_revision(),
         "versions": versions(),
         "inputs": inputs,
@@ -93,7 +114,9 @@ def write_run_manifest(config: Config, command: str, started: datetime, steps: d
         if target is None:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(target, lambda partial: partial.write_text(
-            json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"))
+        write_atomically(
+            target,
+            lambda partial: partial.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"),
+        )
         log.info("run manifest written to %s", target)
     return path

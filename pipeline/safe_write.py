@@ -42,8 +42,12 @@ def remove_partials(folder: Path, pattern: str = f".*{PARTIAL}") -> None:
 
 
 # how the C library's messages, which DuckDB passes on, read for the conditions an analyst can fix
-_CONDITIONS = {"No space left on device": errno.ENOSPC, "Disk quota exceeded": errno.EDQUOT,
-               "Read-only file system": errno.EROFS, "Permission denied": errno.EACCES}
+_CONDITIONS = {
+    "No space left on device": errno.ENOSPC,
+    "Disk quota exceeded": errno.EDQUOT,
+    "Read-only file system": errno.EROFS,
+    "Permission denied": errno.EACCES,
+}
 
 
 def os_error_of(exc: BaseException, path: Path | None = None) -> OSError | None:

@@ -39,8 +39,7 @@ def _missing(what: str) -> None:
     """Fail the calling test (or skip it when FSOT_ALLOW_NO_BROWSER=1) because `what` is missing."""
     if os.environ.get(ALLOW_MISSING_ENV) == "1":
         pytest.skip(f"{what} ({ALLOW_MISSING_ENV}=1)")
-    pytest.fail(f"{what}; run `make install`, or set {ALLOW_MISSING_ENV}=1 to skip the browser tests",
-                pytrace=False)
+    pytest.fail(f"{what}; run `make install`, or set {ALLOW_MISSING_ENV}=1 to skip the browser tests", pytrace=False)
 
 
 def require_chromium() -> str:
@@ -74,13 +73,13 @@ def _playwright():
 class ImageCheck:
     """One <img> as the reader gets it."""
 
-    src: str                 # shortened (data: URIs keep their media type and length only)
-    alt: str | None          # None when the attribute is absent
+    src: str  # shortened (data: URIs keep their media type and length only)
+    alt: str | None  # None when the attribute is absent
     natural_width: int
     natural_height: int
-    width: float             # rendered box, CSS pixels
+    width: float  # rendered box, CSS pixels
     height: float
-    visible: bool            # rendered with a non-zero box, not display:none / visibility:hidden / opacity:0
+    visible: bool  # rendered with a non-zero box, not display:none / visibility:hidden / opacity:0
 
     @property
     def has_alt(self) -> bool:
@@ -113,10 +112,12 @@ class PageReport:
     @property
     def problems(self) -> list[str]:
         """Everything a reader would notice, one line each; empty when the page is fine."""
-        return ([f"console error: {text}" for text in self.console_errors]
-                + [f"uncaught error: {text}" for text in self.page_errors]
-                + [f"failed request: {text}" for text in self.failed_requests]
-                + [problem for image in self.images for problem in image.problems])
+        return (
+            [f"console error: {text}" for text in self.console_errors]
+            + [f"uncaught error: {text}" for text in self.page_errors]
+            + [f"failed request: {text}" for text in self.failed_requests]
+            + [problem for image in self.images for problem in image.problems]
+        )
 
     @property
     def ok(self) -> bool:
@@ -130,8 +131,8 @@ def shorten(url: str, base: str = "", limit: int = 80) -> str:
     if match:
         return f"data:{match.group(1) or 'text/plain'},…({len(url)} chars)"
     if base and url.startswith(base):
-        url = url[len(base):]
-    return url if len(url) <= limit else url[: limit // 3] + "…" + url[-(limit - limit // 3 - 1):]
+        url = url[len(base) :]
+    return url if len(url) <= limit else url[: limit // 3] + "…" + url[-(limit - limit // 3 - 1) :]
 
 
 # Runs in the page: bring each image into view (which also starts lazy ones), wait until it has
@@ -181,7 +182,8 @@ def shared_browser():
         _session.extend([sync_playwright().start(), None])
         atexit.register(_close_session)
     _session[1] = _session[0].chromium.launch(
-        executable_path=executable, headless=True,
+        executable_path=executable,
+        headless=True,
         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-extensions"],
     )
     return _session[1]
@@ -230,11 +232,17 @@ def inspect_page(html_path: Path, *, timeout_s: float = 30, image_wait_s: float 
         page.route("**/*", on_route)
         page.goto(report.url, wait_until="load")
         for item in page.evaluate(_IMAGES_JS, image_wait_s * 1000):
-            report.images.append(ImageCheck(
-                src=shorten(item["src"], base), alt=item["alt"],
-                natural_width=int(item["naturalWidth"]), natural_height=int(item["naturalHeight"]),
-                width=float(item["width"]), height=float(item["height"]), visible=bool(item["visible"]),
-            ))
+            report.images.append(
+                ImageCheck(
+                    src=shorten(item["src"], base),
+                    alt=item["alt"],
+                    natural_width=int(item["naturalWidth"]),
+                    natural_height=int(item["naturalHeight"]),
+                    width=float(item["width"]),
+                    height=float(item["height"]),
+                    visible=bool(item["visible"]),
+                )
+            )
     finally:
         context.close()
     return report
@@ -249,11 +257,18 @@ def pdf_page_images(pdf_path: Path, out_dir: Path, *, resolution: int = 50) -> l
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     prefix = out_dir / "page"
-    done = subprocess.run([pdftoppm, "-r", str(resolution), "-png", str(pdf_path), str(prefix)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [pdftoppm, "-r", str(resolution), "-png", str(pdf_path), str(prefix)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, f"pdftoppm failed on {pdf_path} (exit {done.returncode}): {done.stderr.strip()}"
-    pages = [(int(match.group(1)), path) for path in out_dir.glob("page-*.png")
-             if (match := re.fullmatch(r"page-(\d+)\.png", path.name))]
+    pages = [
+        (int(match.group(1)), path)
+        for path in out_dir.glob("page-*.png")
+        if (match := re.fullmatch(r"page-(\d+)\.png", path.name))
+    ]
     return [path for _, path in sorted(pages)]
 
 

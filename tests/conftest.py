@@ -43,8 +43,9 @@ def bundled_run(tmp_path_factory):
     shutil.copy(PROJECT_ROOT / "demonstration.toml", root / "fsot.toml")
     (root / "data" / "raw").mkdir(parents=True)
     shutil.copytree(sample, root / "data" / "raw" / "sample")
-    result = CliRunner().invoke(cli, ["run", "--date", "2026-11-22", "--config", str(root / "fsot.toml")],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["run", "--date", "2026-11-22", "--config", str(root / "fsot.toml")], catch_exceptions=False
+    )
     return load_config(root / "fsot.toml"), result
 
 
@@ -63,6 +64,7 @@ def public_run(tmp_path_factory):
     shutil.copy(PROJECT_ROOT / "fsot.toml", root / "fsot.toml")
     (root / "data" / "raw").mkdir(parents=True)
     shutil.copytree(PROJECT_ROOT / "data" / "raw" / "public", root / "data" / "raw" / "public")
-    result = CliRunner().invoke(cli, ["run", "--date", "2026-11-22", "--config", str(root / "fsot.toml")],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["run", "--date", "2026-11-22", "--config", str(root / "fsot.toml")], catch_exceptions=False
+    )
     return load_config(root / "fsot.toml"), result

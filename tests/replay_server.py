@@ -76,8 +76,9 @@ class ReplayServer:
     def __enter__(self) -> ReplayServer:
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.replay = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="replay-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="replay-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -115,8 +116,10 @@ class ReplayServer:
     def requests(self) -> list[dict]:
         """Every request received so far, in order: {"path", "query", "headers"} (a snapshot)."""
         with self._lock:
-            return [{"path": record["path"], "query": dict(record["query"]), "headers": dict(record["headers"])}
-                    for record in self._requests]
+            return [
+                {"path": record["path"], "query": dict(record["query"]), "headers": dict(record["headers"])}
+                for record in self._requests
+            ]
 
     # -- serving (called from handler threads) -----------------------------------------------------
 
@@ -125,8 +128,11 @@ class ReplayServer:
         with self._lock:
             self._requests.append({"path": path, "query": query, "headers": headers})
             request_items = frozenset(query.items())
-            matches = [(key, route) for key, route in self._routes.items()
-                       if key[0] == path and (key[1] is None or key[1] <= request_items)]
+            matches = [
+                (key, route)
+                for key, route in self._routes.items()
+                if key[0] == path and (key[1] is None or key[1] <= request_items)
+            ]
             if not matches:
                 return None, False
             # the most specific route wins: a route with query parameters beats one without

@@ -25,8 +25,11 @@ def _png_data_uri(width: int = 24, height: int = 12) -> str:
 
 def _page(tmp_path: Path, body: str, name: str = "page.html", head: str = "") -> Path:
     path = tmp_path / name
-    path.write_text(f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>fixture</title>{head}'
-                    f"</head><body>{body}</body></html>\n", encoding="utf-8")
+    path.write_text(
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>fixture</title>{head}'
+        f"</head><body>{body}</body></html>\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -35,8 +38,11 @@ def _page(tmp_path: Path, body: str, name: str = "page.html", head: str = "") ->
 
 @pytest.mark.browser
 def test_good_page_passes(tmp_path):
-    path = _page(tmp_path, f'<h1>Report</h1><p style="height:1500px">text</p>'
-                           f'<img src="{_png_data_uri()}" alt="A red rectangle" width="240" height="120">')
+    path = _page(
+        tmp_path,
+        f'<h1>Report</h1><p style="height:1500px">text</p>'
+        f'<img src="{_png_data_uri()}" alt="A red rectangle" width="240" height="120">',
+    )
     report = inspect_page(path)
     assert report.ok, report.problems
     [image] = report.images
@@ -54,8 +60,9 @@ def test_sibling_image_file_loads(tmp_path):
 
 @pytest.mark.browser
 def test_console_error_and_uncaught_error_are_caught(tmp_path):
-    path = _page(tmp_path, "<p>hi</p><script>console.error('chart data missing');"
-                           "throw new Error('boom from the page');</script>")
+    path = _page(
+        tmp_path, "<p>hi</p><script>console.error('chart data missing');throw new Error('boom from the page');</script>"
+    )
     report = inspect_page(path)
     assert any("chart data missing" in text for text in report.console_errors), report.console_errors
     assert any("boom from the page" in text for text in report.page_errors), report.page_errors
@@ -64,22 +71,35 @@ def test_console_error_and_uncaught_error_are_caught(tmp_path):
 
 @pytest.mark.browser
 def test_late_error_from_a_timer_is_caught(tmp_path):
-    report = inspect_page(_page(tmp_path, "<script>setTimeout(() => { null.x; }, 0);</script>"
-                                          f'<img src="{_png_data_uri()}" alt="x">'))
+    report = inspect_page(
+        _page(tmp_path, f'<script>setTimeout(() => {{ null.x; }}, 0);</script><img src="{_png_data_uri()}" alt="x">')
+    )
     assert report.page_errors, report
 
 
-@pytest.mark.parametrize(("img", "expected"), [
-    ('<img src="{png}">', "no alt text"),
-    ('<img src="{png}" alt=" ">', "empty alt text"),
-    ('<img src="missing-chart.png" alt="A chart">', "did not load"),
-    ('<img src="data:image/png;base64,bm90IGEgcG5n" alt="A chart">', "did not load"),
-    ('<img src="{png}" alt="A chart" style="display:none">', "not visible"),
-    ('<div style="display:none"><img src="{png}" alt="A chart"></div>', "not visible"),
-    ('<img src="{png}" alt="A chart" style="visibility:hidden">', "not visible"),
-    ('<img src="{png}" alt="A chart" style="width:0">', "not visible"),
-], ids=["no-alt", "blank-alt", "missing-file", "corrupt-data", "display-none", "hidden-parent",
-        "visibility-hidden", "zero-width"])
+@pytest.mark.parametrize(
+    ("img", "expected"),
+    [
+        ('<img src="{png}">', "no alt text"),
+        ('<img src="{png}" alt=" ">', "empty alt text"),
+        ('<img src="missing-chart.png" alt="A chart">', "did not load"),
+        ('<img src="data:image/png;base64,bm90IGEgcG5n" alt="A chart">', "did not load"),
+        ('<img src="{png}" alt="A chart" style="display:none">', "not visible"),
+        ('<div style="display:none"><img src="{png}" alt="A chart"></div>', "not visible"),
+        ('<img src="{png}" alt="A chart" style="visibility:hidden">', "not visible"),
+        ('<img src="{png}" alt="A chart" style="width:0">', "not visible"),
+    ],
+    ids=[
+        "no-alt",
+        "blank-alt",
+        "missing-file",
+        "corrupt-data",
+        "display-none",
+        "hidden-parent",
+        "visibility-hidden",
+        "zero-width",
+    ],
+)
 @pytest.mark.browser
 def test_image_problems_are_flagged(tmp_path, img, expected):
     report = inspect_page(_page(tmp_path, "<p>text</p>" + img.format(png=_png_data_uri())))
@@ -123,9 +143,13 @@ def real_browser():
 
 @pytest.mark.browser
 def test_two_page_pdf_has_two_non_blank_a4_pages(tmp_path, real_browser):
-    html = _page(tmp_path, f'<section style="page-break-after:always"><h1>Page one</h1>'
-                           f'<img src="{_png_data_uri()}" alt="chart" width="300" height="150"></section>'
-                           f"<section><h1>Page two</h1><p>The gap narrowed.</p></section>", name="report.html")
+    html = _page(
+        tmp_path,
+        f'<section style="page-break-after:always"><h1>Page one</h1>'
+        f'<img src="{_png_data_uri()}" alt="chart" width="300" height="150"></section>'
+        f"<section><h1>Page two</h1><p>The gap narrowed.</p></section>",
+        name="report.html",
+    )
     pdf = html_to_pdf(html, tmp_path / "out" / "report.pdf")
     assert pdf == (tmp_path / "out" / "report.pdf").resolve() and pdf.read_bytes().startswith(b"%PDF-")
     pages = pdf_page_images(pdf, tmp_path / "pages")
@@ -140,17 +164,23 @@ def test_two_page_pdf_has_two_non_blank_a4_pages(tmp_path, real_browser):
 
 @pytest.mark.browser
 def test_blank_page_is_detected(tmp_path, real_browser):
-    html = _page(tmp_path, '<div style="page-break-after:always"><h1>One</h1></div>'
-                           '<div style="page-break-after:always"></div><div><h1>Three</h1></div>')
+    html = _page(
+        tmp_path,
+        '<div style="page-break-after:always"><h1>One</h1></div>'
+        '<div style="page-break-after:always"></div><div><h1>Three</h1></div>',
+    )
     pages = pdf_page_images(html_to_pdf(html, tmp_path / "blank.pdf"), tmp_path / "pages")
     assert [is_blank(page) for page in pages] == [False, True, False]
 
 
 @pytest.mark.browser
 def test_document_page_size_wins_and_late_script_output_is_printed(tmp_path, real_browser):
-    html = _page(tmp_path, "<script>setTimeout(() => document.body.insertAdjacentHTML("
-                           "'beforeend', '<h1>drawn late</h1>'), 2000);</script>",
-                 head="<style>@page { size: 148mm 105mm; }</style>")
+    html = _page(
+        tmp_path,
+        "<script>setTimeout(() => document.body.insertAdjacentHTML("
+        "'beforeend', '<h1>drawn late</h1>'), 2000);</script>",
+        head="<style>@page { size: 148mm 105mm; }</style>",
+    )
     pages = pdf_page_images(html_to_pdf(html, tmp_path / "a6.pdf"), tmp_path / "pages")
     [page] = pages
     with Image.open(page) as image:

@@ -35,47 +35,101 @@ def drawn(monkeypatch):
 
 def _wards(n=20):
     value = np.linspace(30, 10, n) + RNG.normal(0, 1, n)
-    return pd.DataFrame({
-        "ward_code": [f"E0500{i:04d}" for i in range(n)], "ward_name": [f"Ward {i}" for i in range(n)],
-        "local_rank": range(1, n + 1), "local_quintile": np.repeat([1, 2, 3, 4, 5], n // 5),
-        "local_population_midpoint": (np.arange(n) + 0.5) / n,
-        "value": value, "lower_ci": value - 1.5, "upper_ci": value + 1.5})
+    return pd.DataFrame(
+        {
+            "ward_code": [f"E0500{i:04d}" for i in range(n)],
+            "ward_name": [f"Ward {i}" for i in range(n)],
+            "local_rank": range(1, n + 1),
+            "local_quintile": np.repeat([1, 2, 3, 4, 5], n // 5),
+            "local_population_midpoint": (np.arange(n) + 0.5) / n,
+            "value": value,
+            "lower_ci": value - 1.5,
+            "upper_ci": value + 1.5,
+        }
+    )
 
 
 def _gap():
-    return pd.Series({"borough_value": 20.0, "most_deprived_mean": 29.0, "least_deprived_mean": 11.0,
-                      "sii": 19.5, "sii_lower_ci": 17.0, "sii_upper_ci": 22.0, "sii_intercept": 30.0,
-                      "polarity": "lower-is-better"})
+    return pd.Series(
+        {
+            "borough_value": 20.0,
+            "most_deprived_mean": 29.0,
+            "least_deprived_mean": 11.0,
+            "sii": 19.5,
+            "sii_lower_ci": 17.0,
+            "sii_upper_ci": 22.0,
+            "sii_intercept": 30.0,
+            "polarity": "lower-is-better",
+        }
+    )
 
 
 def _spine_rows():
-    return pd.DataFrame({
-        "indicator_id": ["a", "b", "c"], "sex": ["Persons", "Male", "Persons"], "short_name": ["A", "B", "C"],
-        "period": ["2022", "2018 - 22", "2022/23"],
-        "polarity": ["lower-is-better", "higher-is-better", "lower-is-better"],
-        "value": [12.0, 76.0, 18.0], "lower_95": [11.0, 75.0, 16.0], "upper_95": [13.0, 77.0, 20.0],
-        "benchmark_value": [10.0, 79.0, 19.0], "comparison_95": ["worse", "worse", "similar"]})
+    return pd.DataFrame(
+        {
+            "indicator_id": ["a", "b", "c"],
+            "sex": ["Persons", "Male", "Persons"],
+            "short_name": ["A", "B", "C"],
+            "period": ["2022", "2018 - 22", "2022/23"],
+            "polarity": ["lower-is-better", "higher-is-better", "lower-is-better"],
+            "value": [12.0, 76.0, 18.0],
+            "lower_95": [11.0, 75.0, 16.0],
+            "upper_95": [13.0, 77.0, 20.0],
+            "benchmark_value": [10.0, 79.0, 19.0],
+            "comparison_95": ["worse", "worse", "similar"],
+        }
+    )
 
 
 def _draw_every_chart(tmp_path, england_range=None):
     path = tmp_path / "chart.png"
     charts.baseline_chart(_wards(), _gap(), "Baseline", "%", path, "Source: test.", True)
     years = np.arange(2016, 2023)
-    gaps = pd.DataFrame({"period_sort": years, "period_year": years, "period": [str(y) for y in years],
-                         "absolute_gap": np.linspace(18, 15, len(years)), "range_gap": np.linspace(25, 22, len(years)),
-                         "gap_lower_ci": np.linspace(16, 13, len(years)),
-                         "gap_upper_ci": np.linspace(20, 17, len(years)),
-                         "is_baseline": [True] + [False] * (len(years) - 1)})
-    trajectory = pd.DataFrame({"year": [2016, 2023, 2030], "expected_value": [18.0, 15.0, 12.0],
-                               "target_year": [2030] * 3, "shape": ["linear"] * 3})
+    gaps = pd.DataFrame(
+        {
+            "period_sort": years,
+            "period_year": years,
+            "period": [str(y) for y in years],
+            "absolute_gap": np.linspace(18, 15, len(years)),
+            "range_gap": np.linspace(25, 22, len(years)),
+            "gap_lower_ci": np.linspace(16, 13, len(years)),
+            "gap_upper_ci": np.linspace(20, 17, len(years)),
+            "is_baseline": [True] + [False] * (len(years) - 1),
+        }
+    )
+    trajectory = pd.DataFrame(
+        {
+            "year": [2016, 2023, 2030],
+            "expected_value": [18.0, 15.0, 12.0],
+            "target_year": [2030] * 3,
+            "shape": ["linear"] * 3,
+        }
+    )
     charts.trend_chart(gaps, "Trend", "%", path, "Source: test.", False, trajectory)
     scale = pd.Series({("a", "Persons"): 4.0, ("b", "Male"): 5.0, ("c", "Persons"): 3.0})
     charts.spine_chart(_spine_rows(), scale, "Spine", path, "Source: test.", True, england_range)
-    groups = pd.DataFrame([{"indicator_id": "a", "sex": "Persons", "period": str(y), "period_sort": y,
-                            "deprivation_group": q, "mean": 10 + q + RNG.normal()}
-                           for y in years for q in range(1, 6)])
-    charts.quintile_trends_chart(groups, [{"indicator_id": "a", "sex": "Persons", "label": "A", "unit": "%"}] * 4,
-                                 "Quintiles", path, "Source: test.", False)
+    groups = pd.DataFrame(
+        [
+            {
+                "indicator_id": "a",
+                "sex": "Persons",
+                "period": str(y),
+                "period_sort": y,
+                "deprivation_group": q,
+                "mean": 10 + q + RNG.normal(),
+            }
+            for y in years
+            for q in range(1, 6)
+        ]
+    )
+    charts.quintile_trends_chart(
+        groups,
+        [{"indicator_id": "a", "sex": "Persons", "label": "A", "unit": "%"}] * 4,
+        "Quintiles",
+        path,
+        "Source: test.",
+        False,
+    )
 
 
 def _legends(fig):
@@ -113,9 +167,17 @@ def test_fifth_mean_and_borough_labels_are_in_the_legend_not_over_points(tmp_pat
 
 
 def _range():
-    return pd.DataFrame({"indicator_id": ["a", "b"], "sex": ["Persons", "Male"], "areas": [300, 300],
-                         "worst": [25.0, 70.0], "q25": [8.0, 77.0], "q75": [13.0, 81.0],
-                         "best": [3.0, 86.0]}).set_index(["indicator_id", "sex"])
+    return pd.DataFrame(
+        {
+            "indicator_id": ["a", "b"],
+            "sex": ["Persons", "Male"],
+            "areas": [300, 300],
+            "worst": [25.0, 70.0],
+            "q25": [8.0, 77.0],
+            "q75": [13.0, 81.0],
+            "best": [3.0, 86.0],
+        }
+    ).set_index(["indicator_id", "sex"])
 
 
 def test_spine_chart_draws_englands_range_when_loaded(tmp_path, drawn):
@@ -156,7 +218,7 @@ def test_profile_marks_are_symbols_and_tints_differ_in_greyscale():
     assert set(style.COMPARISON_MARKS.values()) >= {"▲", "●", "▼"}
 
     def grey(colour):
-        r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
     tints = [grey(style.COMPARISON_TINTS[c]) for c in ("better", "similar", "worse")]
@@ -176,10 +238,13 @@ def warehouse(tmp_path):
         ('i2', 'Male', '2021/22', 2021, date '2021-04-01'))
         as t(indicator_id, sex, period, period_sort, period_start)""")
     dictionary = tmp_path / "dd.toml"
-    dictionary.write_text('["marts.fct_x"]\ndescription = "x"\ngrain = "g"\nsource = "sql/marts/fct_x.sql"\n'
-                          '["marts.fct_x".columns]\nindicator_id = "i"\nunit = "u"\nperiod = "p"\nvalue = "v"\n'
-                          'count = "c"\n'
-                          '["marts.dim_indicator_period"]\nexport = false\n', encoding="utf-8")
+    dictionary.write_text(
+        '["marts.fct_x"]\ndescription = "x"\ngrain = "g"\nsource = "sql/marts/fct_x.sql"\n'
+        '["marts.fct_x".columns]\nindicator_id = "i"\nunit = "u"\nperiod = "p"\nvalue = "v"\n'
+        'count = "c"\n'
+        '["marts.dim_indicator_period"]\nexport = false\n',
+        encoding="utf-8",
+    )
     yield con, dictionary
     con.close()
 
@@ -216,8 +281,9 @@ def test_exports_number_formats_period_keys_and_provenance(tmp_path, warehouse):
 
 def test_spine_chart_names_the_configured_comparator(tmp_path, drawn):
     scale = pd.Series({("a", "Persons"): 4.0, ("b", "Male"): 5.0, ("c", "Persons"): 3.0})
-    charts.spine_chart(_spine_rows(), scale, "Spine", tmp_path / "s.png", "Source: test.", False, _range(),
-                       comparator="North East")
+    charts.spine_chart(
+        _spine_rows(), scale, "Spine", tmp_path / "s.png", "Source: test.", False, _range(), comparator="North East"
+    )
     ax = drawn[0].axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "North East: worst to best" in legend and "similar to North East (95%)" in legend

@@ -12,22 +12,40 @@ from pipeline.cli import cli
 from pipeline.config import ConfigError, load_config
 
 CASES = [
-    ("target_year = 2031", 'target_year = "twenty31"',
-     "framework → target_year: Input should be a valid integer (you wrote 'twenty31')"),
-    ("target_year = 2031", "target_year = 2031\nbaseline_year = 2021",
-     "baseline_year is no longer read: each indicator's baseline_period is its baseline; delete the line"),
+    (
+        "target_year = 2031",
+        'target_year = "twenty31"',
+        "framework → target_year: Input should be a valid integer (you wrote 'twenty31')",
+    ),
+    (
+        "target_year = 2031",
+        "target_year = 2031\nbaseline_year = 2021",
+        "baseline_year is no longer read: each indicator's baseline_period is its baseline; delete the line",
+    ),
     ("target_year = 2031", 'target_year = "2031"', "framework → target_year: Input should be a valid integer"),
     ('"%" = [0, 100]', '"%" = [0]', "validation → plausible_ranges → %: List should have at least 2 items"),
     ('"%" = [0, 100]', '"%" = [100, 0]', "the range of '%' must be [low, high] with low < high"),
-    ('sexes = ["Male"]', 'sexes = "Male"',
-     "[[indicators]] 1 (93283, Life expectancy at birth) → sexes: Input should be a valid list (you wrote 'Male')"),
-    ('files = ["inbox/File_7_tiny.csv"]', 'files = "inbox/File_7_tiny.csv"',
-     "[[sources]] 1 (imd2019) → files: Input should be a valid list"),
-    ('id = "imd2019"', 'id = "../../../escape"',
-     "[[sources]] 1 (../../../escape) → id: must be letters, digits, _ and - only"),
+    (
+        'sexes = ["Male"]',
+        'sexes = "Male"',
+        "[[indicators]] 1 (93283, Life expectancy at birth) → sexes: Input should be a valid list (you wrote 'Male')",
+    ),
+    (
+        'files = ["inbox/File_7_tiny.csv"]',
+        'files = "inbox/File_7_tiny.csv"',
+        "[[sources]] 1 (imd2019) → files: Input should be a valid list",
+    ),
+    (
+        'id = "imd2019"',
+        'id = "../../../escape"',
+        "[[sources]] 1 (../../../escape) → id: must be letters, digits, _ and - only",
+    ),
     ('code = "E06000004"', 'code = "Stockton"', "local_authority → code: String should match pattern"),
-    ('theme = "health"', 'theme = "wellbeing"',
-     "theme: Input should be 'health', 'employment', 'housing' or 'deprivation'"),
+    (
+        'theme = "health"',
+        'theme = "wellbeing"',
+        "theme: Input should be 'health', 'employment', 'housing' or 'deprivation'",
+    ),
     ('release = "December 2019"', 'release = "../up"', "[[sources]] 2 (wards) → release: String should match pattern"),
 ]
 
@@ -50,7 +68,7 @@ def test_each_wrong_setting_is_one_line_with_its_key_path(tmp_path, old, new, me
 def test_a_configuration_without_indicators_is_refused(tmp_path):
     path = tiny_project.write(tmp_path)
     text = path.read_text()
-    path.write_text(text[:text.index("[[indicators]]")])
+    path.write_text(text[: text.index("[[indicators]]")])
     with pytest.raises(ConfigError, match="indicators: Field required"):
         load_config(path)
 
@@ -74,8 +92,14 @@ def test_paths_stay_inside_the_project_unless_allowed(tmp_path):
 
 def test_a_misspelt_source_setting_is_named(tmp_path):
     path = tiny_project.write(tmp_path)
-    path.write_text(path.read_text().replace('files = ["inbox/File_7_tiny.csv"]',
-                                             'files = ["inbox/File_7_tiny.csv"]\nfiels = ["x.csv"]'))
-    with pytest.raises(ConfigError, match=r"\[\[sources\]\] 1 \(imd2019\): unknown setting\(s\) fiels for a source of "
-                                          "format 'english_indices_of_deprivation'"):
+    path.write_text(
+        path.read_text().replace(
+            'files = ["inbox/File_7_tiny.csv"]', 'files = ["inbox/File_7_tiny.csv"]\nfiels = ["x.csv"]'
+        )
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"\[\[sources\]\] 1 \(imd2019\): unknown setting\(s\) fiels for a source of "
+        "format 'english_indices_of_deprivation'",
+    ):
         load_config(path)

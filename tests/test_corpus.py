@@ -62,8 +62,9 @@ def project(tmp_path):
 
 
 def ingest_local(config_path, path, indicator="LOCAL-TA"):
-    result = CliRunner().invoke(cli, ["ingest", "local", str(path), "--indicator", indicator,
-                                      "--config", str(config_path)])
+    result = CliRunner().invoke(
+        cli, ["ingest", "local", str(path), "--indicator", indicator, "--config", str(config_path)]
+    )
     last = [line for line in result.stdout.splitlines() if line.startswith("{")][-1]
     return result, json.loads(last)
 
@@ -104,8 +105,19 @@ def test_each_new_drop_supersedes_the_last_and_adding_a_value_twice_is_refused_a
     result = CliRunner().invoke(cli, ["build", "--config", str(project)])
     assert result.exit_code == 0, result.output  # 25 superseded 06: nothing is given twice
     # 06 and 25 both give E05000001/2021/22/Persons: adding 06 beside 25 is refused, naming the key
-    again = CliRunner().invoke(cli, ["ingest", "local", str(CORPUS / "06_suppression_markers.csv"), "--indicator",
-                                     "LOCAL-TA", "--add", "--config", str(project)])
+    again = CliRunner().invoke(
+        cli,
+        [
+            "ingest",
+            "local",
+            str(CORPUS / "06_suppression_markers.csv"),
+            "--indicator",
+            "LOCAL-TA",
+            "--add",
+            "--config",
+            str(project),
+        ],
+    )
     assert again.exit_code == 2
     flat = " ".join(again.output.split())
     assert "already given by a current drop of LOCAL-TA (e.g. E05000001 / Persons / 2021/22" in flat
@@ -118,8 +130,10 @@ def test_build_quarantines_bad_rows_of_local_drops_and_keeps_notes(project):
     assert result.exit_code == 0, result.output
     config = load_config(project)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
-    rows = con.execute("select ward_code, value, value_note from marts.fct_ward_indicator "
-                       "where indicator_id = 'LOCAL-TA' order by ward_code").fetchall()
+    rows = con.execute(
+        "select ward_code, value, value_note from marts.fct_ward_indicator "
+        "where indicator_id = 'LOCAL-TA' order by ward_code"
+    ).fetchall()
     con.close()
     assert [r[1] for r in rows] == [None] * 6
     assert rows[0][2] == 'Suppressed in source (marker "*")' and rows[2][2] == 'Suppressed in source (marker "..")'

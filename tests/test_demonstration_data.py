@@ -74,6 +74,7 @@ def ward_scores(file7, lookup) -> pd.DataFrame:
 
 # --- reproducible -------------------------------------------------------------------------------
 
+
 def test_generator_reproduces_the_committed_files_byte_for_byte(tmp_path, files):
     written = demonstration_data.write(tmp_path)
     assert sorted(p.name for p in written) == sorted(files)
@@ -87,8 +88,10 @@ def test_command_line_writes_where_it_is_told_with_the_seed_it_is_given(tmp_path
     first = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
     assert first == {p.name: p.read_bytes() for p in (tmp_path / "b").iterdir()}
     assert b"Seed 7 " in first["README.md"]
-    assert first[next(n for n in first if n.startswith("File_7"))] != starting(
-        {p.name: p for p in SAMPLE.iterdir()}, "File_7").read_bytes()
+    assert (
+        first[next(n for n in first if n.startswith("File_7"))]
+        != starting({p.name: p for p in SAMPLE.iterdir()}, "File_7").read_bytes()
+    )
 
 
 def test_default_output_is_in_the_project_not_the_working_directory():
@@ -98,8 +101,11 @@ def test_default_output_is_in_the_project_not_the_working_directory():
 def test_the_pipeline_never_imports_the_tools():
     """tools/ is not installed with the package (pyproject.toml's package discovery takes pipeline* only)."""
     root = Path(demonstration_data.__file__).resolve().parents[2]
-    importing = [str(path.relative_to(root)) for path in sorted((root / "pipeline").rglob("*.py"))
-                 if re.search(r"^\s*(from|import)\s+tools\b", path.read_text(encoding="utf-8"), re.MULTILINE)]
+    importing = [
+        str(path.relative_to(root))
+        for path in sorted((root / "pipeline").rglob("*.py"))
+        if re.search(r"^\s*(from|import)\s+tools\b", path.read_text(encoding="utf-8"), re.MULTILINE)
+    ]
     assert importing == []
 
 
@@ -120,15 +126,21 @@ def test_the_sample_is_small(files):
 
 # --- the publishers' formats --------------------------------------------------------------------
 
+
 def test_file7_has_the_57_published_columns_plain_utf8_and_3_decimal_scores(files, file7):
     raw = starting(files, "File_7").read_bytes()
     assert not raw.startswith(BOM)
     header = rows(starting(files, "File_7"))[0]
     assert len(header) == 57 and len(set(header)) == 57
-    assert header[:7] == ["LSOA code (2011)", "LSOA name (2011)", "Local Authority District code (2019)",
-                          "Local Authority District name (2019)", "Index of Multiple Deprivation (IMD) Score",
-                          "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",
-                          "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"]
+    assert header[:7] == [
+        "LSOA code (2011)",
+        "LSOA name (2011)",
+        "Local Authority District code (2019)",
+        "Local Authority District name (2019)",
+        "Index of Multiple Deprivation (IMD) Score",
+        "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",
+        "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)",
+    ]
     assert b'"Education, Skills and Training Score"' in raw.split(b"\r\n")[0]
     assert header[-5:] == demonstration_data.POPULATION_HEADERS
     scores = [c for c in header if c.endswith(("Score", "Score (rate)"))]
@@ -169,10 +181,13 @@ def test_files_1_5_6_keep_the_published_bom_crlf_and_thousands_separators(files)
 
 def test_real_published_headers_match_where_the_real_files_are_present(files, shared_reference):
     real = shared_reference / "real"
-    for n, name in ((1, "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"),
-                    (6, "File_6_-_IoD2019_Population_Denominators.csv")):
-        assert starting(files, f"File_{n}_").read_bytes().split(b"\r\n")[0] == \
-            (real / name).read_bytes().split(b"\r\n")[0]
+    for n, name in (
+        (1, "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"),
+        (6, "File_6_-_IoD2019_Population_Denominators.csv"),
+    ):
+        assert (
+            starting(files, f"File_{n}_").read_bytes().split(b"\r\n")[0] == (real / name).read_bytes().split(b"\r\n")[0]
+        )
     published = (real / "fingertips_export_91547_smoking_prevalence_qof.csv").read_bytes().split(b"\r\n")[0]
     assert published.decode("utf-8") == FINGERTIPS_HEADER
 
@@ -249,8 +264,11 @@ def test_life_expectancy_has_both_sexes_a_5_year_range_and_a_value_not_published
 
 
 def test_proportions_have_counts_denominators_and_wilson_limits(files):
-    for prefix, age in (("fingertips_93097", "16-64 yrs"), ("fingertips_93759", "Not applicable"),
-                        ("fingertips_93701", "<16 yrs")):
+    for prefix, age in (
+        ("fingertips_93097", "16-64 yrs"),
+        ("fingertips_93759", "Not applicable"),
+        ("fingertips_93701", "<16 yrs"),
+    ):
         frame = table(starting(files, prefix))
         assert set(frame["Sex"]) == {"Persons"} and set(frame["Age"]) == {age}
         published = frame[frame["Value"] != ""]
@@ -258,8 +276,8 @@ def test_proportions_have_counts_denominators_and_wilson_limits(files):
         n = published["Denominator"].astype(float)
         assert np.allclose(published["Value"].astype(float), 100 * count / n, rtol=1e-9)
         p = count / n
-        centre, spread = 2 * count + Z95 ** 2, Z95 * np.sqrt(Z95 ** 2 + 4 * count * (1 - p))
-        lower, upper = 100 * (centre - spread) / (2 * (n + Z95 ** 2)), 100 * (centre + spread) / (2 * (n + Z95 ** 2))
+        centre, spread = 2 * count + Z95**2, Z95 * np.sqrt(Z95**2 + 4 * count * (1 - p))
+        lower, upper = 100 * (centre - spread) / (2 * (n + Z95**2)), 100 * (centre + spread) / (2 * (n + Z95**2))
         assert np.allclose(published["Lower CI 95.0 limit"].astype(float), lower, rtol=1e-8)
         assert np.allclose(published["Upper CI 95.0 limit"].astype(float), upper, rtol=1e-8)
     unemployment = table(starting(files, "fingertips_93097"))
@@ -286,6 +304,7 @@ def test_the_pipeline_readers_take_every_file(files):
 
 
 # --- shaped like the borough --------------------------------------------------------------------
+
 
 def test_the_borough_has_26_wards_about_120_lsoas_and_a_rest_of_england(lookup, file7):
     borough = lookup[lookup["LAD19CD"] == BOROUGH]

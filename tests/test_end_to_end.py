@@ -43,9 +43,15 @@ def test_run_on_the_tiny_project_writes_the_report_pdf_exports_log_and_manifest(
     assert f"Report written to {report / 'report.html'}" in result.output
     html = (report / "report.html").read_text()
     pngs = sorted(p.name for p in (report / "charts").glob("*.png"))
-    assert pngs == ["quintile_trends.png", "spine_riverside.png", "spine_stockton-on-tees.png",
-                    "trend_93097-unemployment-persons.png", "trend_93283-life-expectancy-male.png",
-                    "wards_93097-unemployment-persons.png", "wards_93283-life-expectancy-male.png"]
+    assert pngs == [
+        "quintile_trends.png",
+        "spine_riverside.png",
+        "spine_stockton-on-tees.png",
+        "trend_93097-unemployment-persons.png",
+        "trend_93283-life-expectancy-male.png",
+        "wards_93097-unemployment-persons.png",
+        "wards_93283-life-expectancy-male.png",
+    ]
     figures = json.loads((report / "figures.json").read_text())
     assert sorted(f["file"] for f in figures) == [f"charts/{name}" for name in pngs]
     assert html.count('src="data:image/png;base64,') == len(pngs)  # every chart embedded, nothing linked
@@ -66,8 +72,10 @@ def test_rerunning_on_the_same_inputs_gives_identical_tables_charts_and_exports(
     report = config.reports_dir / "2026-Q3"
 
     def outputs():
-        return {p.relative_to(report).as_posix(): p.read_bytes()
-                for p in [*report.glob("charts/*.png"), *report.glob("exports/*")]}
+        return {
+            p.relative_to(report).as_posix(): p.read_bytes()
+            for p in [*report.glob("charts/*.png"), *report.glob("exports/*")]
+        }
 
     first_tables, first_outputs = table_contents(config.warehouse_path), outputs()
     assert run(config_path, "run", "--date", "2026-11-22").exit_code == 0
@@ -99,8 +107,10 @@ def test_a_broken_config_names_the_setting(tmp_path):
     config_path.write_text(config_path.read_text().replace('polarity = "lower-is-better"', 'polarity = "down"'))
     result = CliRunner().invoke(cli, ["build", "--config", str(config_path)])
     assert result.exit_code == 2
-    assert ("[[indicators]] 2 (93097, Unemployment) → polarity: Input should be 'higher-is-better' or "
-            "'lower-is-better' (you wrote 'down')") in result.output
+    assert (
+        "[[indicators]] 2 (93097, Unemployment) → polarity: Input should be 'higher-is-better' or "
+        "'lower-is-better' (you wrote 'down')"
+    ) in result.output
 
 
 def test_run_on_the_bundled_demonstration_data(bundled_run):
@@ -109,7 +119,8 @@ def test_run_on_the_bundled_demonstration_data(bundled_run):
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
         borough_wards = con.execute(
-            "select count(*) from intermediate.int_ward_deprivation where in_borough").fetchall()[0][0]
+            "select count(*) from intermediate.int_ward_deprivation where in_borough"
+        ).fetchall()[0][0]
         gaps = con.execute("select indicator_id, sex, count(*) from marts.fct_gap group by all order by all").fetchall()
     finally:
         con.close()

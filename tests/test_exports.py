@@ -92,8 +92,9 @@ def con(tmp_path):
     connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     connection.execute("create schema marts")
     connection.execute("create schema intermediate")
-    connection.execute("create table marts.fct_people (name varchar, score double, n integer, active boolean, "
-                       "seen date)")
+    connection.execute(
+        "create table marts.fct_people (name varchar, score double, n integer, active boolean, seen date)"
+    )
     connection.executemany("insert into marts.fct_people values (?, ?, ?, ?, ?)", PEOPLE)
     connection.execute("create table marts.dim_area (area_code varchar, population bigint)")
     connection.executemany("insert into marts.dim_area values (?, ?)", AREAS)
@@ -118,10 +119,21 @@ def exported(con, dictionary, tmp_path):
     return out, write_exports(con, out, dictionary)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("=1+1", "'=1+1"), ("+44 20", "'+44 20"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tcmd", "'\tcmd"), ("\rcmd", "'\rcmd"), (NON_ASCII, NON_ASCII), ("a=b", "a=b"), (" =x", " =x"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 20", "'+44 20"),
+        ("-x", "'-x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        (NON_ASCII, NON_ASCII),
+        ("a=b", "a=b"),
+        (" =x", " =x"),
+        ("", ""),
+    ],
+)
 def test_neutralise_formula_prefixes_only_text_that_starts_like_a_formula(text, expected):
     assert neutralise_formula(text) == expected
 
@@ -129,8 +141,15 @@ def test_neutralise_formula_prefixes_only_text_that_starts_like_a_formula(text, 
 def test_every_mart_and_nothing_else_is_written(exported):
     out, paths = exported
     assert [p.name for p in paths] == [
-        "dim_area.csv", "dim_area.parquet", f"{LONG_TABLE}.csv", f"{LONG_TABLE}.parquet",
-        "fct_people.csv", "fct_people.parquet", "data_dictionary.csv", "fsot_marts.xlsx", "provenance.json",
+        "dim_area.csv",
+        "dim_area.parquet",
+        f"{LONG_TABLE}.csv",
+        f"{LONG_TABLE}.parquet",
+        "fct_people.csv",
+        "fct_people.parquet",
+        "data_dictionary.csv",
+        "fsot_marts.xlsx",
+        "provenance.json",
     ]
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)
 
@@ -163,10 +182,26 @@ def test_csv_round_trips_through_pandas(exported):
     scores = [None if math.isnan(v) else v for v in people["score"]]
     assert scores == [-3.2, 0.5, None, -0.0001, 1.0, -2.5, 2.25, -1e-07]
     assert [None if pd.isna(v) else int(v) for v in people["n"]] == [1, None, -7, 3, 4, 5, 0, 9]
-    assert [None if pd.isna(v) else bool(v) for v in people["active"]] == [True, False, None, True, False, True,
-                                                                            False, True]
+    assert [None if pd.isna(v) else bool(v) for v in people["active"]] == [
+        True,
+        False,
+        None,
+        True,
+        False,
+        True,
+        False,
+        True,
+    ]
     assert [None if pd.isna(v) else v for v in people["seen"]] == [
-        "2024-01-31", None, "2021-03-01", "2020-02-29", "2024-01-31", "2024-01-31", "2024-01-31", "2024-01-31"]
+        "2024-01-31",
+        None,
+        "2021-03-01",
+        "2020-02-29",
+        "2024-01-31",
+        "2024-01-31",
+        "2024-01-31",
+        "2024-01-31",
+    ]
     areas = pd.read_csv(out / "dim_area.csv", encoding="utf-8-sig", dtype={"area_code": str})
     assert areas.to_dict("list") == {"area_code": ["007", "E05000001"], "population": [1200, -5]}
 
@@ -174,14 +209,22 @@ def test_csv_round_trips_through_pandas(exported):
 def test_workbook_has_readme_a_sheet_per_mart_and_the_dictionary(exported):
     out, _ = exported
     workbook = openpyxl.load_workbook(out / "fsot_marts.xlsx")
-    assert workbook.sheetnames == ["README", "dim_area", "gap_measure_by_national_decile", "fct_people",
-                                   "data_dictionary", "about"]
+    assert workbook.sheetnames == [
+        "README",
+        "dim_area",
+        "gap_measure_by_national_decile",
+        "fct_people",
+        "data_dictionary",
+        "about",
+    ]
     readme = workbook["README"]
     assert readme["A1"].value == "fsot marts for Excel and Power BI"
     listed = [row for row in readme.iter_rows(values_only=True) if row[1] in ("dim_area", LONG_TABLE, "fct_people")]
-    assert [row[:3] for row in listed] == [("dim_area", "dim_area", 2),
-                                           ("gap_measure_by_national_decile", LONG_TABLE, 2),
-                                           ("fct_people", "fct_people", 8)]
+    assert [row[:3] for row in listed] == [
+        ("dim_area", "dim_area", 2),
+        ("gap_measure_by_national_decile", LONG_TABLE, 2),
+        ("fct_people", "fct_people", 8),
+    ]
     for sheet in workbook.worksheets[1:]:
         assert sheet.freeze_panes == "A2"
         assert all(cell.font.b for cell in sheet[1])
@@ -252,8 +295,10 @@ def test_an_undescribed_table_is_an_error_naming_it(con, dictionary, tmp_path):
 def test_text_an_excel_workbook_cannot_hold_is_an_error_naming_table_row_and_column(con, dictionary, tmp_path):
     con.execute("create table marts.fct_bell (code varchar, label varchar)")
     con.executemany("insert into marts.fct_bell values (?, ?)", [("a", "fine"), ("b", "ring\x07")])
-    dictionary.write_text(DICTIONARY + '["marts.fct_bell"]\nsource = "s"\n["marts.fct_bell".columns]\n'
-                          'code = "Code."\nlabel = "Label."\n', encoding="utf-8")
+    dictionary.write_text(
+        DICTIONARY + '["marts.fct_bell"]\nsource = "s"\n["marts.fct_bell".columns]\ncode = "Code."\nlabel = "Label."\n',
+        encoding="utf-8",
+    )
     with pytest.raises(ExportError, match=r"marts\.fct_bell, row 2, column label: text with a control character"):
         write_exports(con, tmp_path / "exports", dictionary)
 
@@ -275,8 +320,7 @@ def test_a_mart_too_long_for_a_sheet_is_left_out_of_the_workbook_only(con, dicti
     out = tmp_path / "exports"
     write_exports(con, out, dictionary, notes=["The data are synthetic."])
     workbook = openpyxl.load_workbook(out / "fsot_marts.xlsx")
-    assert workbook.sheetnames == ["README", "dim_area", "gap_measure_by_national_decile", "data_dictionary",
-                                   "about"]
+    assert workbook.sheetnames == ["README", "dim_area", "gap_measure_by_national_decile", "data_dictionary", "about"]
     readme = list(workbook["README"].iter_rows(values_only=True))
     assert ("Note", "The data are synthetic.") in [row[:2] for row in readme]
     [people] = [row for row in readme if row[1] == "fct_people"]
@@ -295,29 +339,40 @@ def test_the_project_dictionary_describes_every_field_of_the_built_marts(tmp_pat
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
-        built = [t for (t,) in con.execute("select table_name from information_schema.tables "
-                                           "where table_schema = 'marts' order by table_name").fetchall()]
+        built = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
+            ).fetchall()
+        ]
         published = exports.exported_fields(con, exports.read_dictionary(SQL_DIR / "data_dictionary.toml"))
         marts = list(published)
         field_count = sum(len(fields) for fields in published.values())
         # the period sort keys the export adds to marts that have a period but no sort key
-        field_count += sum(len(keys) for keys in exports.added_period_keys(
-            published, queries.period_keys_available(con)).values())
+        field_count += sum(
+            len(keys) for keys in exports.added_period_keys(published, queries.period_keys_available(con)).values()
+        )
         paths = write_exports(con, tmp_path / "exports")
     finally:
         con.close()
     assert marts  # the build made marts to export
     # every mart is exported but the report's own dimensions, which the dictionary marks export = false
-    assert sorted(set(built) - set(marts)) == ["dim_indicator_period", "dim_landed_file", "dim_source_release",
-                                               "dim_ward_boundary_file", "fct_deprivation_group_mean",
-                                               "fct_local_authority_range"]
+    assert sorted(set(built) - set(marts)) == [
+        "dim_indicator_period",
+        "dim_landed_file",
+        "dim_source_release",
+        "dim_ward_boundary_file",
+        "fct_deprivation_group_mean",
+        "fct_local_authority_range",
+    ]
     assert [p.stem for p in paths if p.suffix == ".csv"] == [*marts, "data_dictionary"]
     assert [p.stem for p in paths if p.suffix == ".parquet"] == marts
     workbook = openpyxl.load_workbook(tmp_path / "exports" / "fsot_marts.xlsx", read_only=True)
     assert workbook.sheetnames == ["README", *sheet_names(marts).values(), "data_dictionary", "about"]
     workbook.close()
-    dictionary = pd.read_csv(tmp_path / "exports" / "data_dictionary.csv", encoding="utf-8-sig", dtype=str,
-                             keep_default_na=False)
+    dictionary = pd.read_csv(
+        tmp_path / "exports" / "data_dictionary.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
     assert len(dictionary) == field_count
     assert sorted(set(dictionary["table"])) == marts
     assert (dictionary["meaning"].str.strip() != "").all()

@@ -77,10 +77,13 @@ def test_a_failed_build_keeps_the_run_manifest_of_the_warehouse_in_use(project, 
     assert "Indicator Name" in failed["error"]
 
 
-@pytest.mark.parametrize("error, advice", [
-    (PermissionError(errno.EACCES, "Permission denied"), "make the folder writable"),
-    (OSError(errno.ENOSPC, "No space left on device"), "free some disk space"),
-])
+@pytest.mark.parametrize(
+    "error, advice",
+    [
+        (PermissionError(errno.EACCES, "Permission denied"), "make the folder writable"),
+        (OSError(errno.ENOSPC, "No space left on device"), "free some disk space"),
+    ],
+)
 def test_a_read_only_folder_or_a_full_disk_is_one_line_naming_the_folder(tmp_path, monkeypatch, error, advice):
     import pipeline.warehouse.build as build
 
@@ -159,10 +162,13 @@ def test_a_field_over_the_size_limit_is_said_to_be_too_long(tmp_path):
     assert "a field is longer than 131,072 characters" in " ".join(result.output.split())
 
 
-@pytest.mark.parametrize("header, expected", [
-    ("area_code,period,sex,value,Value", "columns 'value' and 'Value' have the same name (ignoring case)"),
-    ("area_code,period,sex,value,_line", "column '_line' starts with '_'"),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("area_code,period,sex,value,Value", "columns 'value' and 'Value' have the same name (ignoring case)"),
+        ("area_code,period,sex,value,_line", "column '_line' starts with '_'"),
+    ],
+)
 def test_ambiguous_or_reserved_headers_are_an_error(tmp_path, header, expected):
     config = tiny_project.write(tmp_path)
     drop = tmp_path / "drop.csv"
@@ -175,25 +181,34 @@ def test_bad_values_are_quarantined_each_with_its_reason(tmp_path):
     config = tiny_project.write(tmp_path)
     assert run(config, "ingest").exit_code == 0
     drop = tmp_path / "values.csv"
-    drop.write_text("\n".join([
-        "area_code,period,sex,value,lower_ci,upper_ci,count,denominator",
-        "E05000001,2021/22,Persons,10,9,11,100,1000",         # good
-        "E05000002,2021/22,Persons,10,-inf,inf,100,1000",     # infinite limits
-        "E05000003,2021/22,Persons,10,9,11,-5,1000",          # negative count
-        "E05000004,2021/22,Persons,,12,8,,",                  # limits the wrong way round, value blank
-        "E05000005,2021-13-99,Persons,10,9,11,,",             # not a period
-        "E05000006,2021 garbage,Persons,10,9,11,,",
-        "E05000007,99999999,Persons,10,9,11,,",
-        "E05000008,Jan 2024,Persons,10,9,11,,",               # a month: fine
-        "E05000009,2021/22,Persons,10,9,11,2.5,1000",         # a count that is not whole
-    ]) + "\n")
+    drop.write_text(
+        "\n".join(
+            [
+                "area_code,period,sex,value,lower_ci,upper_ci,count,denominator",
+                "E05000001,2021/22,Persons,10,9,11,100,1000",  # good
+                "E05000002,2021/22,Persons,10,-inf,inf,100,1000",  # infinite limits
+                "E05000003,2021/22,Persons,10,9,11,-5,1000",  # negative count
+                "E05000004,2021/22,Persons,,12,8,,",  # limits the wrong way round, value blank
+                "E05000005,2021-13-99,Persons,10,9,11,,",  # not a period
+                "E05000006,2021 garbage,Persons,10,9,11,,",
+                "E05000007,99999999,Persons,10,9,11,,",
+                "E05000008,Jan 2024,Persons,10,9,11,,",  # a month: fine
+                "E05000009,2021/22,Persons,10,9,11,2.5,1000",  # a count that is not whole
+            ]
+        )
+        + "\n"
+    )
     result = run(config, "ingest", "local", str(drop), "--indicator", "LOCAL-TA")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert (summary["rows_read"], summary["rows_loaded"], summary["rows_quarantined"]) == (9, 2, 7)
     flat = " ".join(result.output.split())
-    for check, lines in (("numbers_finite", "3"), ("count_whole_not_negative", "4, 10"), ("limits_ordered", "5"),
-                         ("period_parses", "6, 7, 8")):
+    for check, lines in (
+        ("numbers_finite", "3"),
+        ("count_whole_not_negative", "4, 10"),
+        ("limits_ordered", "5"),
+        ("period_parses", "6, 7, 8"),
+    ):
         assert f"{check} (" in flat and f"lines {lines}" in flat, check
 
 
@@ -222,8 +237,24 @@ def leftovers(folder):
 
 def in_namespace(script: str, *args: str) -> subprocess.CompletedProcess:
     """Run a shell script in a mount namespace of its own, where it may mount without touching the machine."""
-    return subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "--propagation", "private",
-                           "sh", "-c", script, "sh", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture
@@ -264,8 +295,9 @@ def test_a_disk_that_fills_during_the_build_is_one_line_and_keeps_the_last_wareh
     room = sum(len(b) for b in before.values()) + 1024 * 1024  # room for the warehouse in use, not for a new one
     out = tmp_path / "out"
     out.mkdir()
-    result = in_namespace(ON_SMALL_FILESYSTEM, str(room), str(processed), str(out),
-                          *FSOT, "build", "--force", "--config", str(built))
+    result = in_namespace(
+        ON_SMALL_FILESYSTEM, str(room), str(processed), str(out), *FSOT, "build", "--force", "--config", str(built)
+    )
     assert result.returncode == 2, result.stderr
     line = one_line(result.stderr)
     assert f"cannot write in {processed}: No space left on device; free some disk space" in line
@@ -279,8 +311,15 @@ def test_a_disk_that_fills_during_the_build_is_one_line_and_keeps_the_last_wareh
 @pytest.mark.parametrize("folder", ["data/processed", "logs"])
 def test_a_read_only_folder_is_one_line_naming_it(built, tmp_path, mounts, folder):
     before = snapshot(tmp_path / "data" / "processed")
-    result = in_namespace('folder=$1; shift; mount --bind "$folder" "$folder" && mount -o remount,bind,ro "$folder" '
-                          '|| exit 99; exec "$@"', str(tmp_path / folder), *FSOT, "build", "--config", str(built))
+    result = in_namespace(
+        'folder=$1; shift; mount --bind "$folder" "$folder" && mount -o remount,bind,ro "$folder" '
+        '|| exit 99; exec "$@"',
+        str(tmp_path / folder),
+        *FSOT,
+        "build",
+        "--config",
+        str(built),
+    )
     assert result.returncode == 2, result.stderr
     line = one_line(result.stderr)
     assert f"cannot write in {tmp_path / folder}: Read-only file system; make the folder writable" in line
@@ -297,8 +336,10 @@ class FullDisk:
     def execute(self, sql, *args, **kwargs):
         if sql == "checkpoint":
             self.wal_at_failure = Path(self.path + ".wal").exists()
-            raise duckdb.FatalException(f'FATAL Error: Failed to create checkpoint because of error: Could not '
-                                        f'write file "{self.path}": No space left on device')
+            raise duckdb.FatalException(
+                f"FATAL Error: Failed to create checkpoint because of error: Could not "
+                f'write file "{self.path}": No space left on device'
+            )
         return self.connection.execute(sql, *args, **kwargs)
 
     def close(self):
@@ -356,9 +397,13 @@ def test_leftovers_of_a_killed_build_or_write_are_removed_at_the_next_start(buil
 
     processed, raw = tmp_path / "data" / "processed", tmp_path / "data" / "raw"
     release = next(raw.glob("fingertips/*"))
-    stale = [processed / "fsot.duckdb.building", processed / "fsot.duckdb.building.wal",
-             processed / ".run_manifest.json.k1ll3d.partial", raw / ".manifest.json.k1ll3d.partial",
-             release / ".fingertips_tiny.csv.k1ll3d.partial"]
+    stale = [
+        processed / "fsot.duckdb.building",
+        processed / "fsot.duckdb.building.wal",
+        processed / ".run_manifest.json.k1ll3d.partial",
+        raw / ".manifest.json.k1ll3d.partial",
+        release / ".fingertips_tiny.csv.k1ll3d.partial",
+    ]
     for path in stale:
         path.write_bytes(b"half")
         os.utime(path, (0, 0))

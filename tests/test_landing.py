@@ -27,12 +27,23 @@ def test_landing_copies_unchanged_and_records_provenance(config):
     assert landed.read_bytes() == original.read_bytes()
     assert record.sha256 == sha256_of(original)
     manifest = json.loads(config.raw_manifest_path.read_text())["files"]
-    assert manifest == [{
-        "source": "fingertips", "format": "fingertips_csv", "title": "", "publisher": "OHID", "release": "2026-11",
-        "licence": "Open Government Licence v3.0", "origin": "inbox/fingertips_tiny.csv",
-        "path": "fingertips/2026-11/fingertips_tiny.csv", "retrieved_at": "2026-11-01T09:30:00+00:00",
-        "bytes": original.stat().st_size, "sha256": record.sha256, "demonstration": False, "indicator": "",
-    }]
+    assert manifest == [
+        {
+            "source": "fingertips",
+            "format": "fingertips_csv",
+            "title": "",
+            "publisher": "OHID",
+            "release": "2026-11",
+            "licence": "Open Government Licence v3.0",
+            "origin": "inbox/fingertips_tiny.csv",
+            "path": "fingertips/2026-11/fingertips_tiny.csv",
+            "retrieved_at": "2026-11-01T09:30:00+00:00",
+            "bytes": original.stat().st_size,
+            "sha256": record.sha256,
+            "demonstration": False,
+            "indicator": "",
+        }
+    ]
     assert landed_files(config, source) == [landed]
 
 

@@ -35,15 +35,21 @@ def invoke(*args):
 def values(root) -> dict:
     con = duckdb.connect(str(root / "data" / "processed" / "fsot.duckdb"), read_only=True)
     try:
-        return dict(con.execute("select period || ' ' || ward_code, value from marts.fct_ward_indicator "
-                                "where indicator_id = 'LOCAL-TA'").fetchall())
+        return dict(
+            con.execute(
+                "select period || ' ' || ward_code, value from marts.fct_ward_indicator where indicator_id = 'LOCAL-TA'"
+            ).fetchall()
+        )
     finally:
         con.close()
 
 
 def manifest(root) -> list[dict]:
-    return [r for r in json.loads((root / "data" / "raw" / "manifest.json").read_text())["files"]
-            if r["format"] == "local_drop"]
+    return [
+        r
+        for r in json.loads((root / "data" / "raw" / "manifest.json").read_text())["files"]
+        if r["format"] == "local_drop"
+    ]
 
 
 def test_drop_correct_redrop_build_withdraw_build(tmp_path):
@@ -54,16 +60,18 @@ def test_drop_correct_redrop_build_withdraw_build(tmp_path):
     assert invoke("build", "--config", config).exit_code == 0
     assert values(tmp_path)[f"2021/22 {WARDS[0]}"] == 10
     # the corrected file, under a new name: it supersedes the first, and the build passes
-    corrected = invoke("ingest", "local", str(drop(tmp_path / "ta_corrected.csv", 20)), "--indicator", "LOCAL-TA",
-                       "--config", config)
+    corrected = invoke(
+        "ingest", "local", str(drop(tmp_path / "ta_corrected.csv", 20)), "--indicator", "LOCAL-TA", "--config", config
+    )
     assert corrected.exit_code == 0, corrected.output
     assert "superseded drop" in corrected.output
     build = invoke("build", "--config", config)
     assert build.exit_code == 0, build.output
     assert values(tmp_path)[f"2021/22 {WARDS[0]}"] == 20
     # the same bytes again under another name: nothing new
-    again = invoke("ingest", "local", str(drop(tmp_path / "ta_copy.csv", 20)), "--indicator", "LOCAL-TA",
-                   "--config", config)
+    again = invoke(
+        "ingest", "local", str(drop(tmp_path / "ta_copy.csv", 20)), "--indicator", "LOCAL-TA", "--config", config
+    )
     assert again.exit_code == 0 and "already landed" in again.output
     assert [r["status"] for r in manifest(tmp_path)] == ["superseded", "current"]
     listing = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["drops", "--config", config])
@@ -82,13 +90,26 @@ def test_drop_correct_redrop_build_withdraw_build(tmp_path):
 def test_add_joins_the_current_drops_and_refuses_a_value_given_twice(tmp_path):
     config = str(tiny_project.write(tmp_path))
     assert invoke("ingest", "--config", config).exit_code == 0
-    assert invoke("ingest", "local", str(drop(tmp_path / "a.csv", 10)), "--indicator", "LOCAL-TA",
-                  "--config", config).exit_code == 0
-    later = invoke("ingest", "local", str(drop(tmp_path / "b.csv", 30, period="2022/23")), "--indicator", "LOCAL-TA",
-                   "--add", "--config", config)
+    assert (
+        invoke(
+            "ingest", "local", str(drop(tmp_path / "a.csv", 10)), "--indicator", "LOCAL-TA", "--config", config
+        ).exit_code
+        == 0
+    )
+    later = invoke(
+        "ingest",
+        "local",
+        str(drop(tmp_path / "b.csv", 30, period="2022/23")),
+        "--indicator",
+        "LOCAL-TA",
+        "--add",
+        "--config",
+        config,
+    )
     assert later.exit_code == 0, later.output
-    clash = invoke("ingest", "local", str(drop(tmp_path / "c.csv", 40)), "--indicator", "LOCAL-TA", "--add",
-                   "--config", config)
+    clash = invoke(
+        "ingest", "local", str(drop(tmp_path / "c.csv", 40)), "--indicator", "LOCAL-TA", "--add", "--config", config
+    )
     assert clash.exit_code == 2
     flat = " ".join(clash.output.split())
     assert "10 value(s) are already given by a current drop of LOCAL-TA" in flat

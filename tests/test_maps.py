@@ -24,12 +24,15 @@ PUBLIC = PROJECT_ROOT / "data" / "raw" / "public"
 def squares(values: list[float]) -> gpd.GeoDataFrame:
     """A row of hand-made square wards (1 km each, British National Grid) with names and values."""
     n = len(values)
-    return gpd.GeoDataFrame({
-        "ward_code": [f"E0500{9000 + i}" for i in range(n)],
-        "ward_name": [f"Ward {chr(65 + i)}" for i in range(n)],
-        "value": values,
-    }, geometry=[shapely_geometry.box(440_000 + 1000 * i, 520_000, 441_000 + 1000 * i, 521_000) for i in range(n)],
-        crs="EPSG:27700")
+    return gpd.GeoDataFrame(
+        {
+            "ward_code": [f"E0500{9000 + i}" for i in range(n)],
+            "ward_name": [f"Ward {chr(65 + i)}" for i in range(n)],
+            "value": values,
+        },
+        geometry=[shapely_geometry.box(440_000 + 1000 * i, 520_000, 441_000 + 1000 * i, 521_000) for i in range(n)],
+        crs="EPSG:27700",
+    )
 
 
 def test_quintile_classes_put_the_worst_fifth_in_class_1_by_polarity():
@@ -66,24 +69,32 @@ def test_map_draws_one_patch_per_ward_hatches_missing_and_outlines_target_areas(
     wards = squares([1, 2, 3, 4, 5, 6, 7, 8, 9, float("nan")])
     wards["cls"] = maps.quintile_classes(wards["value"], higher_is_worse=True)
     ranges = maps.class_ranges(wards["value"], wards["cls"])
-    areas = [("Town Centre", [wards["ward_code"][0], wards["ward_code"][1]]),
-             ("Riverside", [wards["ward_code"][5]])]
-    fig = maps.draw_map(wards, maps.legend_labels(ranges, "%", ("worst fifth", "best fifth")), "Title", "Legend",
-                        areas, "Source: test.", False)
+    areas = [("Town Centre", [wards["ward_code"][0], wards["ward_code"][1]]), ("Riverside", [wards["ward_code"][5]])]
+    fig = maps.draw_map(
+        wards,
+        maps.legend_labels(ranges, "%", ("worst fifth", "best fifth")),
+        "Title",
+        "Legend",
+        areas,
+        "Source: test.",
+        False,
+    )
     try:
         ax = fig.axes[0]
         by_gid = {}
         for collection in ax.collections:
             by_gid.setdefault(collection.get_gid(), []).append(collection)
-        class_patches = sum(len(c.get_paths()) for gid, cs in by_gid.items() if gid and gid.startswith("class-")
-                            for c in cs)
+        class_patches = sum(
+            len(c.get_paths()) for gid, cs in by_gid.items() if gid and gid.startswith("class-") for c in cs
+        )
         assert class_patches == 9  # one patch per ward with a value
         (missing,) = by_gid["no-value"]
         assert len(missing.get_paths()) == 1 and missing.get_hatch() == maps.NO_VALUE_HATCH
         # colour follows the class: class 1 (worst) is the darkest of the palette
         (worst,) = by_gid["class-1"]
         assert tuple(np.round(worst.get_facecolor()[0][:3], 3)) == tuple(
-            np.round(np.array([int(maps.PALETTE[-1][i:i + 2], 16) for i in (1, 3, 5)]) / 255, 3))
+            np.round(np.array([int(maps.PALETTE[-1][i : i + 2], 16) for i in (1, 3, 5)]) / 255, 3)
+        )
         # each target area: one outline, drawn dashed (print-safe), and named in the legend
         for n in (0, 1):
             (outline,) = by_gid[f"target-{n}"]
@@ -109,12 +120,19 @@ def test_alt_text_names_the_wards_of_the_top_and_bottom_class_and_the_target_are
     wards = squares([1, 2, 3, 4, 5, 6, 7, 8, 9, float("nan")])
     wards["cls"] = maps.quintile_classes(wards["value"], higher_is_worse=True)
     ranges = maps.class_ranges(wards["value"], wards["cls"])
-    text = maps.alt_text(wards, "overcrowding in 2021 (%)", ranges, "%", ("worst fifth", "best fifth"),
-                         "worse (lower is better)", [("Town Centre", [wards["ward_code"][0]])])
-    worst = text[text.index("Class 1"):text.index("Class 5")]
+    text = maps.alt_text(
+        wards,
+        "overcrowding in 2021 (%)",
+        ranges,
+        "%",
+        ("worst fifth", "best fifth"),
+        "worse (lower is better)",
+        [("Town Centre", [wards["ward_code"][0]])],
+    )
+    worst = text[text.index("Class 1") : text.index("Class 5")]
     assert "Ward H" in worst and "Ward I" in worst and "Ward A" not in worst
     assert "8.0% to 9.0%" in worst
-    assert "Ward A" in text[text.index("Class 5"):]
+    assert "Ward A" in text[text.index("Class 5") :]
     assert "No value (1): Ward J." in text
     assert "Target area Town Centre" in text and "darker = worse" in text
 
@@ -189,9 +207,9 @@ def test_public_report_maps_every_vintage_with_alt_text_and_a_table(public_run):
         assert (folder / figure["file"]).stat().st_size > 10_000
         assert figure["alt"].startswith("Map of ") and "Class 1 (" in figure["alt"]
     deprivation = next(f for f in figures if f["file"] == "charts/map_wd17_deprivation.png")
-    assert "Stockton Town Centre" in deprivation["alt"][:deprivation["alt"].index("Class 5")]
+    assert "Stockton Town Centre" in deprivation["alt"][: deprivation["alt"].index("Class 5")]
     html = (folder / "report.html").read_text(encoding="utf-8")
-    section = html[html.index('<h2 id="maps">'):html.index('<h2 id="ward-profile">')]
+    section = html[html.index('<h2 id="maps">') : html.index('<h2 id="ward-profile">')]
     assert section.count('<figure class="map">') == 6 and section.count('alt="Map of ') == 6
     assert section.count('<table class="map-table"') == 2
     assert "exports/fct_ward_deprivation.csv" in section
@@ -204,7 +222,7 @@ def test_demonstration_report_has_no_maps_and_says_why(bundled_run):
     folder = config.reports_dir / "2026-Q3"
     assert not list((folder / "charts").glob("map_*"))
     html = (folder / "report.html").read_text(encoding="utf-8")
-    section = html[html.index('<h2 id="maps">'):html.index('<h2 id="ward-profile">')]
+    section = html[html.index('<h2 id="maps">') : html.index('<h2 id="ward-profile">')]
     assert "No ward boundaries configured" in section and "<img" not in section
 
 
@@ -218,25 +236,40 @@ def test_a_vintage_whose_boundaries_are_of_other_wards_gets_no_map_and_a_sentenc
 
     text = (PROJECT_ROOT / "fsot.toml").read_text(encoding="utf-8")
     (tmp_path / "fsot.toml").write_text(
-        text.replace('boundaries = "ward_boundaries_2023"', 'boundaries = "ward_boundaries_2022"'), encoding="utf-8")
+        text.replace('boundaries = "ward_boundaries_2023"', 'boundaries = "ward_boundaries_2022"'), encoding="utf-8"
+    )
     (tmp_path / "data" / "raw" / "public").mkdir(parents=True)
     for name in ("wards_dec2022_stockton.geojson.gz", "wards_2023_stockton.geojson.gz"):
         shutil.copy(PUBLIC / name, tmp_path / "data" / "raw" / "public" / name)
     config = load_config(tmp_path / "fsot.toml")
     [landed] = land_source(config, config.source("ward_boundaries_2022"))
     # as marts.dim_ward_boundary_file lists it after a build: both vintages now name these boundaries
-    boundary_files = pd.DataFrame({"ward_vintage": ["WD17", "WD24"], "source_id": ["ward_boundaries_2022"] * 2,
-                                   "release": [landed.release] * 2, "file_order": [1, 1],
-                                   "file_path": [f"data/raw/{landed.path}"] * 2, "sha256": [landed.sha256] * 2,
-                                   "is_landed": [True, True]})
-    deprivation = pd.DataFrame({"ward_vintage": ["WD24", "WD24"], "ward_code": ["E05014858", "E05014859"],
-                                "ward_name": ["Billingham Central", "Billingham East"], "imd_score": [30.0, 40.0],
-                                "local_quintile": [2, 1]})
+    boundary_files = pd.DataFrame(
+        {
+            "ward_vintage": ["WD17", "WD24"],
+            "source_id": ["ward_boundaries_2022"] * 2,
+            "release": [landed.release] * 2,
+            "file_order": [1, 1],
+            "file_path": [f"data/raw/{landed.path}"] * 2,
+            "sha256": [landed.sha256] * 2,
+            "is_landed": [True, True],
+        }
+    )
+    deprivation = pd.DataFrame(
+        {
+            "ward_vintage": ["WD24", "WD24"],
+            "ward_code": ["E05014858", "E05014859"],
+            "ward_name": ["Billingham Central", "Billingham East"],
+            "imd_score": [30.0, 40.0],
+            "local_quintile": [2, 1],
+        }
+    )
     wards = pd.DataFrame(columns=["indicator_id", "sex", "category", "ward_code", "period", "period_sort", "value"])
     (tmp_path / "charts").mkdir()
     figures = _Figures(tmp_path / "charts")
-    sections = map_sections(config, {"deprivation": deprivation, "wards": wards, "boundary_files": boundary_files},
-                            figures, False)
+    sections = map_sections(
+        config, {"deprivation": deprivation, "wards": wards, "boundary_files": boundary_files}, figures, False
+    )
     by_vintage = {s["ward_vintage"]: s for s in sections}
     assert by_vintage["WD24"]["figures"] == [] and by_vintage["WD24"]["table"] is None
     assert "hold 0 of the 2 ward codes of WD24" in by_vintage["WD24"]["note"]
@@ -261,8 +294,15 @@ def test_a_boundary_file_not_landed_missing_or_changed_is_named_in_a_sentence_wi
     config = load_config(tmp_path / "fsot.toml")
     [landed] = land_source(config, config.source("ward_boundaries_2022"))
     vintage = next(v for v in config.ward_vintages if v.id == "WD17")
-    row = {"ward_vintage": "WD17", "source_id": "ward_boundaries_2022", "release": landed.release, "file_order": 1,
-           "file_path": f"data/raw/{landed.path}", "sha256": landed.sha256, "is_landed": True}
+    row = {
+        "ward_vintage": "WD17",
+        "source_id": "ward_boundaries_2022",
+        "release": landed.release,
+        "file_order": 1,
+        "file_path": f"data/raw/{landed.path}",
+        "sha256": landed.sha256,
+        "is_landed": True,
+    }
     shapes = ward_boundaries(config, vintage, pd.DataFrame([row]))
     assert len(shapes) == 26  # relative to the project, checked, read
     path = tmp_path / "data" / "raw" / landed.path
@@ -273,8 +313,9 @@ def test_a_boundary_file_not_landed_missing_or_changed_is_named_in_a_sentence_wi
             ward_boundaries(config, vintage, files)
         return str(caught.value)
 
-    assert note(is_landed=False, sha256=None) == (f"{path}: not landed yet for source 'ward_boundaries_2022'; run "
-                                                  "`fsot ingest`, then `fsot build`")
+    assert note(is_landed=False, sha256=None) == (
+        f"{path}: not landed yet for source 'ward_boundaries_2022'; run `fsot ingest`, then `fsot build`"
+    )
     assert "run `fsot build`" in note(source_id="ward_boundaries_2023")
     path.chmod(0o644)
     path.write_bytes(path.read_bytes() + b"\n")
@@ -282,15 +323,28 @@ def test_a_boundary_file_not_landed_missing_or_changed_is_named_in_a_sentence_wi
     path.unlink()
     assert note().startswith(f"{path}: missing, though it was landed for source 'ward_boundaries_2022'")
     assert "has not been pulled yet" not in note(ward_vintage="WD24")  # a file source: no rows = rebuild
-    deprivation = pd.DataFrame({"ward_vintage": ["WD17"], "ward_code": ["E05001529"],
-                                "ward_name": ["Billingham Central"], "imd_score": [30.0], "local_quintile": [2]})
+    deprivation = pd.DataFrame(
+        {
+            "ward_vintage": ["WD17"],
+            "ward_code": ["E05001529"],
+            "ward_name": ["Billingham Central"],
+            "imd_score": [30.0],
+            "local_quintile": [2],
+        }
+    )
     wards = pd.DataFrame(columns=["indicator_id", "sex", "category", "ward_code", "period", "period_sort", "value"])
     (tmp_path / "charts").mkdir()
-    sections = map_sections(config, {"deprivation": deprivation, "wards": wards,
-                                     "boundary_files": pd.DataFrame([row])}, _Figures(tmp_path / "charts"), False)
-    assert sections[0]["note"] == (f"The boundaries of WD17 (ward_boundaries_2022) cannot be used: {path}: missing, "
-                                   "though it was landed for source 'ward_boundaries_2022'; restore it from a backup "
-                                   "(or land the source again with `fsot ingest`). No map.")
+    sections = map_sections(
+        config,
+        {"deprivation": deprivation, "wards": wards, "boundary_files": pd.DataFrame([row])},
+        _Figures(tmp_path / "charts"),
+        False,
+    )
+    assert sections[0]["note"] == (
+        f"The boundaries of WD17 (ward_boundaries_2022) cannot be used: {path}: missing, "
+        "though it was landed for source 'ward_boundaries_2022'; restore it from a backup "
+        "(or land the source again with `fsot ingest`). No map."
+    )
 
 
 def test_the_public_report_has_a_deprivation_map_on_page_one_or_two(public_run):
@@ -300,8 +354,12 @@ def test_the_public_report_has_a_deprivation_map_on_page_one_or_two(public_run):
     assert result.exit_code == 0, result.output
     folder = config.reports_dir / "2026-Q3"
     html = (folder / "report.html").read_text(encoding="utf-8")
-    summary = html[html.index('<h2 id="summary"'):html.index('id="headline"')]
+    summary = html[html.index('<h2 id="summary"') : html.index('id="headline"')]
     assert summary.count('<figure class="map page-one-map"') == 1 and 'alt="Map of ' in summary
-    pages = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "2", str(folder / "report.pdf"), "-"],
-                           capture_output=True, text=True, check=True).stdout
+    pages = subprocess.run(
+        ["pdftotext", "-layout", "-f", "1", "-l", "2", str(folder / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "Every map, by indicator and ward vintage, is under" in " ".join(pages.split())

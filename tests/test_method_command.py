@@ -14,8 +14,28 @@ from pipeline.cli import method_io
 from pipeline.cli.method import method
 
 AGES = [0, 1, *range(5, 95, 5)]
-POPS = [7060, 35059, 46974, 48489, 43219, 38561, 46009, 57208, 61435, 55601, 50209, 56416, 46411, 39820, 37978,
-        37039, 33288, 23306, 11936, 11936]
+POPS = [
+    7060,
+    35059,
+    46974,
+    48489,
+    43219,
+    38561,
+    46009,
+    57208,
+    61435,
+    55601,
+    50209,
+    56416,
+    46411,
+    39820,
+    37978,
+    37039,
+    33288,
+    23306,
+    11936,
+    11936,
+]
 DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872, 1390, 1605, 1936, 1937]
 
 
@@ -39,11 +59,23 @@ def csv(df: pd.DataFrame) -> str:
 
 # --- each method end to end -----------------------------------------------------------------------
 
+
 def test_proportion_with_thousands_separators_and_bom(tmp_path):
     text = '\ufeffarea,count,population\nA,65,100\nB,"1,045","5,000"\n'
     out = ok(tmp_path, "proportion", text, "--confidence", "0.95,0.998")
-    assert list(out.columns) == ["area", "count", "population", "value", "lower_ci", "upper_ci", "lower_ci_998",
-                                 "upper_ci_998", "confidence", "statistic", "method"]
+    assert list(out.columns) == [
+        "area",
+        "count",
+        "population",
+        "value",
+        "lower_ci",
+        "upper_ci",
+        "lower_ci_998",
+        "upper_ci_998",
+        "confidence",
+        "statistic",
+        "method",
+    ]
     assert out.loc[0, "lower_ci"] == pytest.approx(0.552544, abs=1e-6)
     assert out.loc[1, "count"] == 1045 and out.loc[1, "lower_ci"] == pytest.approx(0.197955, abs=1e-6)
     assert out.loc[1, "upper_ci_998"] == pytest.approx(0.227316, abs=1e-6)
@@ -75,16 +107,37 @@ def test_dsr_default_esp2013(tmp_path):
     labels = [f"{a}-{a + 4}" for a in range(0, 90, 5)] + ["90+"]
     data = pd.DataFrame({"area": "A", "age_band": labels, "count": range(1, 20), "population": 1000})
     out = ok(tmp_path, "dsr", csv(data), "--group-by", "area")
-    esp = [5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500, 5000, 4000, 2500,
-           1500, 1000]
+    esp = [
+        5000,
+        5500,
+        5500,
+        5500,
+        6000,
+        6000,
+        6500,
+        7000,
+        7000,
+        7000,
+        7000,
+        6500,
+        6000,
+        5500,
+        5000,
+        4000,
+        2500,
+        1500,
+        1000,
+    ]
     assert out.loc[0, "total_count"] == 190
     assert out.loc[0, "value"] == pytest.approx(sum(x * w / 1000 for x, w in zip(range(1, 20), esp)) / 100000 * 1e5)
     assert out.loc[0, "method"] == "Dobson"
 
 
 def test_isr_ratio_and_rate(tmp_path):
-    text = ("area,count,population,reference_count,reference_population\n"
-            "A,5,1000,50,10000\nA,10,2000,100,20000\nA,20,3000,400,30000\n")
+    text = (
+        "area,count,population,reference_count,reference_population\n"
+        "A,5,1000,50,10000\nA,10,2000,100,20000\nA,20,3000,400,30000\n"
+    )
     ratio = ok(tmp_path, "isr", text, "--group-by", "area")
     assert ratio.loc[0, "observed"] == 35 and ratio.loc[0, "expected"] == pytest.approx(55)
     assert ratio.loc[0, "statistic"] == "indirectly standardised ratio x 1"
@@ -119,11 +172,13 @@ def test_quantile(tmp_path):
 
 
 SII_TEXT = "area,quantile,population,value,lower_ci,upper_ci\n" + "".join(
-    f"{a},{q},{p},{v},{v - 2},{v + 2}\n" for a, rows in (("A", ((1, 100, 10), (2, 200, 9), (3, 300, 8), (4, 200, 6),
-                                                               (5, 100, 5))),
-                                                         ("B", ((1, 100, 20), (2, 200, 18), (3, 300, 15),
-                                                                (4, 200, 10), (5, 100, 9))))
-    for q, p, v in rows)
+    f"{a},{q},{p},{v},{v - 2},{v + 2}\n"
+    for a, rows in (
+        ("A", ((1, 100, 10), (2, 200, 9), (3, 300, 8), (4, 200, 6), (5, 100, 5))),
+        ("B", ((1, 100, 20), (2, 200, 18), (3, 300, 15), (4, 200, 10), (5, 100, 9))),
+    )
+    for q, p, v in rows
+)
 
 
 def test_sii_wiring_with_a_fake(tmp_path, monkeypatch):
@@ -133,12 +188,36 @@ def test_sii_wiring_with_a_fake(tmp_path, monkeypatch):
 
     def fake_sii_frame(df, group_by=(), **kwargs):
         seen.update(kwargs, group_by=group_by, columns=list(df.columns), quantiles=list(df["quantile"]))
-        return pd.DataFrame({"area": ["A", "B"], "sii": [1.0, 2.0], "sii_lower_ci": [0.5, 1.5],
-                             "sii_upper_ci": [1.5, 2.5], "confidence": "95%", "method": "simulation 1000 reps"})
+        return pd.DataFrame(
+            {
+                "area": ["A", "B"],
+                "sii": [1.0, 2.0],
+                "sii_lower_ci": [0.5, 1.5],
+                "sii_upper_ci": [1.5, 2.5],
+                "confidence": "95%",
+                "method": "simulation 1000 reps",
+            }
+        )
 
     monkeypatch.setattr(slope_index, "sii_frame", fake_sii_frame)
-    out = ok(tmp_path, "sii", SII_TEXT, "--group-by", "area", "--value-type", "1", "--repetitions", "1000",
-             "--seed", "3", "--rii", "--confidence", "95,99.8", "--multiplier", "100")
+    out = ok(
+        tmp_path,
+        "sii",
+        SII_TEXT,
+        "--group-by",
+        "area",
+        "--value-type",
+        "1",
+        "--repetitions",
+        "1000",
+        "--seed",
+        "3",
+        "--rii",
+        "--confidence",
+        "95,99.8",
+        "--multiplier",
+        "100",
+    )
     assert list(out["sii"]) == [1.0, 2.0]
     assert seen["group_by"] == ["area"] and seen["value_type"] == 1 and seen["repetitions"] == 1000
     assert seen["seed"] == 3 and seen["rii"] is True and seen["confidence"] == (0.95, 0.998)
@@ -147,10 +226,32 @@ def test_sii_wiring_with_a_fake(tmp_path, monkeypatch):
 
 
 def test_sii_real(tmp_path):
-    out = ok(tmp_path, "sii", SII_TEXT, "--group-by", "area", "--rii", "--seed", "1", "--repetitions", "10000",
-             "--confidence", "0.95,0.998")
-    expected_columns = {"sii", "sii_lower_ci", "sii_upper_ci", "sii_lower_ci_998", "sii_upper_ci_998", "rii",
-                        "rii_lower_ci", "rii_upper_ci", "rii_lower_ci_998", "rii_upper_ci_998"}
+    out = ok(
+        tmp_path,
+        "sii",
+        SII_TEXT,
+        "--group-by",
+        "area",
+        "--rii",
+        "--seed",
+        "1",
+        "--repetitions",
+        "10000",
+        "--confidence",
+        "0.95,0.998",
+    )
+    expected_columns = {
+        "sii",
+        "sii_lower_ci",
+        "sii_upper_ci",
+        "sii_lower_ci_998",
+        "sii_upper_ci_998",
+        "rii",
+        "rii_lower_ci",
+        "rii_upper_ci",
+        "rii_lower_ci_998",
+        "rii_upper_ci_998",
+    }
     assert expected_columns <= set(out.columns) and list(out["area"]) == ["A", "B"]
     # point estimate: weighted least squares of value on the population midpoint rank (hand-computable)
     a = np.array([100, 200, 300, 200, 100]) / 900
@@ -168,7 +269,7 @@ def test_output_is_deterministic(tmp_path):
     first = target.read_bytes()
     _, target = run(tmp_path, "life-expectancy", csv(data))
     assert target.read_bytes() == first
-    assert b"\n0,80.16960813194838," in first   # shortest text that reads back as the same double
+    assert b"\n0,80.16960813194838," in first  # shortest text that reads back as the same double
     assert float("80.16960813194838") != float("80.1696081319484")  # what %.15g used to write lost a digit
 
 
@@ -177,25 +278,73 @@ def test_output_is_deterministic(tmp_path):
 LE_TEXT = csv(pd.DataFrame({"area": "X", "age_band": AGES, "deaths": DEATHS, "population": POPS}))
 # every method on the inputs of the tests above, with the options used there
 CASES = {
-    "proportion": ("proportion", '\ufeffarea,count,population\nA,65,100\nB,"1,045","5,000"\n',
-                   "--confidence", "0.95,0.998"),
-    "proportion-grouped": ("proportion", "area,count,population\nA,30,50\nA,35,50\nB,1,10\n", "--group-by", "area",
-                           "--multiplier", "100", "--confidence", "95"),
+    "proportion": (
+        "proportion",
+        '\ufeffarea,count,population\nA,65,100\nB,"1,045","5,000"\n',
+        "--confidence",
+        "0.95,0.998",
+    ),
+    "proportion-grouped": (
+        "proportion",
+        "area,count,population\nA,30,50\nA,35,50\nB,1,10\n",
+        "--group-by",
+        "area",
+        "--multiplier",
+        "100",
+        "--confidence",
+        "95",
+    ),
     "rate": ("rate", "area,count,population\nA,65,100\nB,5,100\nC,,100\n", "--multiplier", "100"),
     "mean": ("mean", "area,value\nA,1\nA,2\nA,3\nB,4\nB,6\nC,5\n", "--group-by", "area"),
-    "dsr": ("dsr", csv(pd.DataFrame({"area": "A", "age_band": [f"{a}-{a + 4}" for a in range(0, 90, 5)] + ["90+"],
-                                     "count": range(1, 20), "population": 1000})), "--group-by", "area"),
-    "isr": ("isr", "area,count,population,reference_count,reference_population\n"
-                   "A,5,1000,50,10000\nA,10,2000,100,20000\nA,20,3000,400,30000\n", "--group-by", "area"),
-    "isr-rate": ("isr", "area,count,population,reference_count,reference_population\n"
-                        "A,5,1000,50,10000\nA,10,2000,100,20000\nA,20,3000,400,30000\n", "--group-by", "area",
-                 "--rate"),
+    "dsr": (
+        "dsr",
+        csv(
+            pd.DataFrame(
+                {
+                    "area": "A",
+                    "age_band": [f"{a}-{a + 4}" for a in range(0, 90, 5)] + ["90+"],
+                    "count": range(1, 20),
+                    "population": 1000,
+                }
+            )
+        ),
+        "--group-by",
+        "area",
+    ),
+    "isr": (
+        "isr",
+        "area,count,population,reference_count,reference_population\n"
+        "A,5,1000,50,10000\nA,10,2000,100,20000\nA,20,3000,400,30000\n",
+        "--group-by",
+        "area",
+    ),
+    "isr-rate": (
+        "isr",
+        "area,count,population,reference_count,reference_population\n"
+        "A,5,1000,50,10000\nA,10,2000,100,20000\nA,20,3000,400,30000\n",
+        "--group-by",
+        "area",
+        "--rate",
+    ),
     "life-expectancy": ("life-expectancy", LE_TEXT, "--group-by", "area", "--confidence", "0.95,0.998"),
-    "life-expectancy-suppressed": ("life-expectancy", csv(pd.DataFrame({"area": "X", "age_band": AGES, "deaths": 1,
-                                                                        "population": 200}))),
+    "life-expectancy-suppressed": (
+        "life-expectancy",
+        csv(pd.DataFrame({"area": "X", "age_band": AGES, "deaths": 1, "population": 200})),
+    ),
     "quantile": ("quantile", "area,value\nA,1\nA,2\nA,3\nA,4\nA,5\nA,7\n", "--quantiles", "3"),
-    "sii": ("sii", SII_TEXT, "--group-by", "area", "--rii", "--seed", "1", "--repetitions", "10000",
-            "--confidence", "0.95,0.998"),
+    "sii": (
+        "sii",
+        SII_TEXT,
+        "--group-by",
+        "area",
+        "--rii",
+        "--seed",
+        "1",
+        "--repetitions",
+        "10000",
+        "--confidence",
+        "0.95,0.998",
+    ),
 }
 
 
@@ -218,13 +367,26 @@ def _in_process(tmp_path, name, text, *options):
     source.write_bytes(text.encode("utf-8"))
     ctx = method.make_context("method", [name, str(source), str(tmp_path / "unused.csv"), *options])
     p = ctx.params
-    options = {"multiplier": p["multiplier"], "rate": p["isr_rate"], "quantiles": p["quantiles"],
-               "invert": p["invert"], "value_type": int(p["value_type"]), "transform": p["transform"],
-               "repetitions": p["repetitions"], "seed": p["seed"], "rii": p["rii"]}
+    options = {
+        "multiplier": p["multiplier"],
+        "rate": p["isr_rate"],
+        "quantiles": p["quantiles"],
+        "invert": p["invert"],
+        "value_type": int(p["value_type"]),
+        "transform": p["transform"],
+        "repetitions": p["repetitions"],
+        "seed": p["seed"],
+        "rii": p["rii"],
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return method_module._run(name, method_io.InputFile(source), [g for g in p["group_by"].split(",") if g],
-                                  method_module._parse_confidence(p["confidence"]), options)
+        return method_module._run(
+            name,
+            method_io.InputFile(source),
+            [g for g in p["group_by"].split(",") if g],
+            method_module._parse_confidence(p["confidence"]),
+            options,
+        )
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -266,23 +428,65 @@ def test_awkward_values_round_trip_and_text_is_quoted_as_before(tmp_path):
     import csv as csv_module
     import io
 
-    values = [0.1 + 0.2, 1e-300, 5e-324, 123456789.123456789, -0.0, 0.0, 3.0, -7.0, 1e15, 1e16, 2.0 ** 53, 1e-05,
-              1.7976931348623157e308, float("inf"), float("-inf"), float("nan"), 80.16960813194838, 1 / 3]
+    values = [
+        0.1 + 0.2,
+        1e-300,
+        5e-324,
+        123456789.123456789,
+        -0.0,
+        0.0,
+        3.0,
+        -7.0,
+        1e15,
+        1e16,
+        2.0**53,
+        1e-05,
+        1.7976931348623157e308,
+        float("inf"),
+        float("-inf"),
+        float("nan"),
+        80.16960813194838,
+        1 / 3,
+    ]
     n = len(values)
     text = ["plain", "a, b", 'say "hi"', "", None, " spaced ", "line\nbreak", "é £ –"] + ["x"] * (n - 8)
-    frame = pd.DataFrame({"Value": values, "value": text, "n": range(n), "flag": [True, False] * (n // 2),
-                          "kind": pd.Categorical(["95%, 99.8%", None] * (n // 2)), "a,b": np.float32(0.5),
-                          "mixed": pd.Series([1.5, "t", None] * (n // 3), dtype=object)})
+    frame = pd.DataFrame(
+        {
+            "Value": values,
+            "value": text,
+            "n": range(n),
+            "flag": [True, False] * (n // 2),
+            "kind": pd.Categorical(["95%, 99.8%", None] * (n // 2)),
+            "a,b": np.float32(0.5),
+            "mixed": pd.Series([1.5, "t", None] * (n // 3), dtype=object),
+        }
+    )
     target = tmp_path / "out.csv"
     method_io.write_output(frame, target)
     written = target.read_text(encoding="utf-8")
     lines = written.split("\n")
     rows = list(csv_module.reader(io.StringIO(written)))
     assert lines[0] == 'Value,value,n,flag,kind,"a,b",mixed'
-    assert [row[0] for row in rows[1:]] == ["0.30000000000000004", "1e-300", "5e-324", "123456789.12345679", "-0",
-                                            "0", "3", "-7", "1000000000000000.0", "1e+16", "9007199254740992.0",
-                                            "1e-05", "1.7976931348623157e+308", "inf", "-inf", "",
-                                            "80.16960813194838", "0.3333333333333333"]
+    assert [row[0] for row in rows[1:]] == [
+        "0.30000000000000004",
+        "1e-300",
+        "5e-324",
+        "123456789.12345679",
+        "-0",
+        "0",
+        "3",
+        "-7",
+        "1000000000000000.0",
+        "1e+16",
+        "9007199254740992.0",
+        "1e-05",
+        "1.7976931348623157e+308",
+        "inf",
+        "-inf",
+        "",
+        "80.16960813194838",
+        "0.3333333333333333",
+    ]
     assert lines[1] == '0.30000000000000004,plain,0,True,"95%, 99.8%",0.5,1.5'
     assert lines[2] == '1e-300,"a, b",1,False,,0.5,t'
     assert lines[3] == '5e-324,"say ""hi""",2,True,"95%, 99.8%",0.5,'
@@ -372,6 +576,7 @@ def test_reading_the_corpus_gives_what_pandas_gave():
 
 # --- start-up: the method path imports no heavy library ------------------------------------------------
 
+
 @pytest.mark.slow
 def test_method_and_help_import_no_scipy_stats_matplotlib_or_great_expectations(tmp_path):
     import subprocess
@@ -395,13 +600,20 @@ heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "grea
 print("heavy:", heavy)
 """
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
-                          env={**__import__("os").environ, "PYTHONPATH": str(root)}, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "heavy: []" in done.stdout, done.stdout
 
 
 # --- bad input: exit 2, one line naming file, line and column; no output file -----------------------
+
 
 def bad(tmp_path, name, text, *options, expect=(), names_file=True):
     result, target = run(tmp_path, name, text, *options)
@@ -420,13 +632,21 @@ def test_missing_column(tmp_path):
 
 
 def test_negative_count(tmp_path):
-    bad(tmp_path, "rate", "area,count,population\nA,1,10\nB,-3,10\n",
-        expect=("line 3 (line 1 is the header)", "column 'count'", "-3 is negative"))
+    bad(
+        tmp_path,
+        "rate",
+        "area,count,population\nA,1,10\nB,-3,10\n",
+        expect=("line 3 (line 1 is the header)", "column 'count'", "-3 is negative"),
+    )
 
 
 def test_count_above_population_for_a_proportion(tmp_path):
-    bad(tmp_path, "proportion", "area,count,population\nA,1,10\n\nB,12,10\n",
-        expect=("line 4", "column 'count'", "more than the population"))
+    bad(
+        tmp_path,
+        "proportion",
+        "area,count,population\nA,1,10\n\nB,12,10\n",
+        expect=("line 4", "column 'count'", "more than the population"),
+    )
 
 
 def test_text_in_a_numeric_column(tmp_path):
@@ -451,10 +671,16 @@ def test_bad_age_band_and_population(tmp_path):
 
 
 def test_option_and_method_level_errors_are_one_line(tmp_path):
-    bad(tmp_path, "rate", "count,population\n1,10\n", "--confidence", "0.95,0.99", expect=("0.95,0.998",),
-        names_file=False)
-    bad(tmp_path, "rate", "count,population\n1,10\n", "--confidence", "80", expect=("confidence",),
-        names_file=False)
+    bad(
+        tmp_path,
+        "rate",
+        "count,population\n1,10\n",
+        "--confidence",
+        "0.95,0.99",
+        expect=("0.95,0.998",),
+        names_file=False,
+    )
+    bad(tmp_path, "rate", "count,population\n1,10\n", "--confidence", "80", expect=("confidence",), names_file=False)
     bad(tmp_path, "dsr", "age_band,count,population\n3-7,1,10\n", expect=("dsr:", "'3-7'"))
 
 
@@ -465,8 +691,10 @@ def test_failed_write_leaves_no_output_and_no_temporary_file(tmp_path, monkeypat
     monkeypatch.setattr(method_io.os, "replace", broken_replace)
     result, target = run(tmp_path, "rate", "count,population\n1,10\n")
     assert result.exit_code == 2 and not target.exists()
-    assert result.stderr.strip().splitlines() == [f"error: {target}: cannot write the results (disk full); check "
-                                                  "there is space and the folder is writable, then run again"]
+    assert result.stderr.strip().splitlines() == [
+        f"error: {target}: cannot write the results (disk full); check "
+        "there is space and the folder is writable, then run again"
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 

@@ -18,13 +18,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def indicator(id_: str, name: str, baseline: str = "2021", sexes=("Persons",)) -> SimpleNamespace:
-    return SimpleNamespace(id=id_, name=name, short_name=name, source="fingertips", baseline_period=baseline,
-                           sexes=sexes)
+    return SimpleNamespace(
+        id=id_, name=name, short_name=name, source="fingertips", baseline_period=baseline, sexes=sexes
+    )
 
 
 def fake_config(*indicators, max_count: int = 7) -> SimpleNamespace:
-    return SimpleNamespace(disclosure_max_suppressed_count=max_count, suppression_markers=("*", "x"),
-                           indicators=tuple(indicators) or (indicator("93283", "Life expectancy at birth"),))
+    return SimpleNamespace(
+        disclosure_max_suppressed_count=max_count,
+        suppression_markers=("*", "x"),
+        indicators=tuple(indicators) or (indicator("93283", "Life expectancy at birth"),),
+    )
 
 
 def write_model(sql_dir: Path, layer: str, name: str, text: str) -> Path:
@@ -49,19 +53,24 @@ def methods():
 
 
 def test_every_intermediate_and_marts_model_appears_exactly_once(models):
-    expected = sorted(f"{layer}.{p.stem}" for layer in ("intermediate", "marts")
-                      for p in (SQL_DIR / layer).glob("*.sql"))
+    expected = sorted(
+        f"{layer}.{p.stem}" for layer in ("intermediate", "marts") for p in (SQL_DIR / layer).glob("*.sql")
+    )
     sql_relations = [m.relation for m in models if m.kind == "sql"]
     assert sorted(sql_relations) == expected
     assert len(set(sql_relations)) == len(sql_relations)
     assert not any(m.layer == "staging" for m in models)
     # and the Python models registered in pipeline/warehouse/python_models.py, once each
     python = [m.relation for m in models if m.kind == "python"]
-    assert sorted(python) == ["intermediate.int_indicator_value__from_counts", "intermediate.int_slope_index",
-                              "marts.fct_trend"]
+    assert sorted(python) == [
+        "intermediate.int_indicator_value__from_counts",
+        "intermediate.int_slope_index",
+        "marts.fct_trend",
+    ]
     for model in models:
-        assert model.path == (f"sql/{model.layer}/{model.name}.sql" if model.kind == "sql"
-                              else "pipeline/warehouse/python_models.py")
+        assert model.path == (
+            f"sql/{model.layer}/{model.name}.sql" if model.kind == "sql" else "pipeline/warehouse/python_models.py"
+        )
 
 
 def test_fct_gap_measure_formula_is_taken_verbatim(models):
@@ -73,9 +82,11 @@ def test_fct_gap_measure_formula_is_taken_verbatim(models):
     assert "absolute_gap = s · (m_least − m_most)" in body_lines
     assert "95 % CI: absolute_gap ∓ 1.959963984540054 · √(SE_least² + SE_most²)" in body_lines
     # the author's line structure and indentation are kept, and the comment is the file's header verbatim
-    header = [line[3:] if line.startswith("-- ") else line[2:]
-              for line in (SQL_DIR / "marts" / "fct_gap_measure.sql").read_text(encoding="utf-8").splitlines()
-              if line.startswith("--")]
+    header = [
+        line[3:] if line.startswith("-- ") else line[2:]
+        for line in (SQL_DIR / "marts" / "fct_gap_measure.sql").read_text(encoding="utf-8").splitlines()
+        if line.startswith("--")
+    ]
     assert entry.comment.splitlines() == [line.rstrip() for line in header]
     assert "\n    95 % CI: absolute_gap ∓" in entry.body
 
@@ -90,18 +101,26 @@ def test_python_model_definition_comes_from_its_docstring(models):
 
 def test_header_comment_in_tmp_dir_is_split_into_definition_and_body(tmp_path):
     sql_dir = tmp_path / "sql"
-    write_model(sql_dir, "intermediate", "int_example",
-                "-- int_example: the mean of x per ward, weighted by population (e.g. a rate of 1.5 per\n"
-                "-- 1 000). One row per ward.\n"
-                "--\n"
-                "--     m = Σ P·x / Σ P,   SE(m) = √(Σ P²·SE²) / Σ P\n"
-                "-- Reference: Kirkwood & Sterne (2003), ch. 6.\n"
-                "select 1 as x  -- not part of the header\n")
-    write_model(sql_dir, "marts", "fct_formula_block",
-                "-- fct_formula_block: a mean with its standard error (same formulas as int_example):\n"
-                "--     m = Σ P·v / Σ P\n"
-                "--     (macro group_mean_standard_error)\n"
-                "select 1\n")
+    write_model(
+        sql_dir,
+        "intermediate",
+        "int_example",
+        "-- int_example: the mean of x per ward, weighted by population (e.g. a rate of 1.5 per\n"
+        "-- 1 000). One row per ward.\n"
+        "--\n"
+        "--     m = Σ P·x / Σ P,   SE(m) = √(Σ P²·SE²) / Σ P\n"
+        "-- Reference: Kirkwood & Sterne (2003), ch. 6.\n"
+        "select 1 as x  -- not part of the header\n",
+    )
+    write_model(
+        sql_dir,
+        "marts",
+        "fct_formula_block",
+        "-- fct_formula_block: a mean with its standard error (same formulas as int_example):\n"
+        "--     m = Σ P·v / Σ P\n"
+        "--     (macro group_mean_standard_error)\n"
+        "select 1\n",
+    )
     write_model(sql_dir, "marts", "fct_uncommented", "select 1\n")
     write_model(sql_dir, "staging", "stg_ignored", "-- stg_ignored: renames only.\nselect 1\n")
 
@@ -110,8 +129,12 @@ def test_header_comment_in_tmp_dir_is_split_into_definition_and_body(tmp_path):
     example = entries["int_example"]
     assert (example.layer, example.path, example.kind) == ("intermediate", "sql/intermediate/int_example.sql", "sql")
     assert example.definition == "the mean of x per ward, weighted by population (e.g. a rate of 1.5 per 1 000)."
-    assert example.body.splitlines() == ["One row per ward.", "", "    m = Σ P·x / Σ P,   SE(m) = √(Σ P²·SE²) / Σ P",
-                                         "Reference: Kirkwood & Sterne (2003), ch. 6."]
+    assert example.body.splitlines() == [
+        "One row per ward.",
+        "",
+        "    m = Σ P·x / Σ P,   SE(m) = √(Σ P²·SE²) / Σ P",
+        "Reference: Kirkwood & Sterne (2003), ch. 6.",
+    ]
     block = entries["fct_formula_block"]
     assert block.definition == "a mean with its standard error (same formulas as int_example):"
     assert block.body.splitlines() == ["    m = Σ P·v / Σ P", "    (macro group_mean_standard_error)"]
@@ -120,7 +143,8 @@ def test_header_comment_in_tmp_dir_is_split_into_definition_and_body(tmp_path):
 
 def test_split_first_sentence_keeps_brackets_and_abbreviations_together():
     definition, body = appendix.split_first_sentence(
-        ["value (see Altman et al. 2000, ch. 7. Not here.) per ward. Then", "more."])
+        ["value (see Altman et al. 2000, ch. 7. Not here.) per ward. Then", "more."]
+    )
     assert definition == "value (see Altman et al. 2000, ch. 7. Not here.) per ward."
     assert body == ["Then", "more."]
 
@@ -179,7 +203,7 @@ def test_disclosure_rule_describes_the_configured_rule_and_cites_the_sql():
     assert "A count of 0 is not disclosive" in text
     assert "sql/tests/assert_no_value_from_disclosive_counts.sql" in text
     assert "marts.fct_gap_measure" in text and "marts.fct_trend" in text  # the models reading the suppressed values
-    assert "5,000 or less" in text and "wider than 20 years" in text   # life-expectancy rules from the code
+    assert "5,000 or less" in text and "wider than 20 years" in text  # life-expectancy rules from the code
     assert "Warning" not in text
 
 
@@ -197,8 +221,9 @@ def test_disclosure_rule_warns_when_no_model_applies_it(tmp_path):
 @pytest.fixture(scope="module")
 def current(models, methods):
     config = fake_config(indicator("93283", "Life expectancy at birth"), indicator("93097", "Unemployment"))
-    return appendix.snapshot(config, models, methods, periods={"93283": ["2019 - 21", "2020 - 22"],
-                                                               "93097": ["2022", "2023"]})
+    return appendix.snapshot(
+        config, models, methods, periods={"93283": ["2019 - 21", "2020 - 22"], "93097": ["2022", "2023"]}
+    )
 
 
 def test_snapshot_holds_hashes_rule_and_indicators(current):
@@ -206,8 +231,12 @@ def test_snapshot_holds_hashes_rule_and_indicators(current):
     assert len(current["models"]["marts.fct_gap_measure"]["comment_sha256"]) == 64
     assert "pipeline.methods.slope_index.phe_sii" in current["methods"]
     assert current["disclosure"]["max_suppressed_count"] == 7
-    assert current["indicators"]["93097"] == {"name": "Unemployment", "sexes": ["Persons"],
-                                              "baseline_period": "2021", "periods": ["2022", "2023"]}
+    assert current["indicators"]["93097"] == {
+        "name": "Unemployment",
+        "sexes": ["Persons"],
+        "baseline_period": "2021",
+        "periods": ["2022", "2023"],
+    }
     text = appendix.snapshot_json(current)
     assert json.loads(text) == current and text == appendix.snapshot_json(copy.deepcopy(current))
 
@@ -237,8 +266,12 @@ def test_changes_model_text_code_and_methods(current):
 def test_changes_indicators_periods_and_disclosure(current):
     previous = copy.deepcopy(current)
     del previous["indicators"]["93097"]
-    previous["indicators"]["93759"] = {"name": "Fuel poverty", "sexes": ["Persons"], "baseline_period": "2021",
-                                       "periods": ["2021"]}
+    previous["indicators"]["93759"] = {
+        "name": "Fuel poverty",
+        "sexes": ["Persons"],
+        "baseline_period": "2021",
+        "periods": ["2021"],
+    }
     previous["indicators"]["93283"]["periods"] = ["2018 - 20", "2019 - 21"]
     previous["disclosure"]["max_suppressed_count"] = 5
     changes = appendix.changes_since(previous, current)
@@ -269,8 +302,12 @@ def test_changes_with_a_path_to_the_previous_snapshot(tmp_path, current):
 
 def test_partial_escapes_comment_text(tmp_path):
     sql_dir = tmp_path / "sql"
-    write_model(sql_dir, "marts", "fct_evil",
-                "-- fct_evil: a value <script>alert(1)</script> & more.\n--     x < y & z > 0\nselect 1\n")
+    write_model(
+        sql_dir,
+        "marts",
+        "fct_evil",
+        "-- fct_evil: a value <script>alert(1)</script> & more.\n--     x < y & z > 0\nselect 1\n",
+    )
     context = appendix.appendix_context(fake_config(), None, sql_dir=sql_dir, python_models=())
     html = appendix.render(context)
     assert "<script>" not in html
@@ -285,8 +322,16 @@ def test_partial_renders_the_project_appendix(tmp_path):
     previous = appendix.snapshot(config, appendix.model_entries(), appendix.method_entries())
     previous["indicators"].pop(next(iter(previous["indicators"])))
     context = appendix.appendix_context(config, previous)
-    assert set(context) == {"title", "intro", "disclosure_rule", "changes", "models", "methods", "method_modules",
-                            "snapshot"}
+    assert set(context) == {
+        "title",
+        "intro",
+        "disclosure_rule",
+        "changes",
+        "models",
+        "methods",
+        "method_modules",
+        "snapshot",
+    }
     html = appendix.render(context)
     for model in context["models"]:
         assert f'<section id="{model["anchor"]}">' in html
@@ -302,18 +347,24 @@ def test_partial_renders_the_project_appendix(tmp_path):
 def test_building_the_appendix_imports_no_matplotlib():
     # the appendix reads the model registry, which imports the Python models and the methods they declare
     # (numpy, pandas, scipy), but never the charts
-    code = ("import sys, pipeline.report.methods_appendix as m; m.model_entries(); m.method_entries(); "
-            "assert 'matplotlib' not in sys.modules, sorted(k for k in sys.modules if k.startswith('matplotlib'))")
+    code = (
+        "import sys, pipeline.report.methods_appendix as m; m.model_entries(); m.method_entries(); "
+        "assert 'matplotlib' not in sys.modules, sorted(k for k in sys.modules if k.startswith('matplotlib'))"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
 def test_disclosure_rule_warns_about_models_bypassing_it(tmp_path):
     sql_dir = tmp_path / "sql"
-    write_model(sql_dir, "intermediate", "int_value",
-                "-- int_value: values.\nselect case when not disclosive then v.value end as value\n"
-                "from (select *, \"count\" between 1 and getvariable('disclosure_max_suppressed_count') as disclosive\n"
-                "      from staging.stg_x__indicator_value) as v\n")
+    write_model(
+        sql_dir,
+        "intermediate",
+        "int_value",
+        "-- int_value: values.\nselect case when not disclosive then v.value end as value\n"
+        "from (select *, \"count\" between 1 and getvariable('disclosure_max_suppressed_count') as disclosive\n"
+        "      from staging.stg_x__indicator_value) as v\n",
+    )
     write_model(sql_dir, "marts", "fct_direct", "-- fct_direct: x.\nselect * from staging.stg_x__indicator_value\n")
     write_model(sql_dir, "marts", "fct_ok", "-- fct_ok: x.\nselect * from intermediate.int_value\n")
     write_model(sql_dir, "staging", "stg_x__indicator_value", "select 1 as value\n")  # the models' build order is valid

@@ -46,9 +46,23 @@ def test_national_rank_and_decile_follow_the_phe_quantile_rule(warehouse):
     wards = {r["ward_name"]: r for r in rows(warehouse, "select * from intermediate.int_ward_deprivation")}
     # 15 wards by score: O01 70, B02 50, B01 45, B03 32, B04 28, O02 26, B05 21, B06 18, O03 15, B07 12,
     # B08 10, O04 8, B09 5, B10 3, O05 1.  decile = floor(11 − ceil((16 − rank) / 1.5)), 0 → 1.
-    expected = {"O01": (1, 1), "B02": (2, 1), "B01": (3, 2), "B03": (4, 3), "B04": (5, 3), "O02": (6, 4),
-                "B05": (7, 5), "B06": (8, 5), "O03": (9, 6), "B07": (10, 7), "B08": (11, 7), "O04": (12, 8),
-                "B09": (13, 9), "B10": (14, 9), "O05": (15, 10)}
+    expected = {
+        "O01": (1, 1),
+        "B02": (2, 1),
+        "B01": (3, 2),
+        "B03": (4, 3),
+        "B04": (5, 3),
+        "O02": (6, 4),
+        "B05": (7, 5),
+        "B06": (8, 5),
+        "O03": (9, 6),
+        "B07": (10, 7),
+        "B08": (11, 7),
+        "O04": (12, 8),
+        "B09": (13, 9),
+        "B10": (14, 9),
+        "O05": (15, 10),
+    }
     assert {name: (w["national_rank"], w["national_decile"]) for name, w in wards.items()} == expected
 
 
@@ -66,13 +80,15 @@ def test_fct_ward_indicator_is_one_row_per_ward_indicator_sex_period(warehouse):
         "select count(*), count(distinct (indicator_id, sex, period, ward_code)) from marts.fct_ward_indicator"
     ).fetchall()[0]
     assert count == distinct == 11 + 11 + 10  # LE two periods (10 borough + O01), unemployment 10
-    suppressed = rows(warehouse, "select * from marts.fct_ward_indicator "
-                                 "where ward_name = 'B01' and period = '2016 - 20'")[0]
+    suppressed = rows(
+        warehouse, "select * from marts.fct_ward_indicator where ward_name = 'B01' and period = '2016 - 20'"
+    )[0]
     assert suppressed["value"] is None or suppressed["value"] != suppressed["value"]
     assert suppressed["value_note"] == "Value suppressed for disclosure control due to small count"
     assert suppressed["local_quintile"] == 1 and suppressed["national_decile"] == 2
-    outside = rows(warehouse, "select * from marts.fct_ward_indicator "
-                              "where ward_name = 'O01' and period = '2015 - 19'")[0]
+    outside = rows(
+        warehouse, "select * from marts.fct_ward_indicator where ward_name = 'O01' and period = '2015 - 19'"
+    )[0]
     assert not outside["in_borough"] and outside["value"] == 68
 
 
@@ -86,8 +102,8 @@ def test_gap_higher_is_better(warehouse):
     # Q5 = B09 (83, 2000), B10 (85, 2000): 84
     assert g["most_deprived_mean"] == pytest.approx(428000 / 6000)
     assert g["least_deprived_mean"] == pytest.approx(84.0)
-    assert g["absolute_gap"] == pytest.approx(84 - 428000 / 6000)          # +12.667: deprived worse off
-    assert g["relative_gap"] == pytest.approx(84 / (428000 / 6000))         # 1.178
+    assert g["absolute_gap"] == pytest.approx(84 - 428000 / 6000)  # +12.667: deprived worse off
+    assert g["relative_gap"] == pytest.approx(84 / (428000 / 6000))  # 1.178
     assert (g["best_ward_name"], g["best_value"], g["worst_ward_name"], g["worst_value"]) == ("B10", 85, "B02", 70)
     assert g["range_gap"] == pytest.approx(15)
     assert g["is_baseline"] and g["absolute_gap_change_since_baseline"] == pytest.approx(0)
@@ -108,13 +124,14 @@ def test_gap_lower_is_better_is_oriented_so_positive_means_deprived_worse_off(wa
     # unemployment %: Q1 = (10·2000 + 8·4000) / 6000 = 8.6667; Q5 = (2 + 1) / 2 = 1.5
     assert g["most_deprived_mean"] == pytest.approx(52000 / 6000)
     assert g["least_deprived_mean"] == pytest.approx(1.5)
-    assert g["absolute_gap"] == pytest.approx(52000 / 6000 - 1.5)           # −1 · (1.5 − 8.667) = +7.167
-    assert g["relative_gap"] == pytest.approx((52000 / 6000) / 1.5)         # 5.78
+    assert g["absolute_gap"] == pytest.approx(52000 / 6000 - 1.5)  # −1 · (1.5 − 8.667) = +7.167
+    assert g["relative_gap"] == pytest.approx((52000 / 6000) / 1.5)  # 5.78
     assert (g["best_ward_name"], g["best_value"], g["worst_ward_name"], g["worst_value"]) == ("B10", 1, "B02", 10)
     assert g["range_gap"] == pytest.approx(9)
 
 
 # --- the runner ---------------------------------------------------------------------------------
+
 
 def test_build_order_puts_every_model_after_what_it_reads():
     models = discover(SQL_DIR, PYTHON_MODELS)
@@ -132,10 +149,17 @@ def test_runner_builds_from_an_empty_database_in_that_order(tmp_path):
     assert [m["model"] for m in summary["models"]] == [m.relation for m in build_order(SQL_DIR, PYTHON_MODELS)]
     # the tiny project has no local drops, no population or counts sources and declares no targets; it has
     # no ward boundaries and not the 30 local authorities of England's range
-    empty = {"staging.stg_local__indicator_value", "marts.fct_target_progress", "marts.fct_target_trajectory",
-             "staging.stg_population__lsoa", "staging.stg_counts__area",
-             "intermediate.int_indicator_value__from_counts",
-             "staging.stg_nomis__observation", "marts.dim_ward_boundary_file", "marts.fct_local_authority_range"}
+    empty = {
+        "staging.stg_local__indicator_value",
+        "marts.fct_target_progress",
+        "marts.fct_target_trajectory",
+        "staging.stg_population__lsoa",
+        "staging.stg_counts__area",
+        "intermediate.int_indicator_value__from_counts",
+        "staging.stg_nomis__observation",
+        "marts.dim_ward_boundary_file",
+        "marts.fct_local_authority_range",
+    }
     assert all(m["rows"] > 0 for m in summary["models"] if m["model"] not in empty)
 
 
@@ -150,8 +174,9 @@ def write_models(root, files):
 
 
 def test_runner_refuses_cycles_unknown_references_and_backward_layers(tmp_path):
-    cyclic = write_models(tmp_path / "a", {"marts/x.sql": "select * from marts.y",
-                                           "marts/y.sql": "select * from marts.x"})
+    cyclic = write_models(
+        tmp_path / "a", {"marts/x.sql": "select * from marts.y", "marts/y.sql": "select * from marts.x"}
+    )
     with pytest.raises(ModelError, match="cycle"):
         build_order(cyclic)
     unknown = write_models(tmp_path / "b", {"marts/x.sql": "select * from intermediate.nowhere"})
@@ -168,8 +193,13 @@ def test_a_reference_in_a_comment_is_not_a_dependency(tmp_path):
 
 
 def test_singular_test_rows_fail_the_build_and_are_shown(tmp_path):
-    root = write_models(tmp_path, {"marts/m.sql": "select 1 as a union all select -1",
-                                   "tests/assert_positive.sql": "select * from marts.m where a < 0"})
+    root = write_models(
+        tmp_path,
+        {
+            "marts/m.sql": "select 1 as a union all select -1",
+            "tests/assert_positive.sql": "select * from marts.m where a < 0",
+        },
+    )
     con = duckdb.connect()
     for layer in LAYERS:
         con.execute(f"create schema {layer}")
@@ -204,13 +234,19 @@ def test_group_standard_errors_come_from_the_wards_published_limits(warehouse):
 
 
 def rows_of(con, indicator, period, grouping):
-    return rows(con, f"select * from intermediate.int_deprivation_group where indicator_id = '{indicator}' "
-                     f"and period = '{period}' and grouping = '{grouping}' order by deprivation_group")
+    return rows(
+        con,
+        f"select * from intermediate.int_deprivation_group where indicator_id = '{indicator}' "
+        f"and period = '{period}' and grouping = '{grouping}' order by deprivation_group",
+    )
 
 
 def measure(con, indicator, period, name, grouping="local_quintile"):
-    return rows(con, f"select * from marts.fct_gap_measure where indicator_id = '{indicator}' and period = '{period}' "
-                     f"and measure = '{name}' and grouping = '{grouping}'")[0]
+    return rows(
+        con,
+        f"select * from marts.fct_gap_measure where indicator_id = '{indicator}' and period = '{period}' "
+        f"and measure = '{name}' and grouping = '{grouping}'",
+    )[0]
 
 
 def test_absolute_gap_ci_combines_the_two_groups_standard_errors(warehouse):
@@ -241,12 +277,16 @@ def test_benchmark_comparison_at_95_and_998_is_polarity_aware(tmp_path):
     config = tiny_project.landed(tmp_path, '[[target_areas]]\nname = "North"\nwards = ["E05000001", "E05000002"]')
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
-    found = {(r["area_name"], r["benchmark"]): r for r in rows(
-        con, "select * from marts.fct_benchmark_comparison where indicator_id = '93283' and period = '2015 - 19'")}
+    found = {
+        (r["area_name"], r["benchmark"]): r
+        for r in rows(
+            con, "select * from marts.fct_benchmark_comparison where indicator_id = '93283' and period = '2015 - 19'"
+        )
+    }
     con.close()
     # England 79.5; wards publish value ± 1 at 95 %, so ± 1·3.0902/1.96 = ± 1.577 at 99.8 %
-    assert found[("B05", "England")]["comparison_95"] == "worse"      # 77–79 below 79.5
-    assert found[("B05", "England")]["comparison_998"] == "similar"   # 76.42–79.58 includes it
+    assert found[("B05", "England")]["comparison_95"] == "worse"  # 77–79 below 79.5
+    assert found[("B05", "England")]["comparison_998"] == "similar"  # 76.42–79.58 includes it
     assert found[("B07", "England")]["comparison_95"] == "similar"
     assert found[("B10", "England")]["comparison_998"] == "better"
     assert found[("Stockton-on-Tees", "England")]["area_type"] == "local authority"
@@ -258,8 +298,9 @@ def test_benchmark_comparison_at_95_and_998_is_polarity_aware(tmp_path):
 
 
 def test_trends_are_not_tested_on_overlapping_or_short_series(warehouse):
-    trends = {(r["indicator_id"], r["series"], r["subject"]): r
-              for r in rows(warehouse, "select * from marts.fct_trend")}
+    trends = {
+        (r["indicator_id"], r["series"], r["subject"]): r for r in rows(warehouse, "select * from marts.fct_trend")
+    }
     le = trends[("93283", "value", "E05000001")]
     assert (le["trend"], le["points"]) == ("cannot be calculated", 2)
     assert le["reason"] == "periods overlap (rolling multi-year periods are not tested)"  # 5-year pooled periods
@@ -275,31 +316,37 @@ def test_sii_is_the_weighted_slope_across_the_groups_and_oriented_by_polarity(wa
     population = np.array([g["population"] for g in groups])
     mean = np.array([g["mean"] for g in groups])
     a = population / population.sum()
-    b = np.cumsum(a) - a / 2                         # midpoints of the cumulative population ranks
+    b = np.cumsum(a) - a / 2  # midpoints of the cumulative population ranks
     slope, intercept = np.polyfit(b, mean, 1, w=np.sqrt(a))
     sii = measure(warehouse, "93283", "2015 - 19", "sii")
-    assert sii["value"] == pytest.approx(slope)       # higher is better: least minus most deprived end
+    assert sii["value"] == pytest.approx(slope)  # higher is better: least minus most deprived end
     assert sii["lower_ci"] < sii["value"] < sii["upper_ci"]
     rii = measure(warehouse, "93283", "2015 - 19", "rii")
     assert rii["value"] == pytest.approx((intercept + slope) / intercept)
     unemployment = measure(warehouse, "93097", "2019/20", "sii")
-    assert unemployment["value"] > 0                  # lower is better: deprived wards have more unemployment
+    assert unemployment["value"] > 0  # lower is better: deprived wards have more unemployment
 
 
 def test_change_since_baseline_tests_the_difference_of_two_estimates(warehouse):
-    change = rows(warehouse, "select * from marts.fct_gap_change where indicator_id = '93283' "
-                             "and measure = 'absolute_gap' and grouping = 'local_quintile'")[0]
+    change = rows(
+        warehouse,
+        "select * from marts.fct_gap_change where indicator_id = '93283' "
+        "and measure = 'absolute_gap' and grouping = 'local_quintile'",
+    )[0]
     base = measure(warehouse, "93283", "2015 - 19", "absolute_gap")
     late = measure(warehouse, "93283", "2016 - 20", "absolute_gap")
     se = lambda m: (m["upper_ci"] - m["lower_ci"]) / (2 * 1.959963984540054)  # noqa: E731
     assert se(base) > 0 and se(late) > 0
     assert (change["baseline_period"], change["latest_period"]) == ("2015 - 19", "2016 - 20")
-    assert change["change"] == pytest.approx(15.5 - (84 - 428000 / 6000))          # +2.83 years
+    assert change["change"] == pytest.approx(15.5 - (84 - 428000 / 6000))  # +2.83 years
     # the pooled periods share 2016 - 19: not tested (tests/test_report_document.py tests the rule)
     assert all(change[k] is None or change[k] != change[k] for k in ("change_lower_ci", "change_upper_ci"))
     assert change["verdict"] == "periods overlap: not tested"
-    ratio = rows(warehouse, "select * from marts.fct_gap_change where indicator_id = '93283' "
-                            "and measure = 'relative_gap' and grouping = 'local_quintile'")[0]
+    ratio = rows(
+        warehouse,
+        "select * from marts.fct_gap_change where indicator_id = '93283' "
+        "and measure = 'relative_gap' and grouping = 'local_quintile'",
+    )[0]
     rel_base = measure(warehouse, "93283", "2015 - 19", "relative_gap")
     rel_late = measure(warehouse, "93283", "2016 - 20", "relative_gap")
     assert ratio["change"] == pytest.approx(rel_late["value"] / rel_base["value"])
@@ -309,8 +356,9 @@ def test_the_disclosure_rule_suppresses_small_counts_and_everything_computed_fro
     config = tiny_project.landed(tmp_path, "[disclosure]\nmax_suppressed_count = 30")
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
-    wards = {r["ward_name"]: r
-             for r in rows(con, "select * from marts.fct_ward_indicator where indicator_id = '93097'")}
+    wards = {
+        r["ward_name"]: r for r in rows(con, "select * from marts.fct_ward_indicator where indicator_id = '93097'")
+    }
     gap = rows(con, "select * from marts.fct_gap where indicator_id = '93097'")[0]
     con.close()
     # unemployment counts are 10 × the value: B08 (30), B09 (20), B10 (10) fall under the rule
@@ -323,7 +371,7 @@ def test_the_disclosure_rule_suppresses_small_counts_and_everything_computed_fro
 
 def test_range_gap_ci_comes_from_the_best_and_worst_wards_limits(warehouse):
     g = measure(warehouse, "93283", "2015 - 19", "range_gap", grouping="ward")
-    half = 1.959963984540054 * 2 ** 0.5 / 1.959963984540054  # both wards publish value ± 1
+    half = 1.959963984540054 * 2**0.5 / 1.959963984540054  # both wards publish value ± 1
     assert (g["value"], g["lower_ci"], g["upper_ci"]) == pytest.approx((15, 15 - half, 15 + half))
     assert (g["group_compared"], g["group_reference"]) == ("worst ward: B02", "best ward: B10")
 
@@ -334,8 +382,11 @@ def test_python_models_join_the_registry_only_when_passed(tmp_path):
     assert not any(m.kind == "python" for m in sql_only.values())
     both = discover(SQL_DIR, PYTHON_MODELS)
     python = {r: m for r, m in both.items() if m.kind == "python"}
-    assert sorted(python) == ["intermediate.int_indicator_value__from_counts", "intermediate.int_slope_index",
-                              "marts.fct_trend"]
+    assert sorted(python) == [
+        "intermediate.int_indicator_value__from_counts",
+        "intermediate.int_slope_index",
+        "marts.fct_trend",
+    ]
     slope = python["intermediate.int_slope_index"]
     assert [f.__name__ for f in slope.methods] == ["phe_sii"]
     assert slope.doc.startswith("int_slope_index:") and slope.path.name == "python_models.py"

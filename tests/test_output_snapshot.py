@@ -44,17 +44,23 @@ def test_every_output_of_the_demonstration_build_matches_the_snapshot(bundled_ru
     failures, notes = snapshot_outputs.differences(expected, actual)
     assert not failures, (
         f"{len(failures)} output(s) of the demonstration build differ from "
-        f"{snapshot_outputs.SNAPSHOT.relative_to(PROJECT_ROOT)}:\n  " + "\n  ".join(failures + notes)
+        f"{snapshot_outputs.SNAPSHOT.relative_to(PROJECT_ROOT)}:\n  "
+        + "\n  ".join(failures + notes)
         + "\nA refactor must not change them: find what changed. If the change is intended, regenerate the "
-          f"snapshot and commit it with the change:\n  {snapshot_outputs.UPDATE_COMMAND}\n"
-          "(it builds the demonstration as this test does), or run this test with FSOT_UPDATE_SNAPSHOTS=1; "
-          "then review the diff of the snapshot.")
+        f"snapshot and commit it with the change:\n  {snapshot_outputs.UPDATE_COMMAND}\n"
+        "(it builds the demonstration as this test does), or run this test with FSOT_UPDATE_SNAPSHOTS=1; "
+        "then review the diff of the snapshot."
+    )
 
 
 # --- the digests, on a tiny in-memory DuckDB -------------------------------------------------------------------
 
-ROWS = [(1, "Riverside", 0.1 + 0.2, "2024-01-31"), (2, "Hilltop", -0.0, None), (3, None, float("nan"), "2020-02-29"),
-        (4, "Newtown", None, "2021-03-01")]
+ROWS = [
+    (1, "Riverside", 0.1 + 0.2, "2024-01-31"),
+    (2, "Hilltop", -0.0, None),
+    (3, None, float("nan"), "2020-02-29"),
+    (4, "Newtown", None, "2021-03-01"),
+]
 
 
 def tables(rows=ROWS, x_type="double", extra: str | None = None) -> dict:
@@ -84,41 +90,55 @@ def test_a_table_digest_does_not_depend_on_row_order():
     assert before["marts.fct_thing"]["rows"] == 4
 
 
-@pytest.mark.parametrize("row, new_x", [(0, math.nextafter(0.1 + 0.2, 1.0)),   # the last bit of a float
-                                        (1, 0.0),                              # -0.0 → 0.0
-                                        (2, None),                             # NaN → NULL
-                                        (3, float("nan"))])                    # NULL → NaN
+@pytest.mark.parametrize(
+    "row, new_x",
+    [
+        (0, math.nextafter(0.1 + 0.2, 1.0)),  # the last bit of a float
+        (1, 0.0),  # -0.0 → 0.0
+        (2, None),  # NaN → NULL
+        (3, float("nan")),
+    ],
+)  # NULL → NaN
 def test_a_changed_value_is_caught_and_its_column_named(row, new_x):
     changed = [list(r) for r in ROWS]
     changed[row][2] = new_x
     failures = failures_between(tables(), tables([tuple(r) for r in changed]))
-    assert failures == ["table marts.fct_thing: values differ in column x",
-                        "table staging.stg_thing: values differ in column x"]
+    assert failures == [
+        "table marts.fct_thing: values differ in column x",
+        "table staging.stg_thing: values differ in column x",
+    ]
 
 
 def test_values_paired_differently_across_rows_are_caught():
     swapped = [(1, "Hilltop", *ROWS[0][2:]), (2, "Riverside", *ROWS[1][2:]), *ROWS[2:]]
     assert failures_between(tables(), tables(swapped)) == [
-        "table marts.fct_thing: each column holds the same values, paired differently across rows"]
+        "table marts.fct_thing: each column holds the same values, paired differently across rows"
+    ]
 
 
 def test_a_changed_type_or_row_count_is_caught():
     assert failures_between(tables(), tables(x_type="float")) == [
-        "table marts.fct_thing: columns +x FLOAT, -x DOUBLE", "table staging.stg_thing: columns +x FLOAT, -x DOUBLE"]
-    assert failures_between(tables(), tables(ROWS[:3])) == ["table marts.fct_thing: 4 rows, now 3",
-                                                            "table staging.stg_thing: 4 rows, now 3"]
+        "table marts.fct_thing: columns +x FLOAT, -x DOUBLE",
+        "table staging.stg_thing: columns +x FLOAT, -x DOUBLE",
+    ]
+    assert failures_between(tables(), tables(ROWS[:3])) == [
+        "table marts.fct_thing: 4 rows, now 3",
+        "table staging.stg_thing: 4 rows, now 3",
+    ]
 
 
 def test_a_new_output_fails_a_new_intermediate_table_is_only_noted_and_a_missing_one_fails():
     before = tables()
     with_intermediate = tables(extra="create table intermediate.int_thing__ranged as select 1 as n")
-    assert snapshot_outputs.differences({"tables": before, "exports": {}},
-                                        {"tables": with_intermediate, "exports": {}}) == (
-        [], ["table intermediate.int_thing__ranged: new, not in the snapshot (not an output; `--update` records it)"])
+    assert snapshot_outputs.differences(
+        {"tables": before, "exports": {}}, {"tables": with_intermediate, "exports": {}}
+    ) == ([], ["table intermediate.int_thing__ranged: new, not in the snapshot (not an output; `--update` records it)"])
     assert failures_between(with_intermediate, before) == [
-        "table intermediate.int_thing__ranged: missing (it is in the snapshot)"]
+        "table intermediate.int_thing__ranged: missing (it is in the snapshot)"
+    ]
     assert failures_between(before, tables(extra="create table marts.fct_new as select 1 as n")) == [
-        "table marts.fct_new: new (not in the snapshot)"]
+        "table marts.fct_new: new (not in the snapshot)"
+    ]
 
 
 # --- the digests of export files ------------------------------------------------------------------------------
@@ -136,13 +156,22 @@ x = "Its value."
 seen = "When it was seen."
 """
 
-PROVENANCE = {"fsot_version": "0.2.0", "git_revision": "728d518ff21a7245ecb65c0a2d9e880d95cb057d",
-              "run_id": "7c5743d36f1b", "warehouse_fingerprint": "cc35d812" * 8,
-              "warehouse_built_at": "2026-12-03T12:37:56+00:00", "report_period": "2026-Q3",
-              "report_date": "2026-11-22"}
-ANOTHER_RUN = {**PROVENANCE, "git_revision": "9f00d2b6a1c85a3e1f0e4b7d2c9a8b7e6d5c4b3a+uncommitted",
-               "run_id": "da1d5b7fb82a", "warehouse_fingerprint": "bf9b611d" * 8,
-               "warehouse_built_at": "2026-12-04T08:00:01+00:00"}
+PROVENANCE = {
+    "fsot_version": "0.2.0",
+    "git_revision": "728d518ff21a7245ecb65c0a2d9e880d95cb057d",
+    "run_id": "7c5743d36f1b",
+    "warehouse_fingerprint": "cc35d812" * 8,
+    "warehouse_built_at": "2026-12-03T12:37:56+00:00",
+    "report_period": "2026-Q3",
+    "report_date": "2026-11-22",
+}
+ANOTHER_RUN = {
+    **PROVENANCE,
+    "git_revision": "9f00d2b6a1c85a3e1f0e4b7d2c9a8b7e6d5c4b3a+uncommitted",
+    "run_id": "da1d5b7fb82a",
+    "warehouse_fingerprint": "bf9b611d" * 8,
+    "warehouse_built_at": "2026-12-04T08:00:01+00:00",
+}
 
 
 def exported(tmp_path, name: str, provenance: dict, rows=ROWS) -> dict[str, str]:
@@ -161,13 +190,24 @@ def exported(tmp_path, name: str, provenance: dict, rows=ROWS) -> dict[str, str]
 
 def test_export_digests_leave_out_the_runs_provenance_and_nothing_else(tmp_path):
     before = exported(tmp_path, "a", PROVENANCE)
-    assert set(before) == {"fct_thing.csv", "fct_thing.parquet", "data_dictionary.csv", "fsot_marts.xlsx",
-                           "provenance.json"}
+    assert set(before) == {
+        "fct_thing.csv",
+        "fct_thing.parquet",
+        "data_dictionary.csv",
+        "fsot_marts.xlsx",
+        "provenance.json",
+    }
     assert exported(tmp_path, "b", ANOTHER_RUN) == before
     other_date = exported(tmp_path, "c", {**PROVENANCE, "report_date": "2026-11-23"})
     assert {name for name in before if other_date[name] != before[name]} == {
-        "fct_thing.parquet", "fsot_marts.xlsx", "provenance.json"}
+        "fct_thing.parquet",
+        "fsot_marts.xlsx",
+        "provenance.json",
+    }
     last_bit = [(1, "Riverside", math.nextafter(0.1 + 0.2, 1.0), "2024-01-31"), *ROWS[1:]]
     changed = exported(tmp_path, "d", PROVENANCE, last_bit)
     assert {name for name in before if changed[name] != before[name]} == {
-        "fct_thing.csv", "fct_thing.parquet", "fsot_marts.xlsx"}
+        "fct_thing.csv",
+        "fct_thing.parquet",
+        "fsot_marts.xlsx",
+    }

@@ -50,13 +50,16 @@ def test_a_target_with_no_data_yet_is_listed_and_counted(tmp_path):
     config = test_category.build(tmp_path, with_breakdown=False)
     con = duckdb.connect(str(config.warehouse_path))
     try:  # a target on a measure the tiny project has no value of
-        con.execute("insert into config.indicator_target by name select 'LOCAL-TA-9' as target_id, indicator_id, "
-                    "sex, 'sii' as measure, 'national_decile' as grouping, 1.0 as target_value, null as reduction, "
-                    "'linear' as shape from config.indicator_target limit 1")
+        con.execute(
+            "insert into config.indicator_target by name select 'LOCAL-TA-9' as target_id, indicator_id, "
+            "sex, 'sii' as measure, 'national_decile' as grouping, 1.0 as target_value, null as reduction, "
+            "'linear' as shape from config.indicator_target limit 1"
+        )
         n = con.execute("select count(*) from config.indicator_target").fetchall()[0][0]
     finally:
         con.close()
     from pipeline.report.site import write_report
+
     html = write_report(config, "2026-Q3", pdf=False).read_text()
     rows = table_cells(html, "targets-table")[1:]
     assert len(rows) == n
@@ -92,8 +95,11 @@ def test_the_trend_of_a_gap_starts_no_earlier_than_its_baseline(page):
             and b.period = t.baseline_period
         where t.series <> 'value' and f.period_sort < b.period_sort""").fetchall()
     assert early == []
-    windows = dict(con.execute("select trend_window, count(*) from marts.fct_trend where series <> 'value' "
-                               "group by all").fetchall())
+    windows = dict(
+        con.execute(
+            "select trend_window, count(*) from marts.fct_trend where series <> 'value' group by all"
+        ).fetchall()
+    )
     assert windows.get("since baseline", 0) > 0
 
 
@@ -105,12 +111,13 @@ def test_the_summary_row_shows_an_arrow_words_and_the_age_of_its_latest_period(p
         verdicts = "narrowed|widened|no significant change|cannot be assessed|periods overlap: not tested"
         assert re.match(rf"^[▲▼▶–] ({verdicts})", row[4]), row[4]
         assert re.search(r"\| (\d+ years? old|this year)$", row[1]), row[1]
-        assert "χ²" not in row[5] and "99.8" not in row[5]   # the statistic is in the footnote, not the column
+        assert "χ²" not in row[5] and "99.8" not in row[5]  # the statistic is in the footnote, not the column
 
 
 def test_the_at_a_glance_table_is_exported(page):
     config, _, _ = page
     import csv
+
     folder = config.reports_dir / "2026-Q3" / "exports"
     with (folder / "at_a_glance.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))

@@ -39,8 +39,9 @@ def con():
 @pytest.mark.parametrize("label, start, end", CASES)
 def test_each_form_of_the_grammar_has_its_first_and_last_day(con, label, start, end):
     assert re.fullmatch(PERIOD, label)
-    assert con.execute("select cast(period_start(?) as varchar), cast(period_end(?) as varchar)",
-                       [label, label]).fetchall() == [(start, end)]
+    assert con.execute(
+        "select cast(period_start(?) as varchar), cast(period_end(?) as varchar)", [label, label]
+    ).fetchall() == [(start, end)]
 
 
 @pytest.mark.parametrize("label", ["2021-13-99", "2021 garbage", "99999999", "21/22", "2021 Q5", "Foo 2021", ""])

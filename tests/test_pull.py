@@ -28,8 +28,19 @@ FINGERTIPS = "api/all_data/csv/by_indicator_id"
 METADATA = "api/indicator_metadata/by_indicator_id"
 NOMIS = "nomis/dataset/NM_162_1.data.csv"
 ARCGIS = "arcgis/WD19_LU/FeatureServer/0/query"
-NOMIS_HEADER = ["DATE", "DATE_NAME", "GEOGRAPHY_NAME", "GEOGRAPHY_CODE", "GEOGRAPHY_TYPE", "MEASURE_NAME",
-                "MEASURES_NAME", "OBS_VALUE", "OBS_STATUS", "RECORD_OFFSET", "RECORD_COUNT"]
+NOMIS_HEADER = [
+    "DATE",
+    "DATE_NAME",
+    "GEOGRAPHY_NAME",
+    "GEOGRAPHY_CODE",
+    "GEOGRAPHY_TYPE",
+    "MEASURE_NAME",
+    "MEASURES_NAME",
+    "OBS_VALUE",
+    "OBS_STATUS",
+    "RECORD_OFFSET",
+    "RECORD_COUNT",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -43,14 +54,16 @@ def no_proxy(monkeypatch):
 def nomis_pages(values: dict[str, float], size: int) -> list[bytes]:
     """Claimant count rows for the tiny project's wards, paged as Nomis pages them (RECORD_OFFSET,
     RECORD_COUNT on every row)."""
-    rows = [["2026-10", "October 2026", name, code, "2022 wards", "Claimant count", "Value", f"{v:g}", "", "", ""]
-            for (code, name), v in values.items()]
+    rows = [
+        ["2026-10", "October 2026", name, code, "2022 wards", "Claimant count", "Value", f"{v:g}", "", "", ""]
+        for (code, name), v in values.items()
+    ]
     pages = []
     for start in range(0, len(rows), size):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(NOMIS_HEADER)
-        for n, row in enumerate(rows[start:start + size]):
+        for n, row in enumerate(rows[start : start + size]):
             writer.writerow(row[:9] + [str(start + n), str(len(rows))])
         pages.append(buffer.getvalue().encode())
     return pages
@@ -59,12 +72,14 @@ def nomis_pages(values: dict[str, float], size: int) -> list[bytes]:
 def arcgis_pages(size: int) -> list[bytes]:
     """The tiny lookup as ArcGIS query responses of `size` features, exceededTransferLimit on all but the last."""
     reader = csv.DictReader(io.StringIO(tiny_project.lookup().decode("utf-8-sig")))
-    features = [{"attributes": {k: row[k] for k in ("LSOA11CD", "LSOA11NM", "WD19CD", "WD19NM", "LAD19CD", "LAD19NM")}}
-                for row in reader]
+    features = [
+        {"attributes": {k: row[k] for k in ("LSOA11CD", "LSOA11NM", "WD19CD", "WD19NM", "LAD19CD", "LAD19NM")}}
+        for row in reader
+    ]
     fields = [{"name": k, "type": "esriFieldTypeString"} for k in features[0]["attributes"]]
     pages = []
     for start in range(0, len(features), size):
-        page = {"objectIdFieldName": "FID", "fields": fields, "features": features[start:start + size]}
+        page = {"objectIdFieldName": "FID", "fields": fields, "features": features[start : start + size]}
         if start + size < len(features):
             page["exceededTransferLimit"] = True
         pages.append(json.dumps(page).encode())
@@ -88,22 +103,28 @@ def api_project(root: Path, url: str) -> Path:
     claimant count from nomis_api, all at the loopback server; fast retries."""
     config = tiny_project.write(root)
     text = config.read_text()
-    text = text.replace('''id = "wards"
+    text = text.replace(
+        """id = "wards"
 format = "ons_lsoa_ward_lookup"
-files = ["inbox/LSOA_to_Ward_tiny.csv"]''', f'''id = "wards"
+files = ["inbox/LSOA_to_Ward_tiny.csv"]""",
+        f'''id = "wards"
 format = "ons_arcgis"
 base_url = "{url}arcgis/"
 service = "WD19_LU"
-page_size = 8''')
-    text = text.replace('''id = "fingertips"
+page_size = 8''',
+    )
+    text = text.replace(
+        """id = "fingertips"
 format = "fingertips_csv"
-files = ["inbox/fingertips_tiny.csv"]''', f'''id = "fingertips"
+files = ["inbox/fingertips_tiny.csv"]""",
+        f'''id = "fingertips"
 format = "fingertips_api"
 base_url = "{url}api/"
 indicator_ids = [93283, 93097]
 child_area_type_id = 8
 parent_area_type_id = 101
-parent_area_code = "E06000004"''')
+parent_area_code = "E06000004"''',
+    )
     text += f'''
 [http]
 timeout_seconds = 0.5
@@ -161,8 +182,9 @@ def test_each_api_format_lands_with_full_provenance_and_builds(tmp_path):
         assert "indicator_ids=93283%2C93097" in records["fingertips"]["url"]
         pages = [r for r in manifest(tmp_path) if r["source"] == "claimants"]
         assert len(pages) == 3  # 15 wards, pages of 6
-        assert {r["source"] for r in manifest(tmp_path) if r["source"] == "wards"} and \
-            len([r for r in manifest(tmp_path) if r["source"] == "wards"]) == 3  # 19 LSOAs, pages of 8
+        assert {r["source"] for r in manifest(tmp_path) if r["source"] == "wards"} and len(
+            [r for r in manifest(tmp_path) if r["source"] == "wards"]
+        ) == 3  # 19 LSOAs, pages of 8
         metadata = [r for r in manifest(tmp_path) if r.get("role") == "metadata"]
         assert [Path(r["path"]).name for r in metadata] == ["indicator_metadata.json"]
         assert all(r["headers"]["user-agent"] == USER_AGENT for r in server.requests)
@@ -174,10 +196,13 @@ def test_each_api_format_lands_with_full_provenance_and_builds(tmp_path):
     try:
         assert con.execute("select count(*) from intermediate.int_ward_deprivation").fetchall() == [(15,)]
         assert con.execute("select count(*) from marts.fct_ward_indicator").fetchall()[0][0] > 0
-        assert con.execute("select count(*), sum(value) from staging.stg_nomis__observation").fetchall() == \
-            [(15, sum(WARDS.values()))]
-        claimants = con.execute("select ward_code, value from marts.fct_ward_indicator "
-                                "where indicator_id = 'claimants' and in_borough order by ward_code").fetchall()
+        assert con.execute("select count(*), sum(value) from staging.stg_nomis__observation").fetchall() == [
+            (15, sum(WARDS.values()))
+        ]
+        claimants = con.execute(
+            "select ward_code, value from marts.fct_ward_indicator "
+            "where indicator_id = 'claimants' and in_borough order by ward_code"
+        ).fetchall()
         assert claimants == [(code, v) for (code, _name), v in WARDS.items()][:10]  # the borough's ten wards
     finally:
         con.close()
@@ -201,8 +226,12 @@ def test_a_second_ingest_is_one_conditional_request_per_source_and_lands_nothing
 def test_retries_after_two_503s_and_honours_retry_after(tmp_path):
     with ReplayServer() as server:
         serve(server)
-        server.route(FINGERTIPS, Reply(503, headers={"Retry-After": "0"}), Reply(503),
-                     Reply(body=tiny_project.fingertips(), etag="v1"))
+        server.route(
+            FINGERTIPS,
+            Reply(503, headers={"Retry-After": "0"}),
+            Reply(503),
+            Reply(body=tiny_project.fingertips(), etag="v1"),
+        )
         config = api_project(tmp_path, server.url)
         result = ingest(config, "--source", "fingertips")
         assert result.exit_code == 0, result.output
@@ -254,8 +283,9 @@ def with_text_values(body: bytes) -> bytes:
     rows = list(csv.reader(io.StringIO(body.decode(), newline="")))
     value = rows[0].index("Value")
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows([rows[0]] + [r[:value] + ["high"] + r[value + 1:]
-                                                                       for r in rows[1:]])
+    csv.writer(buffer, lineterminator="\r\n").writerows(
+        [rows[0]] + [r[:value] + ["high"] + r[value + 1 :] for r in rows[1:]]
+    )
     return buffer.getvalue().encode()
 
 
@@ -265,8 +295,12 @@ FAILURES = {
     "timeout": (Reply(body=b"x", delay=2.0), "no answer within 0.5 s"),
     "truncated (Content-Length)": (Reply(body=tiny_project.fingertips(), truncate_to=100), "cut off"),
     "CSV ending mid-row": (Reply(body=tiny_project.fingertips()[:-60]), "ends in the middle of a row"),
-    "HTML page": (Reply(body=b"<!DOCTYPE html><html><body>Down for maintenance</body></html>",
-                        headers={"Content-Type": "text/html"}), "HTML page"),
+    "HTML page": (
+        Reply(
+            body=b"<!DOCTYPE html><html><body>Down for maintenance</body></html>", headers={"Content-Type": "text/html"}
+        ),
+        "HTML page",
+    ),
     "missing columns": (Reply(body=b"Indicator ID,Area Code,Value\r\n93283,E05000001,70\r\n"), "schema changed"),
     "new types": (Reply(body=with_text_values(tiny_project.fingertips())), "now holds text"),
 }
@@ -300,8 +334,11 @@ def test_every_failure_is_one_line_exit_2_and_lands_nothing(tmp_path, case):
 def test_an_arcgis_error_object_is_a_failure(tmp_path):
     with ReplayServer() as server:
         serve(server)
-        server.route(ARCGIS, Reply(body=b'{"error": {"code": 400, "message": "Invalid query parameters"}}'),
-                     query={"resultOffset": "0"})
+        server.route(
+            ARCGIS,
+            Reply(body=b'{"error": {"code": 400, "message": "Invalid query parameters"}}'),
+            query={"resultOffset": "0"},
+        )
         config = api_project(tmp_path, server.url)
         result = ingest(config, "--source", "wards")
         assert result.exit_code == 2
@@ -324,25 +361,44 @@ def test_the_stockton_api_configuration_asks_each_service_what_the_readme_says(t
     shutil.copytree(root / "data" / "raw" / "public", tmp_path / "data" / "raw" / "public")
     text = (root / "stockton_api.toml").read_text(encoding="utf-8")
     with ReplayServer() as server:
-        for public in ("https://fingertips.phe.org.uk/api/", "https://www.nomisweb.co.uk/api/v01/",
-                       "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"):
+        for public in (
+            "https://fingertips.phe.org.uk/api/",
+            "https://www.nomisweb.co.uk/api/v01/",
+            "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/",
+        ):
             assert f'base_url = "{public}"' in text
-        text = text.replace("https://fingertips.phe.org.uk/api/", f"{server.url}api/") \
-            .replace("https://www.nomisweb.co.uk/api/v01/", f"{server.url}nomis/") \
+        text = (
+            text.replace("https://fingertips.phe.org.uk/api/", f"{server.url}api/")
+            .replace("https://www.nomisweb.co.uk/api/v01/", f"{server.url}nomis/")
             .replace("https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/", f"{server.url}arcgis/")
+        )
         config = tmp_path / "stockton_api.toml"
         config.write_text(text, encoding="utf-8")
         server.route(FINGERTIPS, Reply(body=tiny_project.fingertips()))
         server.route(METADATA, Reply(body=b"[]"))
         server.route(NOMIS, Reply(body=nomis_pages(WARDS, size=100)[0]))
-        server.route("arcgis/LSOA11_LSOA21_LAD22_EW_LU/FeatureServer/0/query", Reply(body=json.dumps({"features": [
-            {"attributes": {"F_LSOA11CD": "E01012264", "LSOA21CD": "E01035197", "CHGIND": "S"}}]}).encode()))
+        server.route(
+            "arcgis/LSOA11_LSOA21_LAD22_EW_LU/FeatureServer/0/query",
+            Reply(
+                body=json.dumps(
+                    {"features": [{"attributes": {"F_LSOA11CD": "E01012264", "LSOA21CD": "E01035197", "CHGIND": "S"}}]}
+                ).encode()
+            ),
+        )
         for source in ("fingertips_ward_life_expectancy", "nomis_claimant_count", "ons_lsoa11_lsoa21"):
             result = ingest(config, "--source", source)
             assert result.exit_code == 0, result.output
         fingertips, _metadata, nomis, arcgis = server.requests
-    assert fingertips["query"] | {"indicator_ids": "93283", "child_area_type_id": "8", "parent_area_type_id": "101",
-                                   "parent_area_code": "E06000004"} == fingertips["query"]
+    assert (
+        fingertips["query"]
+        | {
+            "indicator_ids": "93283",
+            "child_area_type_id": "8",
+            "parent_area_type_id": "101",
+            "parent_area_code": "E06000004",
+        }
+        == fingertips["query"]
+    )
     assert nomis["query"]["geography"] == "E05014858...E05014884,E06000004,E92000001"
     assert nomis["query"]["RecordOffset"] == "0" and nomis["query"]["measure"] == "1,2"
     assert arcgis["query"]["where"] == "LAD22NM = 'Stockton-on-Tees'" and arcgis["query"]["f"] == "json"
@@ -352,29 +408,58 @@ def test_the_stockton_api_configuration_asks_each_service_what_the_readme_says(t
 def test_a_census_table_from_nomis_is_read_as_counts_by_lsoa(tmp_path):
     """A Nomis Census 2021 table by LSOA (its total a category row, as Nomis sends it), pulled in pages and
     summed over each ward's LSOAs."""
-    header = ["DATE", "DATE_NAME", "GEOGRAPHY_NAME", "GEOGRAPHY_CODE", "GEOGRAPHY_TYPE", "C2021_TENURE_9_NAME",
-              "MEASURES_NAME", "OBS_VALUE", "OBS_STATUS", "RECORD_OFFSET", "RECORD_COUNT"]
+    header = [
+        "DATE",
+        "DATE_NAME",
+        "GEOGRAPHY_NAME",
+        "GEOGRAPHY_CODE",
+        "GEOGRAPHY_TYPE",
+        "C2021_TENURE_9_NAME",
+        "MEASURES_NAME",
+        "OBS_VALUE",
+        "OBS_STATUS",
+        "RECORD_OFFSET",
+        "RECORD_COUNT",
+    ]
     lsoas = [(lsoa, population) for lsoa, _ward, _name, _la, _score, population in tiny_project.lsoas()]
     rows = []
     for lsoa, population in lsoas:
         social = population // 20  # 5 % of each LSOA's population as social-rented households, for the test
-        for category, count in (("Total: All households", population // 2), ("Social rented", social),
-                                ("Owned", population // 2 - social)):
-            rows.append(["2021", "2021", lsoa, lsoa, "2021 super output areas - lower layer", category, "Value",
-                         str(count), "", "", ""])
+        for category, count in (
+            ("Total: All households", population // 2),
+            ("Social rented", social),
+            ("Owned", population // 2 - social),
+        ):
+            rows.append(
+                [
+                    "2021",
+                    "2021",
+                    lsoa,
+                    lsoa,
+                    "2021 super output areas - lower layer",
+                    category,
+                    "Value",
+                    str(count),
+                    "",
+                    "",
+                    "",
+                ]
+            )
     pages = []
     for start in range(0, len(rows), 25):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows(r[:9] + [str(start + n), str(len(rows))] for n, r in enumerate(rows[start:start + 25]))
+        writer.writerows(r[:9] + [str(start + n), str(len(rows))] for n, r in enumerate(rows[start : start + 25]))
         pages.append(buffer.getvalue().encode())
     with ReplayServer() as server:
         serve(server)
         for n, page in enumerate(pages):
             server.route("nomis/dataset/NM_2072_1.data.csv", Reply(body=page), query={"RecordOffset": str(25 * n)})
         config = api_project(tmp_path, server.url)
-        config.write_text(config.read_text() + f'''
+        config.write_text(
+            config.read_text()
+            + f'''
 [[sources]]
 id = "census_tenure"
 format = "nomis_api"
@@ -398,14 +483,17 @@ polarity = "lower-is-better"
 source = "census_tenure"
 numerator = ["Social rented"]
 baseline_period = "2021"
-''')
+'''
+        )
         result = CliRunner().invoke(cli, ["run", "--date", "2026-11-22", "--config", str(config)])
         assert result.exit_code == 0, result.output
         assert len([r for r in manifest(tmp_path) if r["source"] == "census_tenure"]) == 3  # 57 rows, pages of 25
     con = duckdb.connect(str(tmp_path / "data" / "processed" / "fsot.duckdb"), read_only=True)
     try:
-        b01 = con.execute("select \"count\", denominator from marts.fct_ward_indicator "
-                          "where indicator_id = 'social-rented' and ward_code = 'E05000001'").fetchall()
+        b01 = con.execute(
+            'select "count", denominator from marts.fct_ward_indicator '
+            "where indicator_id = 'social-rented' and ward_code = 'E05000001'"
+        ).fetchall()
     finally:
         con.close()
     assert b01 == [(1000 // 20 + 3000 // 20, 1000 // 2 + 3000 // 2)]  # B01's two LSOAs

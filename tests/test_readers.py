@@ -32,8 +32,12 @@ def test_files_1_5_6_combine_on_lsoa_code_whatever_their_order(tmp_path):
     frame = deprivation.read(paths).set_index("lsoa_code")
     assert list(frame.index) == ["E01000003", "E01000001", "E01000002"]  # the scores file leads
     row = frame.loc["E01000001"]
-    assert (row["imd_score"], row["imd_rank"], row["imd_decile"], row["population"]) == \
-        ("6.208", "29,199", "9", "1,296")
+    assert (row["imd_score"], row["imd_rank"], row["imd_decile"], row["population"]) == (
+        "6.208",
+        "29,199",
+        "9",
+        "1,296",
+    )
     assert row["_file"] == "File_5_tiny.csv" and row["_line"] == 3
     assert frame.loc["E01000003", "population"] == "980"  # after a blank line in File 6
 
@@ -64,8 +68,12 @@ def test_ons_lookup_keeps_codes_names_and_vintages(tmp_path):
     frame = ward_lookup.read([path])
     assert len(frame) == 19
     row = frame.iloc[0]
-    assert (row["lsoa_code"], row["ward_code"], row["ward_name"], row["la_code"]) == \
-        ("E01000001", "E05000001", "B01", "E06000004")
+    assert (row["lsoa_code"], row["ward_code"], row["ward_name"], row["la_code"]) == (
+        "E01000001",
+        "E05000001",
+        "B01",
+        "E06000004",
+    )
     assert (row["lsoa_vintage"], row["ward_vintage"], row["la_vintage"]) == ("2011", "WD19", "2019")
 
 
@@ -116,13 +124,20 @@ def test_csv_reader_keeps_a_ragged_row_with_its_field_count_for_quarantine(tmp_p
 
 def test_csv_reader_skips_preamble_footnotes_and_repeated_headers_and_says_so(tmp_path):
     path = tmp_path / "ons_style.csv"
-    path.write_text("Table 1: wards\nSource: ONS\n\nLSOA11CD,WD19CD\nE01000001,E05000001\n"
-                    "LSOA11CD,WD19CD\nE01000002,E05000002\n\nNotes:,\n1. Provisional,\n")
+    path.write_text(
+        "Table 1: wards\nSource: ONS\n\nLSOA11CD,WD19CD\nE01000001,E05000001\n"
+        "LSOA11CD,WD19CD\nE01000002,E05000002\n\nNotes:,\n1. Provisional,\n"
+    )
     table = read_csv_table(path, ["LSOA11CD", "WD19CD"])
     assert table.header_line == 4
     assert list(table.frame["_line"]) == [5, 7]
-    assert table.skipped == [(1, "preamble above the header"), (2, "preamble above the header"),
-                             (6, "repeated header"), (9, "footnote below the data"), (10, "footnote below the data")]
+    assert table.skipped == [
+        (1, "preamble above the header"),
+        (2, "preamble above the header"),
+        (6, "repeated header"),
+        (9, "footnote below the data"),
+        (10, "footnote below the data"),
+    ]
 
 
 def test_csv_reader_refuses_an_empty_file(tmp_path):
@@ -139,11 +154,16 @@ def test_unknown_format_lists_the_known_ones():
 
 # --- real public extracts (skipped when ../shared is absent) -------------------------------------
 
+
 def test_real_imd2019_files_1_5_6_as_published(shared_reference):
     real = shared_reference / "real"
-    frame = deprivation.read([real / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv",
-                              real / "File_6_-_IoD2019_Population_Denominators.csv",
-                              real / "imd2019_lsoa11_scores.csv"])
+    frame = deprivation.read(
+        [
+            real / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv",
+            real / "File_6_-_IoD2019_Population_Denominators.csv",
+            real / "imd2019_lsoa11_scores.csv",
+        ]
+    )
     assert len(frame) == 32844
     row = frame.set_index("lsoa_code").loc["E01000001"]
     assert (row["imd_rank"], row["population"], row["imd_score"]) == ("29,199", "1,296", "6.208")

@@ -37,12 +37,15 @@ def test_plain_reply_with_body_and_headers(server, client):
     assert response.headers["content-length"] == str(len(CSV))
 
 
-@pytest.mark.parametrize(("body", "content_type"), [
-    (b'{"features": []}', "application/json"),
-    (b"[1, 2]", "application/json"),
-    (b"<html></html>", "text/html"),
-    (b"a,b\n", "text/csv; charset=utf-8"),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"features": []}', "application/json"),
+        (b"[1, 2]", "application/json"),
+        (b"<html></html>", "text/html"),
+        (b"a,b\n", "text/csv; charset=utf-8"),
+    ],
+)
 def test_default_content_type_follows_the_body(server, client, body, content_type):
     server.route("x", Reply(body=body))
     assert client.get(server.url + "x").headers["content-type"] == content_type
@@ -137,9 +140,11 @@ def test_unknown_path_gives_404_html(server, client):
 def test_requests_are_recorded_with_path_query_and_headers(server, client):
     server.route("api/indicator_metadata/by_indicator_id", Reply(body=b"[]"))
 
-    client.get(server.url + "api/indicator_metadata/by_indicator_id",
-               params=[("indicator_ids", "90366"), ("indicator_ids", "93553"), ("flag", "")],
-               headers={"User-Agent": "fsot-test/1.0", "X-Trace": "abc"})
+    client.get(
+        server.url + "api/indicator_metadata/by_indicator_id",
+        params=[("indicator_ids", "90366"), ("indicator_ids", "93553"), ("flag", "")],
+        headers={"User-Agent": "fsot-test/1.0", "X-Trace": "abc"},
+    )
     client.get(server.url + "missing")
 
     first, second = server.requests

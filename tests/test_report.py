@@ -78,10 +78,10 @@ def test_the_report_loads_in_headless_chromium_with_every_chart_visible_and_desc
     page = browser.inspect_page(folder / "report.html")
     assert page.console_errors == [] and page.page_errors == [] and page.failed_requests == []
     figures = json.loads((folder / "figures.json").read_text())
-    assert len(page.images) == len(figures) >= 15     # 5 series × 2 charts, quintiles, 4 spine charts
+    assert len(page.images) == len(figures) >= 15  # 5 series × 2 charts, quintiles, 4 spine charts
     for image in page.images:
         assert image.has_alt and image.loaded and image.visible, image.problems
-        assert image.src.startswith("data:image/png")   # self-contained: nothing fetched
+        assert image.src.startswith("data:image/png")  # self-contained: nothing fetched
     assert page.ok, page.problems
 
 
@@ -95,7 +95,7 @@ def test_the_pdf_has_a_page_per_section_and_no_blank_page(report, tmp_path):
     images = browser.pdf_page_images(pdf, tmp_path)
     assert len(images) == pages
     sections = (folder / "report.html").read_text().count("<h2 ")
-    assert pages >= sections >= 9          # every h2 after the first starts a new page in print
+    assert pages >= sections >= 9  # every h2 after the first starts a new page in print
     assert [p.name for p in images if browser.is_blank(p)] == []
     assert "A4" in info or "595.92 x 842.88" in info or "595 x 842" in info
 
@@ -103,6 +103,7 @@ def test_the_pdf_has_a_page_per_section_and_no_blank_page(report, tmp_path):
 def expected_summary(con, config) -> list[list[str]]:
     """The summary table worked out from the marts directly, formatted as the report formats it."""
     whole = "and m.category = 'All'"  # the whole population, not a community breakdown
+
     def number(value, unit, signed=False):
         text = f"{value:+.1f}" if signed else f"{value:.1f}"
         return f"{text} percentage points" if unit == "%" else f"{text} {unit}"
@@ -110,27 +111,40 @@ def expected_summary(con, config) -> list[list[str]]:
     rows = []
     for indicator in config.indicators:
         for sex in indicator.sexes:
-            latest, value, lower, upper = con.execute(f"""
+            latest, value, lower, upper = con.execute(
+                f"""
                 select period, value, lower_ci, upper_ci from marts.fct_gap_measure as m
                 inner join (select distinct indicator_id, sex, period, period_sort
                             from intermediate.int_indicator_value__configured) using (indicator_id, sex, period)
                 where indicator_id = ? and sex = ? and measure = 'absolute_gap' and grouping = 'local_quintile'
                   {whole}
                 order by period_sort desc limit 1""",
-                [indicator.id, sex]).fetchall()[0]
-            change, change_lower, change_upper, verdict = con.execute(f"""
+                [indicator.id, sex],
+            ).fetchall()[0]
+            change, change_lower, change_upper, verdict = con.execute(
+                f"""
                 select change, change_lower_ci, change_upper_ci, verdict from marts.fct_gap_change as m
                 where indicator_id = ? and sex = ? and measure = 'absolute_gap' and grouping = 'local_quintile'
-                  {whole}""", [indicator.id, sex]).fetchall()[0]
-            trend = con.execute(f"""
+                  {whole}""",
+                [indicator.id, sex],
+            ).fetchall()[0]
+            trend = con.execute(
+                f"""
                 select trend from marts.fct_trend as m where indicator_id = ? and sex = ?
                   and series = 'absolute gap' and subject = 'local_quintile' {whole}""",
-                [indicator.id, sex]).fetchall()[0][0]
+                [indicator.id, sex],
+            ).fetchall()[0][0]
             name = indicator.short_name if sex == "Persons" else f"{indicator.short_name} ({sex.lower()})"
             ci = "" if change_lower is None else f" ({change_lower:.1f} to {change_upper:.1f})"  # none: overlap
-            rows.append([name, latest, f"{number(value, indicator.unit)} | {lower:.1f} to {upper:.1f}",
-                         f"{verdict} | {number(change, indicator.unit, True)} since {indicator.baseline_period}"
-                         f"{ci}", trend])
+            rows.append(
+                [
+                    name,
+                    latest,
+                    f"{number(value, indicator.unit)} | {lower:.1f} to {upper:.1f}",
+                    f"{verdict} | {number(change, indicator.unit, True)} since {indicator.baseline_period}{ci}",
+                    trend,
+                ]
+            )
     return rows
 
 
@@ -138,8 +152,14 @@ def test_the_summary_table_shows_the_marts_numbers(report):
     config, folder = report
     html = (folder / "report.html").read_text()
     shown = table_cells(html, "summary-table")
-    assert shown[0][:6] == ["Indicator", "Latest period", "Gap (95% CI)", "Relative gap · RII (95% CI)",
-                            "Since baseline", "Trend since baseline"]
+    assert shown[0][:6] == [
+        "Indicator",
+        "Latest period",
+        "Gap (95% CI)",
+        "Relative gap · RII (95% CI)",
+        "Since baseline",
+        "Trend since baseline",
+    ]
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
         expected = expected_summary(con, config)
@@ -165,9 +185,13 @@ HOSTILE_AREA = '=HYPERLINK("http://example.invalid")<script>alert(1)</script>'
 
 
 def test_names_from_data_are_escaped_in_html_and_neutralised_in_exports(tmp_path):
-    config = tiny_project.landed(tmp_path, replace={'name = "Riverside"': f"name = '{HOSTILE_AREA}'",
-                                                   'short_name = "Life expectancy"':
-                                                   'short_name = "Life <b>expectancy</b> & more"'})
+    config = tiny_project.landed(
+        tmp_path,
+        replace={
+            'name = "Riverside"': f"name = '{HOSTILE_AREA}'",
+            'short_name = "Life expectancy"': 'short_name = "Life <b>expectancy</b> & more"',
+        },
+    )
     build_warehouse(config)
     page = write_report(config, "2026-Q3", pdf=False)
     html = page.read_text()
@@ -178,10 +202,13 @@ def test_names_from_data_are_escaped_in_html_and_neutralised_in_exports(tmp_path
     assert "'" + HOSTILE_AREA in names and HOSTILE_AREA not in names
 
 
-@pytest.mark.parametrize("today, quarter", [("2026-11-30", "2026-Q3"), ("2026-10-01", "2026-Q3"),
-                                            ("2026-09-30", "2026-Q2"), ("2026-02-14", "2025-Q4")])
+@pytest.mark.parametrize(
+    "today, quarter",
+    [("2026-11-30", "2026-Q3"), ("2026-10-01", "2026-Q3"), ("2026-09-30", "2026-Q2"), ("2026-02-14", "2025-Q4")],
+)
 def test_the_default_period_is_the_last_quarter_that_has_ended(today, quarter):
     from datetime import date
+
     assert latest_quarter(date.fromisoformat(today)) == quarter
 
 

@@ -34,11 +34,15 @@ def gap_change(periods: list[tuple[str, float, float, float]]) -> dict:
     con.execute("""create table intermediate.int_indicator_value__configured
                    (indicator_id varchar, sex varchar, category varchar, period varchar, period_sort integer)""")
     for n, (period, value, lower, upper) in enumerate(periods):
-        con.execute("insert into marts.fct_gap_measure values ('le', 'Life expectancy', 'years', 'higher-is-better', "
-                    "'WD24', 'IoD2025', 'w', 'Persons', 'All', ?, 'absolute_gap', 'local_quintile', ?, ?, ?, ?)",
-                    [period, value, lower, upper, n == 0])
-        con.execute("insert into intermediate.int_indicator_value__configured values ('le', 'Persons', 'All', ?, ?)",
-                    [period, n])
+        con.execute(
+            "insert into marts.fct_gap_measure values ('le', 'Life expectancy', 'years', 'higher-is-better', "
+            "'WD24', 'IoD2025', 'w', 'Persons', 'All', ?, 'absolute_gap', 'local_quintile', ?, ?, ?, ?)",
+            [period, value, lower, upper, n == 0],
+        )
+        con.execute(
+            "insert into intermediate.int_indicator_value__configured values ('le', 'Persons', 'All', ?, ?)",
+            [period, n],
+        )
     frame = con.execute((SQL_DIR / "marts" / "fct_gap_change.sql").read_text(encoding="utf-8")).df()
     con.close()
     assert len(frame) == 1
@@ -55,9 +59,15 @@ def test_overlapping_periods_are_not_tested():
 
 
 def test_the_latest_period_sharing_no_year_with_the_baseline_is_compared():
-    row = gap_change([("2015 - 17", 8.0, 7.0, 9.0), ("2016 - 18", 9.0, 8.0, 10.0), ("2017 - 19", 12.0, 11.0, 13.0),
-                      ("2018 - 20", 12.0, 11.0, 13.0)])
-    assert (row["latest_period"], row["verdict"]) == ("2018 - 20", "widened")   # starts after 2015 - 17 ends
+    row = gap_change(
+        [
+            ("2015 - 17", 8.0, 7.0, 9.0),
+            ("2016 - 18", 9.0, 8.0, 10.0),
+            ("2017 - 19", 12.0, 11.0, 13.0),
+            ("2018 - 20", 12.0, 11.0, 13.0),
+        ]
+    )
+    assert (row["latest_period"], row["verdict"]) == ("2018 - 20", "widened")  # starts after 2015 - 17 ends
     row = gap_change([("2015 - 17", 8.0, 7.0, 9.0), ("2016 - 18", 9.0, 8.0, 10.0), ("2018 - 20", 8.5, 7.5, 9.5)])
     assert (row["latest_period"], row["verdict"]) == ("2018 - 20", "no significant change")
 
@@ -66,7 +76,7 @@ def test_consecutive_financial_years_share_no_day_and_are_tested_as_before():
     se = 1.0 / 1.959963984540054
     row = gap_change([("2018/19", 8.0, 7.0, 9.0), ("2019/20", 12.0, 11.0, 13.0)])
     assert (row["latest_period"], row["verdict"]) == ("2019/20", "widened")
-    half = 1.959963984540054 * (2 * se ** 2) ** 0.5
+    half = 1.959963984540054 * (2 * se**2) ** 0.5
     assert (row["change_lower_ci"], row["change_upper_ci"]) == pytest.approx((4 - half, 4 + half))
     assert gap_change([("2020", 8.0, 7.0, 9.0)])["verdict"] == "no period after the baseline yet"
 
@@ -87,6 +97,7 @@ def test_rst_markup_becomes_html_and_everything_else_is_escaped():
 
 # --- the bundled demonstration run ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def document(bundled_run):
     config, result = bundled_run
@@ -94,8 +105,9 @@ def document(bundled_run):
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is needed to read the PDF")
     folder = config.reports_dir / "2026-Q3"
-    text = subprocess.run(["pdftotext", "-layout", str(folder / "report.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(folder / "report.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = text.split("\f")
     if pages and not pages[-1].strip():
         pages = pages[:-1]
@@ -113,8 +125,8 @@ def test_the_contents_list_gives_each_sections_page(document):
     _, _, html, pages = document
     sections = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', html)
     listed = re.findall(r'data-toc-target="([^"]+)"', html)
-    assert [anchor for anchor, _ in sections] == listed             # every section, in order
-    contents = pages[0][pages[0].index("Contents"):]
+    assert [anchor for anchor, _ in sections] == listed  # every section, in order
+    contents = pages[0][pages[0].index("Contents") :]
     numbers = {}
     for anchor, title in sections:
         title = re.sub(r"<[^>]+>", "", title).replace("&amp;", "&").strip()
@@ -136,21 +148,30 @@ def test_no_page_is_more_than_half_empty_unless_a_section_ends_on_it(document):
     full = max(lines)
     starts = [any(page.lstrip().startswith(t) for t in titles) for page in pages]
     images = subprocess.run(["pdfimages", "-list", str(folder / "report.pdf")], capture_output=True, text=True)
-    with_image = {int(row.split()[0]) for row in images.stdout.splitlines()[2:] if row.split()} \
-        if images.returncode == 0 else set(range(1, len(pages) + 1))
-    sparse = [n + 1 for n, count in enumerate(lines[:-1])
-              if count < full / 2 and not starts[n + 1] and (n + 1) not in with_image]
+    with_image = (
+        {int(row.split()[0]) for row in images.stdout.splitlines()[2:] if row.split()}
+        if images.returncode == 0
+        else set(range(1, len(pages) + 1))
+    )
+    sparse = [
+        n + 1
+        for n, count in enumerate(lines[:-1])
+        if count < full / 2 and not starts[n + 1] and (n + 1) not in with_image
+    ]
     assert sparse == [], f"pages more than half empty in the middle of a section: {sparse}"
 
 
 def test_page_one_and_the_footer_carry_the_git_revision_and_run_id(document):
     _, _, html, pages = document
-    identity = re.search(r'Git revision <code>([0-9a-f]{40}|unknown)(\+uncommitted)?</code> · run id '
-                         r'<code>([0-9a-f]{12})</code>', html)
+    identity = re.search(
+        r"Git revision <code>([0-9a-f]{40}|unknown)(\+uncommitted)?</code> · run id "
+        r"<code>([0-9a-f]{12})</code>",
+        html,
+    )
     assert identity, "no git revision and run id on page one"
     run_id = identity.group(3)
     assert run_id in pages[0] and all(f"run {run_id}" in page for page in pages)
-    assert f"run id <code>{run_id}</code>" in html[html.index("<footer"):]
+    assert f"run id <code>{run_id}</code>" in html[html.index("<footer") :]
 
 
 def test_the_limitations_section_counts_the_wards_of_each_grouping(document):

@@ -34,9 +34,14 @@ def _name(path: Path) -> str:
 
 def _strings(tree: ast.AST):
     """Every string literal of the module but its docstrings; an f-string with `{}` where its values go."""
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
     for node in ast.walk(tree):
         if id(node) in docstrings:
             continue
@@ -55,11 +60,15 @@ def _imports(tree: ast.AST, module: str):
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join([*package.split(".")[:len(package.split(".")) - node.level + 1], base]).strip(".")
+                base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], base]).strip(".")
             yield base
             yield from (f"{base}.{alias.name}" for alias in node.names)
-        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in
-              ("import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant)):
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             yield str(node.args[0].value)
 
 
@@ -70,14 +79,20 @@ def _parsed():
 
 
 def test_no_report_module_imports_the_ingest():
-    offending = [f"{_name(path)} imports {name}" for path, module, tree in _parsed()
-                 for name in _imports(tree, module) if name == "pipeline.ingest" or name.startswith("pipeline.ingest.")]
+    offending = [
+        f"{_name(path)} imports {name}"
+        for path, module, tree in _parsed()
+        for name in _imports(tree, module)
+        if name == "pipeline.ingest" or name.startswith("pipeline.ingest.")
+    ]
     assert not offending, "the report reads the marts, never the ingest: " + "; ".join(offending)
 
 
 def test_the_report_loads_no_ingest_or_validation_module_even_indirectly():
-    code = ("import sys\nimport pipeline.report.site, pipeline.report.exports, pipeline.report.methods_appendix\n"
-            "print(sorted(m for m in sys.modules if m.startswith(('pipeline.ingest', 'pipeline.validate'))))")
+    code = (
+        "import sys\nimport pipeline.report.site, pipeline.report.exports, pipeline.report.methods_appendix\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('pipeline.ingest', 'pipeline.validate'))))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
@@ -89,9 +104,13 @@ def test_only_queries_runs_sql_and_it_reads_marts_config_and_information_schema_
         if path.name == "queries.py" and path.parent == REPORT:
             continue
         elsewhere += [f"{_name(path)}: SQL {s.strip()[:60]!r}" for s in _strings(tree) if SQL.search(s)]
-        elsewhere += [f"{_name(path)}:{node.lineno}: .{node.func.attr}(…)" for node in ast.walk(tree)
-                      if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                      and node.func.attr in ("execute", "executemany", "sql", "query")]
+        elsewhere += [
+            f"{_name(path)}:{node.lineno}: .{node.func.attr}(…)"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("execute", "executemany", "sql", "query")
+        ]
     assert not elsewhere, "the report's SQL belongs in pipeline/report/queries.py: " + "; ".join(elsewhere)
 
     tree = ast.parse(Path(queries.__file__).read_text(encoding="utf-8"))
@@ -123,8 +142,8 @@ def test_a_warehouse_of_marts_alone_gives_the_same_report_without_data_raw_manif
     page = write_report(config, "2026-Q3", pdf=False)
     assert page.read_text(encoding="utf-8") == first
     assert {p.name: p.read_bytes() for p in (page.parent / "exports").iterdir()} == exports
-    freshness = first[first.index('<h2 id="freshness">'):]
-    freshness = freshness[:freshness.index("</table>")]
+    freshness = first[first.index('<h2 id="freshness">') :]
+    freshness = freshness[: freshness.index("</table>")]
     assert freshness.count("<tr>") == 4 and "not landed" not in freshness  # a header and three sources
 
 
@@ -185,11 +204,30 @@ def test_the_build_loads_the_manifest_into_marts_and_marks_the_current_release(t
 def test_the_manifest_is_loaded_as_recorded_with_the_ingest_s_words_for_its_changes():
     from pipeline.warehouse.provenance import manifest_frame
 
-    records = [{"source": "f", "format": "fingertips_api", "path": "f/r1/a.csv", "sha256": "ab", "bytes": 12,
-                "demonstration": False, "http_status": 200, "release_sha256": "cd",
-                "changes": {"new_periods": ["2016 - 20"], "revised": 2, "revised_examples": ["x: 1 → 2"], "rows": 9}},
-               {"source": "f", "format": "fingertips_api", "path": "f/r1/b.csv", "sha256": "ef", "bytes": 3,
-                "demonstration": False, "changes": None, "role": "metadata", "future_field": [1]}]
+    records = [
+        {
+            "source": "f",
+            "format": "fingertips_api",
+            "path": "f/r1/a.csv",
+            "sha256": "ab",
+            "bytes": 12,
+            "demonstration": False,
+            "http_status": 200,
+            "release_sha256": "cd",
+            "changes": {"new_periods": ["2016 - 20"], "revised": 2, "revised_examples": ["x: 1 → 2"], "rows": 9},
+        },
+        {
+            "source": "f",
+            "format": "fingertips_api",
+            "path": "f/r1/b.csv",
+            "sha256": "ef",
+            "bytes": 3,
+            "demonstration": False,
+            "changes": None,
+            "role": "metadata",
+            "future_field": [1],
+        },
+    ]
     frame = manifest_frame(records)
     assert list(frame["_record"]) == [1, 2]
     assert [json.loads(r) for r in frame["record"]] == records  # everything, including fields not yet known

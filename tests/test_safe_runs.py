@@ -21,16 +21,25 @@ pytestmark = pytest.mark.slow
 
 def fsot(config_path, *args):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args, "--config", str(config_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", *args, "--config", str(config_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
 
 
 def tables(path):
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {name: con.execute(f"select count(*) from {name}").fetchall()[0][0] for (name,) in con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_schema in ('intermediate', 'marts') order by 1").fetchall()}
+        return {
+            name: con.execute(f"select count(*) from {name}").fetchall()[0][0]
+            for (name,) in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_schema in ('intermediate', 'marts') order by 1"
+            ).fetchall()
+        }
     finally:
         con.close()
 
@@ -79,8 +88,11 @@ def test_a_build_waits_for_the_lock_and_says_who_holds_it(tmp_path):
         reader.start()
         # poll, with a deadline, for the build to say it waits (rather than sleeping a fixed time and hoping)
         deadline = time.monotonic() + 120
-        while not any("waiting:" in line for line in list(lines)) and process.poll() is None \
-                and time.monotonic() < deadline:
+        while (
+            not any("waiting:" in line for line in list(lines))
+            and process.poll() is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         assert process.poll() is None, "the build must wait while another process holds the lock: " + "".join(lines)
         assert any("waiting:" in line for line in list(lines)), "".join(lines)

@@ -17,27 +17,31 @@ from pipeline.warehouse.build import build_warehouse
 # slow: every test here builds a warehouse (or runs `fsot`) from a project first
 pytestmark = pytest.mark.slow
 
-LE_TARGETS = '''sexes = ["Male"]
+LE_TARGETS = """sexes = ["Male"]
 targets = [
     { measure = "value", value = 80, shape = "linear" },
     { measure = "value", value = 95, shape = "proportional" },
     { measure = "absolute_gap", grouping = "local_quintile", reduction = 0.5, shape = "linear" },
     { measure = "sii", grouping = "local_quintile", value = -1, shape = "proportional" },
-]'''
-UNEMPLOYMENT_TARGET = '''baseline_period = "2019/20"
-targets = [{ measure = "value", value = 3, shape = "linear" }]'''
+]"""
+UNEMPLOYMENT_TARGET = """baseline_period = "2019/20"
+targets = [{ measure = "value", value = 3, shape = "linear" }]"""
 
 
 @pytest.fixture(scope="module")
 def progress(tmp_path_factory):
-    config = tiny_project.landed(tmp_path_factory.mktemp("targets"), replace={
-        'sexes = ["Male"]': LE_TARGETS, 'baseline_period = "2019/20"': UNEMPLOYMENT_TARGET})
+    config = tiny_project.landed(
+        tmp_path_factory.mktemp("targets"),
+        replace={'sexes = ["Male"]': LE_TARGETS, 'baseline_period = "2019/20"': UNEMPLOYMENT_TARGET},
+    )
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     frame = con.execute("select * from marts.fct_target_progress").df()
     path = con.execute("select * from marts.fct_target_trajectory where target_id = '93283-1'").df()
-    gaps = con.execute("select * from marts.fct_gap_measure where measure = 'absolute_gap' "
-                       "and grouping = 'local_quintile' and indicator_id = '93283'").df()
+    gaps = con.execute(
+        "select * from marts.fct_gap_measure where measure = 'absolute_gap' "
+        "and grouping = 'local_quintile' and indicator_id = '93283'"
+    ).df()
     con.close()
     return frame, gaps, path
 
@@ -56,18 +60,18 @@ def test_linear_trajectory_takes_equal_steps_from_the_baseline_to_the_target_yea
     assert baseline["probability_on_track"] == pytest.approx(0.5)
     latest = row(frame, "value", "linear", "2016 - 20")
     assert latest["trajectory_fraction"] == pytest.approx(1 / 12)
-    assert latest["expected_value"] == pytest.approx(77.5 + (80 - 77.5) / 12)       # 77.708333
+    assert latest["expected_value"] == pytest.approx(77.5 + (80 - 77.5) / 12)  # 77.708333
     assert latest["difference_from_trajectory"] == pytest.approx(-2.5 / 12)
     # Φ((77.5 − 77.708333) / 0.510204) = Φ(−0.408333)
     assert latest["probability_on_track"] == pytest.approx(0.34151723909466813, abs=1e-9)
-    assert latest["status"] == "off track"            # below the trajectory, but the CI includes it
+    assert latest["status"] == "off track"  # below the trajectory, but the CI includes it
 
 
 def test_proportional_trajectory_changes_by_the_same_percentage_each_year(progress):
     frame, *_ = progress
     latest = row(frame, "value", "proportional", "2016 - 20")
-    assert latest["expected_value"] == pytest.approx(77.5 * (95 / 77.5) ** (1 / 12))   # 78.8000
-    assert latest["status"] == "significantly off track"    # upper limit 78.5 is below the trajectory
+    assert latest["expected_value"] == pytest.approx(77.5 * (95 / 77.5) ** (1 / 12))  # 78.8000
+    assert latest["status"] == "significantly off track"  # upper limit 78.5 is below the trajectory
 
 
 def test_a_gap_target_by_reduction_is_oriented_so_that_smaller_is_better(progress):
@@ -81,9 +85,15 @@ def test_a_gap_target_by_reduction_is_oriented_so_that_smaller_is_better(progres
     assert latest["actual_value"] == pytest.approx(latest_gap["value"])
     se = (latest_gap["upper_ci"] - latest_gap["lower_ci"]) / (2 * 1.959963984540054)
     from statistics import NormalDist
+
     assert latest["probability_on_track"] == pytest.approx(NormalDist().cdf((expected - latest_gap["value"]) / se))
-    status = ("on track" if latest_gap["value"] <= expected else
-              "significantly off track" if latest_gap["lower_ci"] > expected else "off track")
+    status = (
+        "on track"
+        if latest_gap["value"] <= expected
+        else "significantly off track"
+        if latest_gap["lower_ci"] > expected
+        else "off track"
+    )
     assert latest["status"] == status
 
 
@@ -103,15 +113,21 @@ def test_a_proportional_trajectory_to_a_negative_target_cannot_be_drawn_and_says
     assert sii["note"].str.contains("positive baseline and target").all()
 
 
-@pytest.mark.parametrize("target, message", [
-    ('{ measure = "gap" , value = 1 }', "measure: Input should be 'value', 'absolute_gap', .* \\(you wrote 'gap'\\)"),
-    ('{ measure = "sii", grouping = "wards", value = 1 }', "grouping: Input should be .* \\(you wrote 'wards'\\)"),
-    ('{ measure = "value" }', "either value = "),
-    ('{ measure = "value", value = 1, reduction = 0.1 }', "either value = "),
-    ('{ measure = "value", reduction = 1.5 }', "reduction: Input should be less than 1 \\(you wrote 1.5\\)"),
-    ('{ measure = "value", value = 1, shape = "curved" }', "shape: Input should be 'linear' or 'proportional'"),
-    ('{ measure = "value", value = 1, sex = "Female" }', "target sex 'Female'"),
-])
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        (
+            '{ measure = "gap" , value = 1 }',
+            "measure: Input should be 'value', 'absolute_gap', .* \\(you wrote 'gap'\\)",
+        ),
+        ('{ measure = "sii", grouping = "wards", value = 1 }', "grouping: Input should be .* \\(you wrote 'wards'\\)"),
+        ('{ measure = "value" }', "either value = "),
+        ('{ measure = "value", value = 1, reduction = 0.1 }', "either value = "),
+        ('{ measure = "value", reduction = 1.5 }', "reduction: Input should be less than 1 \\(you wrote 1.5\\)"),
+        ('{ measure = "value", value = 1, shape = "curved" }', "shape: Input should be 'linear' or 'proportional'"),
+        ('{ measure = "value", value = 1, sex = "Female" }', "target sex 'Female'"),
+    ],
+)
 def test_a_target_that_cannot_be_used_is_refused_naming_the_setting(tmp_path, target, message):
     path = tiny_project.write(tmp_path)
     path.write_text(path.read_text().replace('sexes = ["Male"]', f'sexes = ["Male"]\ntargets = [{target}]'))
@@ -121,10 +137,13 @@ def test_a_target_that_cannot_be_used_is_refused_naming_the_setting(tmp_path, ta
     assert "target 1" in str(caught.value) or "[[targets]] 1" in str(caught.value)
 
 
-@pytest.mark.parametrize("label, year", [("2015 - 19", 2019), ("2020/21", 2021), ("2019-2021", 2021),
-                                         ("1999/00", 2000), ("2020", 2020), ("2021 Q3", 2021)])
+@pytest.mark.parametrize(
+    "label, year",
+    [("2015 - 19", 2019), ("2020/21", 2021), ("2019-2021", 2021), ("1999/00", 2000), ("2020", 2020), ("2021 Q3", 2021)],
+)
 def test_period_end_year_reads_the_last_year_a_label_names(label, year):
     from pipeline.config import SQL_DIR
+
     con = duckdb.connect()
     con.execute((SQL_DIR / "macros" / "period_end_year.sql").read_text())
     assert con.execute("select period_end_year(?)", [label]).fetchall()[0][0] == year

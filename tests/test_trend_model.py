@@ -24,8 +24,12 @@ from pipeline.warehouse.build import build_warehouse
 pytestmark = pytest.mark.slow
 
 PERIODS = ["2017/18", "2018/19", "2019/20", "2020/21", "2021/22"]
-SERIES = {"E05000001": [10.0, 9.9, 9.8, 9.7, 14.0], "E05000002": [10, 11, 12, 13, 14],
-          "E05000003": [14, 13, 12, 11, 10], "E05000004": [10, 11, 12, 13]}
+SERIES = {
+    "E05000001": [10.0, 9.9, 9.8, 9.7, 14.0],
+    "E05000002": [10, 11, 12, 13, 14],
+    "E05000003": [14, 13, 12, 11, 10],
+    "E05000004": [10, 11, 12, 13],
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +52,12 @@ def trends(tmp_path_factory):
 def test_a_trend_that_flips_sign_when_one_point_is_left_out_is_no_significant_change(trends):
     row = trends.loc["E05000001"]
     assert row["method"] == "inverse-variance weighted regression on the 95% limits"
-    assert row["chi_squared"] > 10.83 and row["slope_per_period"] > 0   # significant rise on all five points
+    assert row["chi_squared"] > 10.83 and row["slope_per_period"] > 0  # significant rise on all five points
     assert row["trend"] == "no significant change" and "left out" in row["reason"]
 
 
 def test_steady_series_are_labelled_by_polarity(trends):
-    assert trends.loc["E05000002", "trend"] == "worsening"      # rising, lower is better
+    assert trends.loc["E05000002", "trend"] == "worsening"  # rising, lower is better
     assert trends.loc["E05000003", "trend"] == "improving"
     assert trends.loc["E05000002", "points"] == 5 and trends.loc["E05000002", "first_period"] == "2017/18"
 
@@ -67,10 +71,14 @@ def test_every_gap_measure_has_a_trend_series_with_ratios_tested_on_the_log_scal
     config = tiny_project.landed(tmp_path)
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
-    methods = dict(con.execute("select distinct series, method from marts.fct_trend "
-                               "where series <> 'value'").fetchall())
+    methods = dict(
+        con.execute("select distinct series, method from marts.fct_trend where series <> 'value'").fetchall()
+    )
     con.close()
     assert set(methods) == {"absolute gap", "relative gap", "range gap", "sii", "rii"}
-    assert methods["rii"] == methods["relative gap"] == ("inverse-variance weighted regression on the log of the "
-                                                         "ratio and its 95% limits")
+    assert (
+        methods["rii"]
+        == methods["relative gap"]
+        == ("inverse-variance weighted regression on the log of the ratio and its 95% limits")
+    )
     assert methods["sii"] == "inverse-variance weighted regression on the 95% limits"

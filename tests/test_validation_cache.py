@@ -23,18 +23,18 @@ from pipeline.validate import run as validation
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 AWKWARD = (
-    "Title of the table\n"                      # 1 preamble
-    "\n"                                        # 2 blank
-    "area_code,period,sex,value\n"              # 3 header
-    "E05000001,2021,Persons,1\n"                # 4
-    "note in the middle,,,\n"                   # 5 text in the first cell only, but data follows
-    "E05000002,2021,Persons,\"2\n3\"\n"         # 6-7 a quoted line break
-    "area_code,period,sex,value\n"              # 8 repeated header
-    "E05000003,2021,Persons,4,,\n"              # 9 a stray trailing comma
-    "E05000004,2021\n"                          # 10 too few fields
-    "\n"                                        # 11 blank
-    "Source: a footnote\n"                      # 12 footnote
-    "Note 2: another footnote,,,\n"             # 13 footnote
+    "Title of the table\n"  # 1 preamble
+    "\n"  # 2 blank
+    "area_code,period,sex,value\n"  # 3 header
+    "E05000001,2021,Persons,1\n"  # 4
+    "note in the middle,,,\n"  # 5 text in the first cell only, but data follows
+    'E05000002,2021,Persons,"2\n3"\n'  # 6-7 a quoted line break
+    "area_code,period,sex,value\n"  # 8 repeated header
+    "E05000003,2021,Persons,4,,\n"  # 9 a stray trailing comma
+    "E05000004,2021\n"  # 10 too few fields
+    "\n"  # 11 blank
+    "Source: a footnote\n"  # 12 footnote
+    "Note 2: another footnote,,,\n"  # 13 footnote
 )
 
 
@@ -52,8 +52,12 @@ def test_a_file_read_in_chunks_gives_the_rows_and_skipped_lines_it_gives_read_wh
     assert table.frame["_line"].tolist() == [4, 5, 6, 9, 10]  # worked out by hand from the comments above
     assert table.frame["value"].tolist() == ["1", "", "2\n3", "4", ""]
     assert table.frame["_fields"].tolist() == [4, 4, 4, 4, 2]
-    assert table.skipped == [(1, "preamble above the header"), (8, "repeated header"),
-                             (12, "footnote below the data"), (13, "footnote below the data")]
+    assert table.skipped == [
+        (1, "preamble above the header"),
+        (8, "repeated header"),
+        (12, "footnote below the data"),
+        (13, "footnote below the data"),
+    ]
     assert table.header_line == 3
 
 
@@ -92,9 +96,12 @@ def project(tmp_path):
 def quarantine(config):
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
-        return {t: con.execute(f"select _source, _file, _line, _checks from quarantine.{t} order by all").fetchall()
-                for (t,) in con.execute("select table_name from information_schema.tables "
-                                        "where table_schema = 'quarantine' order by 1").fetchall()}
+        return {
+            t: con.execute(f"select _source, _file, _line, _checks from quarantine.{t} order by all").fetchall()
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'quarantine' order by 1"
+            ).fetchall()
+        }
     finally:
         con.close()
 
@@ -129,7 +136,8 @@ def test_a_rebuild_validates_only_files_it_has_not_seen(project, monkeypatch):
     assert [row[1:] for row in quarantine(config)["local_indicator_value"]] == [
         ("25_mixed_good_and_bad.csv", 4, "value_is_a_number"),
         ("25_mixed_good_and_bad.csv", 5, "ci_contains_value_upper"),
-        ("25_mixed_good_and_bad.csv", 6, "count_within_denominator")]
+        ("25_mixed_good_and_bad.csv", 6, "count_within_denominator"),
+    ]
 
 
 def test_a_changed_setting_or_a_damaged_cache_validates_again_with_the_same_result(project, monkeypatch):
@@ -157,19 +165,27 @@ def test_a_build_with_nothing_changed_builds_nothing_and_says_so(project):
     result = run(project, "build")
     assert "is up to date" in result.output and "--force" in result.output
     assert config.warehouse_path.stat().st_mtime_ns == stamp
-    project.write_text(project.read_text(encoding="utf-8") + "\n# a comment is a change to fsot.toml\n",
-                       encoding="utf-8")
+    project.write_text(
+        project.read_text(encoding="utf-8") + "\n# a comment is a change to fsot.toml\n", encoding="utf-8"
+    )
     assert "is up to date" not in run(project, "build").output
     assert config.warehouse_path.stat().st_mtime_ns != stamp
 
 
 def test_a_build_whose_files_are_all_validated_does_not_import_great_expectations(project):
     run(project, "build")
-    code = ("import sys\nfrom pipeline.cli import main\nsys.argv = ['fsot', 'build', '--force', '--config', "
-            f"{str(project)!r}]\ntry:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
-            "print('great_expectations' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    code = (
+        "import sys\nfrom pipeline.cli import main\nsys.argv = ['fsot', 'build', '--force', '--config', "
+        f"{str(project)!r}]\ntry:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print('great_expectations' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "False"
 
@@ -218,10 +234,12 @@ def test_a_changed_reader_validates_its_files_again(project, monkeypatch):
 def test_great_expectations_defers_scipy_stats_and_altair_until_they_are_used():
     """The validation context imports Great Expectations with scipy.stats and altair deferred (they cost
     about a second and our suites never use them); code that does use them gets the real modules."""
-    code = ("import sys\nfrom pipeline.validate.context import context\nctx = context()\n"
-            "print([type(sys.modules[n]).__name__ for n in ('scipy.stats', 'altair')])\n"
-            "from scipy.stats import norm\nimport altair\n"
-            "print(repr(float(norm.ppf(0.975))), hasattr(altair, 'Chart'), type(sys.modules['scipy.stats']).__name__)")
+    code = (
+        "import sys\nfrom pipeline.validate.context import context\nctx = context()\n"
+        "print([type(sys.modules[n]).__name__ for n in ('scipy.stats', 'altair')])\n"
+        "from scipy.stats import norm\nimport altair\n"
+        "print(repr(float(norm.ppf(0.975))), hasattr(altair, 'Chart'), type(sys.modules['scipy.stats']).__name__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     deferred, used = out.stdout.strip().splitlines()[-2:]

@@ -38,9 +38,11 @@ def test_a_ward_with_a_quarantined_lsoa_is_ranked_on_part_of_its_population_and_
         land_source(config, source)
     build_warehouse(config)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
-    row = con.execute("select lsoa_count, lsoas_with_score, score_population_share, imd_score, deprivation_note, "
-                      "national_rank from intermediate.int_ward_deprivation "
-                      "where ward_code = 'E05000001'").fetchall()[0]
+    row = con.execute(
+        "select lsoa_count, lsoas_with_score, score_population_share, imd_score, deprivation_note, "
+        "national_rank from intermediate.int_ward_deprivation "
+        "where ward_code = 'E05000001'"
+    ).fetchall()[0]
     quarantined = con.execute("select lsoa_code, _checks from quarantine.imd_lsoa").fetchall()
     con.close()
     assert quarantined == [("E01000001", "imd_score_is_a_number; score_present")]
@@ -52,7 +54,9 @@ def test_a_ward_with_a_quarantined_lsoa_is_ranked_on_part_of_its_population_and_
 
 def test_two_lookups_need_ward_vintages_saying_which_go_together(tmp_path):
     config_path = tiny_project.write(tmp_path)
-    text = config_path.read_text() + """
+    text = (
+        config_path.read_text()
+        + """
 [[sources]]
 id = "wards_2024"
 format = "ons_lsoa_ward_lookup"
@@ -61,6 +65,7 @@ publisher = "ONS"
 release = "2024"
 licence = "Open Government Licence v3.0"
 """
+    )
     config_path.write_text(text)
     with pytest.raises(ConfigError, match=r"2 ward lookup\(s\) and 1 deprivation source\(s\).*\[\[ward_vintages\]\]"):
         load_config(config_path)
@@ -97,12 +102,17 @@ baseline_period = "2021"
     config_path.write_text(config_path.read_text() + counts)
     with pytest.raises(ConfigError, match="list the categories counted in the numerator"):
         load_config(config_path)
-    config_path.write_text(config_path.read_text().replace('source = "census"', 'source = "census"\nnumerator = ["x"]')
-                           .replace('unit = "%"\npolarity = "lower-is-better"\nsource = "census"', 'unit = "rate"\n'
-                                    'polarity = "lower-is-better"\nsource = "census"'))
+    config_path.write_text(
+        config_path.read_text()
+        .replace('source = "census"', 'source = "census"\nnumerator = ["x"]')
+        .replace(
+            'unit = "%"\npolarity = "lower-is-better"\nsource = "census"',
+            'unit = "rate"\npolarity = "lower-is-better"\nsource = "census"',
+        )
+    )
     with pytest.raises(ConfigError, match='write unit = "%"'):
         load_config(config_path)
-    config_path.write_text(config_path.read_text().replace("\nperiod = \"2021\"\n", "\n"))
+    config_path.write_text(config_path.read_text().replace('\nperiod = "2021"\n', "\n"))
     with pytest.raises(ConfigError, match="give the period the counts describe"):
         load_config(config_path)
 
@@ -110,7 +120,8 @@ baseline_period = "2021"
 def test_every_table_with_a_key_is_checked_for_repeated_keys(tmp_path):
     (tmp_path / "tests").mkdir()
     (tmp_path / "data_dictionary.toml").write_text(
-        '["marts.fct_x"]\ndescription = "x"\nkey = ["a", "b"]\n\n["marts.fct_x".columns]\na = "a"\nb = "b"\n')
+        '["marts.fct_x"]\ndescription = "x"\nkey = ["a", "b"]\n\n["marts.fct_x".columns]\na = "a"\nb = "b"\n'
+    )
     con = duckdb.connect()
     con.execute("create schema marts")
     con.execute("create table marts.fct_x as select * from (values (1, 'p'), (1, 'q')) as t(a, b)")

@@ -38,15 +38,40 @@ LA_NAMES = {BOROUGH: "Stockton-on-Tees", OTHER: "Otherton"}
 
 FILE7_HEADER = list(AREA_HEADERS)
 for _domain, _score in FILE7_DOMAINS:
-    FILE7_HEADER += [f"{_domain} {_score}", f"{_domain} Rank (where 1 is most deprived)",
-                     f"{_domain} Decile (where 1 is most deprived 10% of LSOAs)"]
+    FILE7_HEADER += [
+        f"{_domain} {_score}",
+        f"{_domain} Rank (where 1 is most deprived)",
+        f"{_domain} Decile (where 1 is most deprived 10% of LSOAs)",
+    ]
 FILE7_HEADER += POPULATION_HEADERS
 
 # Ward values by ward name: life expectancy (male, higher is better) and unemployment (%, lower is better)
-LE_BASELINE = {"B02": 70, "B01": 72, "B03": 75, "B04": 76, "B05": 78, "B06": 79, "B07": 80, "B08": 81,
-               "B09": 83, "B10": 85, "O01": 68}
-LE_LATEST = {"B02": 69, "B01": None, "B03": 75, "B04": 77, "B05": 78, "B06": 79, "B07": 80, "B08": 82,
-             "B09": 84, "B10": 85, "O01": 67}
+LE_BASELINE = {
+    "B02": 70,
+    "B01": 72,
+    "B03": 75,
+    "B04": 76,
+    "B05": 78,
+    "B06": 79,
+    "B07": 80,
+    "B08": 81,
+    "B09": 83,
+    "B10": 85,
+    "O01": 68,
+}
+LE_LATEST = {
+    "B02": 69,
+    "B01": None,
+    "B03": 75,
+    "B04": 77,
+    "B05": 78,
+    "B06": 79,
+    "B07": 80,
+    "B08": 82,
+    "B09": 84,
+    "B10": 85,
+    "O01": 67,
+}
 UNEMPLOYMENT = {"B02": 10, "B01": 8, "B03": 7, "B04": 6, "B05": 5, "B06": 5, "B07": 4, "B08": 3, "B09": 2, "B10": 1}
 
 
@@ -78,18 +103,59 @@ def file7() -> bytes:
 
 
 def lookup() -> bytes:
-    rows = [(lsoa, f"{LA_NAMES[la]} {lsoa[-3:]}A", ward, name, la, LA_NAMES[la], n)
-            for n, (lsoa, ward, name, la, _s, _p) in enumerate(lsoas(), start=1)]
+    rows = [
+        (lsoa, f"{LA_NAMES[la]} {lsoa[-3:]}A", ward, name, la, LA_NAMES[la], n)
+        for n, (lsoa, ward, name, la, _s, _p) in enumerate(lsoas(), start=1)
+    ]
     return _csv(rows, ["LSOA11CD", "LSOA11NM", "WD19CD", "WD19NM", "LAD19CD", "LAD19NM", "FID"], bom=True)
 
 
-def _ft_row(indicator, name, code, area, area_type, sex, period, sortable, value, count="", denominator="",
-            note="", category_type="", category=""):
+def _ft_row(
+    indicator,
+    name,
+    code,
+    area,
+    area_type,
+    sex,
+    period,
+    sortable,
+    value,
+    count="",
+    denominator="",
+    note="",
+    category_type="",
+    category="",
+):
     filled = value is not None
-    return [indicator, name, BOROUGH if area_type == "Ward" else "", "Stockton-on-Tees" if area_type == "Ward" else "",
-            code, area, area_type, sex, "All ages", category_type, category, period,
-            f"{value}" if filled else "", f"{value - 1}" if filled else "", f"{value + 1}" if filled else "",
-            "", "", count, denominator, note, "", "", "", sortable, "", "", "5y"]
+    return [
+        indicator,
+        name,
+        BOROUGH if area_type == "Ward" else "",
+        "Stockton-on-Tees" if area_type == "Ward" else "",
+        code,
+        area,
+        area_type,
+        sex,
+        "All ages",
+        category_type,
+        category,
+        period,
+        f"{value}" if filled else "",
+        f"{value - 1}" if filled else "",
+        f"{value + 1}" if filled else "",
+        "",
+        "",
+        count,
+        denominator,
+        note,
+        "",
+        "",
+        "",
+        sortable,
+        "",
+        "",
+        "5y",
+    ]
 
 
 def fingertips() -> bytes:
@@ -99,15 +165,40 @@ def fingertips() -> bytes:
     for period, sortable, values in (("2015 - 19", "20150000", LE_BASELINE), ("2016 - 20", "20160000", LE_LATEST)):
         rows.append(_ft_row("93283", le, "E92000001", "England", "England", "Male", period, sortable, 79.5))
         rows.append(_ft_row("93283", le, BOROUGH, "Stockton-on-Tees", "UA", "Male", period, sortable, 77.5))
-        rows.append(_ft_row("93283", le, "E92000001", "England", "England", "Male", period, sortable, 74.1,
-                            category_type="County & UA deprivation deciles in England (IMD2019, 4/21 geography)",
-                            category="Most deprived decile (IMD2019)"))
+        rows.append(
+            _ft_row(
+                "93283",
+                le,
+                "E92000001",
+                "England",
+                "England",
+                "Male",
+                period,
+                sortable,
+                74.1,
+                category_type="County & UA deprivation deciles in England (IMD2019, 4/21 geography)",
+                category="Most deprived decile (IMD2019)",
+            )
+        )
         for ward, value in values.items():
             note = "Value suppressed for disclosure control due to small count" if value is None else ""
             rows.append(_ft_row("93283", le, codes[ward], ward, "Ward", "Male", period, sortable, value, note=note))
     for ward, value in UNEMPLOYMENT.items():
-        rows.append(_ft_row("93097", "Unemployment", codes[ward], ward, "Ward", "Persons", "2019/20", "20190000",
-                            value, count=str(value * 10), denominator="1,000"))
+        rows.append(
+            _ft_row(
+                "93097",
+                "Unemployment",
+                codes[ward],
+                ward,
+                "Ward",
+                "Persons",
+                "2019/20",
+                "20190000",
+                value,
+                count=str(value * 10),
+                denominator="1,000",
+            )
+        )
     return _csv(rows, FINGERTIPS_HEADER, line_end="\r\n")
 
 

@@ -28,9 +28,14 @@ SCHEMAS = ("staging", "intermediate", "marts")
 def model_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(schema, name) of every table and view the models made (schemas staging, intermediate, marts),
     ordered by schema and name. Shared with tools/snapshot_outputs.py."""
-    return [tuple(row) for row in con.execute(
-        "select table_schema, table_name from information_schema.tables where table_schema in (?, ?, ?) "
-        "and table_catalog = current_database() order by 1, 2", list(SCHEMAS)).fetchall()]
+    return [
+        tuple(row)
+        for row in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_schema in (?, ?, ?) "
+            "and table_catalog = current_database() order by 1, 2",
+            list(SCHEMAS),
+        ).fetchall()
+    ]
 
 
 def dump(database: Path, out: Path) -> None:

@@ -106,6 +106,7 @@ ARROW_SCHEMA_KEY = b"ARROW:schema"
 
 # --- tables -------------------------------------------------------------------------------------------------------
 
+
 def _field(tag: bytes, payload: bytes) -> bytes:
     """A tagged, length-prefixed field: no two different values encode alike, and no encoding is the
     start of another, so concatenated encodings compare (and sort) field by field."""
@@ -145,12 +146,19 @@ def _quoted(identifier: str) -> str:
 def table_digest(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict:
     """{"columns": ["name TYPE", …], "rows": n, "digest": sha256 of the canonical table,
     "column_digests": {column: short digest of its sorted values}} (see the module's docstring)."""
-    columns = [f"{name} {data_type}" for name, data_type in con.execute(
-        "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ? "
-        "and table_catalog = current_database() order by ordinal_position", [schema, table]).fetchall()]
+    columns = [
+        f"{name} {data_type}"
+        for name, data_type in con.execute(
+            "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ? "
+            "and table_catalog = current_database() order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
     names = [column.split(" ", 1)[0] for column in columns]
-    rows = [[encode_value(_normalised_cell(name, value)) for name, value in zip(names, row)]
-            for row in con.execute(f"select * from {_quoted(schema)}.{_quoted(table)}").fetchall()]
+    rows = [
+        [encode_value(_normalised_cell(name, value)) for name, value in zip(names, row)]
+        for row in con.execute(f"select * from {_quoted(schema)}.{_quoted(table)}").fetchall()
+    ]
     digest = hashlib.sha256(json.dumps({"table": f"{schema}.{table}", "columns": columns}).encode())
     for encoded in sorted(b"".join(row) for row in rows):
         digest.update(struct.pack(">Q", len(encoded)))
@@ -186,6 +194,7 @@ def table_digests(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
 
 # --- export files -------------------------------------------------------------------------------------------------
 
+
 def volatile_provenance(provenance: dict) -> dict[str, str]:
     """The values of VOLATILE_PROVENANCE in a provenance record (empty ones left out: nothing to replace)."""
     return {key: str(provenance[key]) for key in VOLATILE_PROVENANCE if provenance.get(key)}
@@ -212,8 +221,11 @@ def _zip_digest(path: Path, values: dict[str, str]) -> str:
             content = archive.read(entry)
             if entry.filename.endswith(".xml"):
                 content = _normalised_xml(content, values)
-            digest.update(json.dumps([entry.filename, list(entry.date_time), entry.compress_type,
-                                      entry.external_attr, len(content)]).encode())
+            digest.update(
+                json.dumps(
+                    [entry.filename, list(entry.date_time), entry.compress_type, entry.external_attr, len(content)]
+                ).encode()
+            )
             digest.update(content)
     return digest.hexdigest()
 
@@ -234,11 +246,15 @@ def _parquet_digest(path: Path) -> str:
             value = _normalised_json(value, values)
         elif key == ARROW_SCHEMA_KEY:
             schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(value)))
-            schema = schema.with_metadata({k: _normalised_json(v, values) if k == PARQUET_PROVENANCE_KEY else v
-                                           for k, v in (schema.metadata or {}).items()})
+            schema = schema.with_metadata(
+                {
+                    k: _normalised_json(v, values) if k == PARQUET_PROVENANCE_KEY else v
+                    for k, v in (schema.metadata or {}).items()
+                }
+            )
             value = base64.b64encode(schema.serialize().to_pybytes())
         key_values[key.decode("utf-8", "backslashreplace")] = value.decode("utf-8", "backslashreplace")
-    digest = hashlib.sha256(data[:len(data) - 8 - footer_length])
+    digest = hashlib.sha256(data[: len(data) - 8 - footer_length])
     digest.update(json.dumps(described, sort_keys=True, default=str).encode())
     digest.update(str(file_metadata.schema).split("\n", 1)[-1].encode())  # without its first line, "<… object at 0x…>"
     digest.update(json.dumps(key_values, sort_keys=True).encode())
@@ -268,6 +284,7 @@ def export_digests(folder: Path) -> dict[str, str]:
 
 # --- snapshot and comparison --------------------------------------------------------------------------------------
 
+
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for name in VERSIONS:
@@ -287,7 +304,7 @@ def snapshot(warehouse: Path, exports: Path) -> dict:
         con.close()
     return {
         "about": "Digests of the demonstration build's outputs (tools/snapshot_outputs.py explains the canonical "
-                 f"forms), checked by tests/test_output_snapshot.py. An intended change: {UPDATE_COMMAND}",
+        f"forms), checked by tests/test_output_snapshot.py. An intended change: {UPDATE_COMMAND}",
         "build": {"config": DEMONSTRATION_CONFIG, "date": DEMONSTRATION_DATE, "period": DEMONSTRATION_PERIOD},
         "versions": versions(),
         "tables": tables,
@@ -304,8 +321,9 @@ def _table_difference(name: str, expected: dict, actual: dict) -> str | None:
         return f"{expected['rows']} rows, now {actual['rows']}"
     if expected["digest"] == actual["digest"]:
         return None
-    changed = [column for column, value in expected["column_digests"].items()
-               if actual["column_digests"].get(column) != value]
+    changed = [
+        column for column, value in expected["column_digests"].items() if actual["column_digests"].get(column) != value
+    ]
     if changed:
         return f"values differ in column{'s' if len(changed) > 1 else ''} {', '.join(changed)}"
     return "each column holds the same values, paired differently across rows"
@@ -334,8 +352,11 @@ def differences(expected: dict, actual: dict) -> tuple[list[str], list[str]]:
     for name in actual["exports"].keys() - expected["exports"].keys():
         failures.append(f"export {name}: new (not in the snapshot)")
     if failures and expected.get("versions") != actual.get("versions"):
-        changed = {k: f"{v} -> {actual.get('versions', {}).get(k)}" for k, v in expected.get("versions", {}).items()
-                   if actual.get("versions", {}).get(k) != v}
+        changed = {
+            k: f"{v} -> {actual.get('versions', {}).get(k)}"
+            for k, v in expected.get("versions", {}).items()
+            if actual.get("versions", {}).get(k) != v
+        }
         notes.append(f"library versions differ from the snapshot's: {changed}")
     return sorted(failures), sorted(notes)
 
@@ -351,12 +372,16 @@ def report(expected: dict, actual: dict) -> tuple[bool, str]:
     for name in sorted(expected["exports"]):
         if f"export {name}" not in failed:
             lines.append(f"ok       export {name}: identical")
-    lines.append(f"{len(expected['tables'])} tables and {len(expected['exports'])} export files compared, "
-                 f"{len(failures)} difference(s)")
+    lines.append(
+        f"{len(expected['tables'])} tables and {len(expected['exports'])} export files compared, "
+        f"{len(failures)} difference(s)"
+    )
     if failures:
-        lines.append(f"If the change is intended, regenerate the snapshot and commit it with the change: "
-                     f"{UPDATE_COMMAND} (it builds the demonstration as the tests do; or pass WAREHOUSE EXPORTS "
-                     f"of a build made with `fsot run --date {DEMONSTRATION_DATE} --config {DEMONSTRATION_CONFIG}`).")
+        lines.append(
+            f"If the change is intended, regenerate the snapshot and commit it with the change: "
+            f"{UPDATE_COMMAND} (it builds the demonstration as the tests do; or pass WAREHOUSE EXPORTS "
+            f"of a build made with `fsot run --date {DEMONSTRATION_DATE} --config {DEMONSTRATION_CONFIG}`)."
+        )
     return not failures, "\n".join(lines)
 
 

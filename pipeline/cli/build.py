@@ -18,16 +18,26 @@ def _show_validation(config, validation: dict, errors: list[str] | None = None) 
     for column in ("file", "read", "loaded", "quarantined"):
         table.add_column(column, justify="left" if column == "file" else "right")
     for f in validation.get("files", []):
-        log.info("%s: read %s, loaded %s, quarantined %s", f["file"], f["rows_read"], f["rows_loaded"],
-                 f["rows_quarantined"])
+        log.info(
+            "%s: read %s, loaded %s, quarantined %s", f["file"], f["rows_read"], f["rows_loaded"], f["rows_quarantined"]
+        )
         table.add_row(f["file"], str(f["rows_read"]), str(f["rows_loaded"]), str(f["rows_quarantined"]))
     console.print(table)
     failing = [c for c in validation.get("checks", []) if not c["success"]]
     for check in failing:
-        log.warning("check %s.%s failed for %s row(s): %s", check["table"], check["check"], check["rows_failed"],
-                    check["reason"])
-        console.print(f"  [yellow]quarantined[/] {check['rows_failed']} row(s) of {check['table']}: "
-                      f"{check['check']} ({check['reason']})", markup=True, highlight=False)
+        log.warning(
+            "check %s.%s failed for %s row(s): %s",
+            check["table"],
+            check["check"],
+            check["rows_failed"],
+            check["reason"],
+        )
+        console.print(
+            f"  [yellow]quarantined[/] {check['rows_failed']} row(s) of {check['table']}: "
+            f"{check['check']} ({check['reason']})",
+            markup=True,
+            highlight=False,
+        )
     report = write_validation_report(config, validation, errors)
     log.info("validation report %s", report)
     console.print(f"  validation report: {report}")
@@ -45,8 +55,10 @@ def run_build(config, force: bool = False) -> dict:
     from pipeline.warehouse.registry import discover
 
     total = len(discover(SQL_DIR, PYTHON_MODELS)) + 2
-    with (warehouse_lock(config, "build", notify=lambda text: console.print(text, markup=False)),
-          Progress(console=console, transient=True) as bar):
+    with (
+        warehouse_lock(config, "build", notify=lambda text: console.print(text, markup=False)),
+        Progress(console=console, transient=True) as bar,
+    ):
         task = bar.add_task("Building the warehouse", total=total)
 
         def advance(name: str) -> None:
@@ -60,15 +72,20 @@ def run_build(config, force: bool = False) -> dict:
             _show_validation(config, exc.validation, exc.errors)
             raise
     if summary.get("up_to_date"):
-        console.print(f"  warehouse {summary['warehouse']} is up to date: nothing it is built from has changed "
-                      f"since {summary['built_at']} (`fsot build --force` rebuilds it)", markup=False)
+        console.print(
+            f"  warehouse {summary['warehouse']} is up to date: nothing it is built from has changed "
+            f"since {summary['built_at']} (`fsot build --force` rebuilds it)",
+            markup=False,
+        )
         return {"build": summary}
     _show_validation(config, summary["validation"])
     for table, rows in summary["raw_rows"].items():
         log.info("%s: %s rows", table, rows)
     marts = [m for m in summary["models"] if m["model"].startswith("marts.")]
-    console.print(f"  warehouse {summary['warehouse']} built in {summary['seconds']} s: "
-                  + ", ".join(f"{m['model']} {m['rows']} rows" for m in marts))
+    console.print(
+        f"  warehouse {summary['warehouse']} built in {summary['seconds']} s: "
+        + ", ".join(f"{m['model']} {m['rows']} rows" for m in marts)
+    )
     return {"build": summary}
 
 

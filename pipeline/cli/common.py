@@ -19,7 +19,10 @@ from rich.text import Text
 console = Console(stderr=True, highlight=False)
 
 DATE_OPTION = click.option(
-    "--date", "run_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    "--date",
+    "run_date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
     help="Date the report is made (default: today); the default --period is the last quarter ended by then.",
 )
 
@@ -36,15 +39,22 @@ def _quarter(_ctx, _param, value: str | None) -> str | None:
 
 
 PERIOD_OPTION = click.option(
-    "--period", default=None, metavar="YYYY-Qn", callback=_quarter,
+    "--period",
+    default=None,
+    metavar="YYYY-Qn",
+    callback=_quarter,
     help="Quarter of the outcome report, reports/<period>/ (default: the latest quarter that has ended).",
 )
 CONFIG_OPTION = click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="The fsot.toml to use (default: the project's own). Paths inside it are relative to its folder.",
 )
-FORCE_OPTION = click.option("--force", is_flag=True,
-                            help="Build even when nothing the warehouse is built from has changed.")
+FORCE_OPTION = click.option(
+    "--force", is_flag=True, help="Build even when nothing the warehouse is built from has changed."
+)
 
 
 class FsotError(click.ClickException):
@@ -69,9 +79,15 @@ def load(config_path):
 def _os_message(exc: OSError, config) -> str:
     """A read-only folder or a full disk in one line: which folder, and what to do."""
     where = Path(exc.filename).parent if exc.filename else config.root
-    return (f"cannot write in {where}: {exc.strerror or exc}; "
-            + ("free some disk space" if exc.errno == errno.ENOSPC else
-               "make the folder writable (or set another in fsot.toml [paths])") + " and run again")
+    return (
+        f"cannot write in {where}: {exc.strerror or exc}; "
+        + (
+            "free some disk space"
+            if exc.errno == errno.ENOSPC
+            else "make the folder writable (or set another in fsot.toml [paths])"
+        )
+        + " and run again"
+    )
 
 
 def _disk_error(exc: Exception) -> OSError | None:
@@ -113,8 +129,16 @@ def run_step(config, command: str, work):
         steps = work()
         report_dir = Path(steps["report"]["index"]).parent if "report" in steps else None
         write_run_manifest(config, command, started, steps, log_path, also_to=report_dir)
-    except (SourceFileError, LandingError, ModelError, LockTimeout, PdfError, PullError, FileNotFoundError,
-            ValueError) as exc:
+    except (
+        SourceFileError,
+        LandingError,
+        ModelError,
+        LockTimeout,
+        PdfError,
+        PullError,
+        FileNotFoundError,
+        ValueError,
+    ) as exc:
         raise fail(str(exc), exc) from exc
     except OSError as exc:
         raise fail(_os_message(exc, config), exc, unexpected=True) from exc
@@ -123,6 +147,10 @@ def run_step(config, command: str, work):
         if disk:
             raise fail(_os_message(disk, config), exc, unexpected=True) from exc
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        raise fail(f"fsot stopped on an unexpected error ({message}); nothing was replaced. The details are in "
-                   f"{log_path}: please send that file to the fsot maintainers", exc, unexpected=True) from exc
+        raise fail(
+            f"fsot stopped on an unexpected error ({message}); nothing was replaced. The details are in "
+            f"{log_path}: please send that file to the fsot maintainers",
+            exc,
+            unexpected=True,
+        ) from exc
     return steps

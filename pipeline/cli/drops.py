@@ -31,10 +31,17 @@ def drops(ctx, config_path, indicator_id):
     for column in ("id", "indicator", "file", "rows", "landed at", "status"):
         table.add_column(column, overflow="fold")
     for r in drop_records(config, indicator_id):
-        status = r.get("status", "current") + (f" by {r['superseded_by']}" if r.get("superseded_by") and
-                                                 r.get("status") == "superseded" else "")
-        table.add_row(r["release"], r["indicator"], Path(r["path"]).name,
-                      "" if r.get("rows") is None else str(r["rows"]), r["retrieved_at"], status)
+        status = r.get("status", "current") + (
+            f" by {r['superseded_by']}" if r.get("superseded_by") and r.get("status") == "superseded" else ""
+        )
+        table.add_row(
+            r["release"],
+            r["indicator"],
+            Path(r["path"]).name,
+            "" if r.get("rows") is None else str(r["rows"]),
+            r["retrieved_at"],
+            status,
+        )
     Console(highlight=False).print(table)
 
 
@@ -49,8 +56,11 @@ def drops_withdraw(drop_id, config_path):
         from pipeline.ingest.landing import withdraw_drop
 
         record = withdraw_drop(config, drop_id)
-        console.print(f"  withdrew drop {record['release']} of {record['indicator']} ({record['path']}); "
-                      "run `fsot build` to rebuild without it", markup=False)
+        console.print(
+            f"  withdrew drop {record['release']} of {record['indicator']} ({record['path']}); "
+            "run `fsot build` to rebuild without it",
+            markup=False,
+        )
         return {"drops_withdraw": {"id": record["release"], "indicator": record["indicator"]}}
 
     run_step(config, "drops-withdraw", work)

@@ -26,8 +26,9 @@ def run_ingest(config, only: str | None = None, offline: bool = False) -> dict:
         shutil.rmtree(leftover, ignore_errors=True)  # from an ingest killed half-way: never part of a release
     remove_partials(config.raw_dir, "**/.*.partial")
     if only and not chosen:
-        raise ValueError(f"no source has id {only!r} in {config.path}; use one of: "
-                         f"{', '.join(s.id for s in config.sources)}")
+        raise ValueError(
+            f"no source has id {only!r} in {config.path}; use one of: {', '.join(s.id for s in config.sources)}"
+        )
     landed, results = [], []
     pulled = [s for s in chosen if s.pulled and not offline]
     if pulled:
@@ -36,23 +37,40 @@ def run_ingest(config, only: str | None = None, offline: bool = False) -> dict:
         if source.pulled and offline:
             release = latest_release(config, source)
             if not release:
-                raise ValueError(f"source {source.id!r} has never been pulled, so --offline has nothing to use; run "
-                                 "`fsot ingest` with network first")
-            results.append({"source": source.id, "status": "offline", "release": release[0]["release"], "rows": None,
-                            "changes": "using the release already landed"})
+                raise ValueError(
+                    f"source {source.id!r} has never been pulled, so --offline has nothing to use; run "
+                    "`fsot ingest` with network first"
+                )
+            results.append(
+                {
+                    "source": source.id,
+                    "status": "offline",
+                    "release": release[0]["release"],
+                    "rows": None,
+                    "changes": "using the release already landed",
+                }
+            )
         elif not source.pulled:
             added = land_source(config, source)
             for record in added:
                 log.info("landed %s (%s bytes, sha256 %s)", record.path, record.bytes, record.sha256)
                 landed.append(record.path)
-            results.append({"source": source.id, "status": f"{len(added)} file(s) landed" if added else "unchanged",
-                            "release": source.release, "rows": None, "changes": ""})
+            results.append(
+                {
+                    "source": source.id,
+                    "status": f"{len(added)} file(s) landed" if added else "unchanged",
+                    "release": source.release,
+                    "rows": None,
+                    "changes": "",
+                }
+            )
     table = Table(title="Sources", title_justify="left", show_edge=False)
     for column in ("source", "status", "release", "rows", "what changed"):
         table.add_column(column, overflow="fold")
     for r in results:
-        table.add_row(r["source"], r["status"], r["release"], "" if r["rows"] is None else f"{r['rows']:,}",
-                      r["changes"])
+        table.add_row(
+            r["source"], r["status"], r["release"], "" if r["rows"] is None else f"{r['rows']:,}", r["changes"]
+        )
         log.info("source %s: %s, release %s, %s", r["source"], r["status"], r["release"], r["changes"])
     console.print(table)
     return {"ingest": {"landed": landed, "sources": results}}
@@ -68,16 +86,30 @@ def _pull(config, sources, log) -> list[dict]:
     from pipeline.ingest.pull import pull_source
 
     results = []
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), DownloadColumn(), TransferSpeedColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         for source in sources:
             task = bar.add_task(f"Pulling {source.id}", total=None)
             with Session(config.http, progress=lambda n, t=task: bar.update(t, advance=n)) as session:
                 result = pull_source(config, source, session)
             bar.update(task, description=f"{source.id}: {result.status}")
             log.info("pulled %s: %s %s (%s bytes)", source.id, result.status, result.release, result.bytes)
-            results.append({"source": source.id, "status": result.status, "release": result.release,
-                            "rows": result.rows, "changes": change_text(result.changes), "detail": result.changes})
+            results.append(
+                {
+                    "source": source.id,
+                    "status": result.status,
+                    "release": result.release,
+                    "rows": result.rows,
+                    "changes": change_text(result.changes),
+                    "detail": result.changes,
+                }
+            )
     return results
 
 
@@ -106,11 +138,18 @@ def ingest(ctx, config_path, only, offline):
 
 @ingest.command("local")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--indicator", "indicator_id", required=True,
-              help="Id of the indicator the file gives values for; it must be declared in fsot.toml.")
-@click.option("--add", is_flag=True,
-              help="Keep the indicator's current files and add this one (e.g. new periods); by default a new "
-                   "file supersedes them (a corrected file replaces the one it corrects).")
+@click.option(
+    "--indicator",
+    "indicator_id",
+    required=True,
+    help="Id of the indicator the file gives values for; it must be declared in fsot.toml.",
+)
+@click.option(
+    "--add",
+    is_flag=True,
+    help="Keep the indicator's current files and add this one (e.g. new periods); by default a new "
+    "file supersedes them (a corrected file replaces the one it corrects).",
+)
 @CONFIG_OPTION
 def ingest_local(path, indicator_id, add, config_path):
     """Check and land a council's own CSV or XLSX of ward values for one indicator.
@@ -139,23 +178,31 @@ def ingest_local(path, indicator_id, add, config_path):
 
         declared = {i.id: i for i in config.indicators}
         if indicator_id not in declared:
-            raise ValueError(f"indicator {indicator_id!r} is not declared in {config.path}; add an [[indicators]] "
-                             f"entry for it (id, name, theme, unit, polarity, source = \"{LOCAL_SOURCE}\", "
-                             "baseline_period) and run again")
+            raise ValueError(
+                f"indicator {indicator_id!r} is not declared in {config.path}; add an [[indicators]] "
+                f'entry for it (id, name, theme, unit, polarity, source = "{LOCAL_SOURCE}", '
+                "baseline_period) and run again"
+            )
         if declared[indicator_id].source != LOCAL_SOURCE:
-            raise ValueError(f"indicator {indicator_id!r} takes its values from source "
-                             f"{declared[indicator_id].source!r} in {config.path}; council values need an indicator "
-                             f"of their own with source = \"{LOCAL_SOURCE}\"")
+            raise ValueError(
+                f"indicator {indicator_id!r} takes its values from source "
+                f"{declared[indicator_id].source!r} in {config.path}; council values need an indicator "
+                f'of their own with source = "{LOCAL_SOURCE}"'
+            )
         result = check_drop(config, path, indicator_id, add)
         [accounting] = result["files"]
         landed, new, superseded = land_local(config, path, indicator_id, add=add, rows=accounting["rows_read"])
         for drop in superseded:
-            console.print(f"  superseded drop {drop} of {indicator_id} (kept in data/raw; `fsot drops` lists it)",
-                          markup=False)
+            console.print(
+                f"  superseded drop {drop} of {indicator_id} (kept in data/raw; `fsot drops` lists it)", markup=False
+            )
         for check in result["checks"]:
             if not check["success"]:
-                console.print(f"  quarantined {check['rows_failed']} row(s): {check['check']} ({check['reason']}); "
-                              f"lines {', '.join(str(s['_line']) for s in check['sample'])}", markup=False)
+                console.print(
+                    f"  quarantined {check['rows_failed']} row(s): {check['check']} ({check['reason']}); "
+                    f"lines {', '.join(str(s['_line']) for s in check['sample'])}",
+                    markup=False,
+                )
         console.print(f"  {'landed' if new else 'already landed'}: {landed}", markup=False)
         return {"ingest_local": {**accounting, "file": str(path), "landed": str(landed), "superseded": superseded}}
 
@@ -165,5 +212,13 @@ def ingest_local(path, indicator_id, add, config_path):
         click.echo(json.dumps({"file": str(path), "rows_read": None, "rows_loaded": 0, "rows_quarantined": None}))
         raise
     summary = steps["ingest_local"]
-    click.echo(json.dumps({"file": summary["file"], "rows_read": summary["rows_read"],
-                           "rows_loaded": summary["rows_loaded"], "rows_quarantined": summary["rows_quarantined"]}))
+    click.echo(
+        json.dumps(
+            {
+                "file": summary["file"],
+                "rows_read": summary["rows_read"],
+                "rows_loaded": summary["rows_loaded"],
+                "rows_quarantined": summary["rows_quarantined"],
+            }
+        )
+    )

@@ -74,14 +74,15 @@ def _two_level_confidence(levels: tuple[float, ...]):
         return levels[0]
     if levels == (0.95, 0.998):
         return levels
-    raise MethodInputError(f"--confidence {','.join(f'{c:g}' for c in levels)}: this method gives one level, "
-                           "or the pair 0.95,0.998")
-
+    raise MethodInputError(
+        f"--confidence {','.join(f'{c:g}' for c in levels)}: this method gives one level, or the pair 0.95,0.998"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # The methods
 # ---------------------------------------------------------------------------------------------
+
 
 def _counts(data: InputFile, count: str, population: str, *, proportion: bool, zero_population_ok: bool = False):
     import numpy as np
@@ -96,8 +97,9 @@ def _counts(data: InputFile, count: str, population: str, *, proportion: bool, z
         else:
             data.check(population, n, n <= 0, "is not greater than 0", "populations must be more than 0")
         if proportion:
-            data.check(count, x, x > n, "is more than the population on that line",
-                       "a proportion needs count ≤ population")
+            data.check(
+                count, x, x > n, "is more than the population on that line", "a proportion needs count ≤ population"
+            )
     return x, n
 
 
@@ -114,8 +116,9 @@ def _run(name: str, data: InputFile, group_by: list[str], levels: tuple[float, .
         if name == "proportion":
             from pipeline.methods.proportion import proportion_frame
 
-            return proportion_frame(frame, group_by, _two_level_confidence(levels),
-                                    1 if multiplier is None else multiplier)
+            return proportion_frame(
+                frame, group_by, _two_level_confidence(levels), 1 if multiplier is None else multiplier
+            )
         from pipeline.methods.rate import rate_frame
 
         return rate_frame(frame, group_by, _two_level_confidence(levels), 100000 if multiplier is None else multiplier)
@@ -133,8 +136,13 @@ def _run(name: str, data: InputFile, group_by: list[str], levels: tuple[float, .
         if "standard_population" in frame.columns:
             w = data.numbers("standard_population")
             with np.errstate(invalid="ignore"):
-                data.check("standard_population", w, np.isnan(w) | (w < 0), "is missing or negative",
-                           "standard populations must be 0 or more")
+                data.check(
+                    "standard_population",
+                    w,
+                    np.isnan(w) | (w < 0),
+                    "is missing or negative",
+                    "standard populations must be 0 or more",
+                )
             frame["standard_population"] = w
         from pipeline.methods.standardised_rate import dsr_frame
 
@@ -145,8 +153,13 @@ def _run(name: str, data: InputFile, group_by: list[str], levels: tuple[float, .
         x_ref, n_ref = data.numbers("reference_count"), data.numbers("reference_population")
         with np.errstate(invalid="ignore"):
             data.check("reference_count", x_ref, x_ref < 0, "is negative", "counts must be 0 or more")
-            data.check("reference_population", n_ref, ~(n_ref > 0), "is not greater than 0",
-                       "reference populations must be more than 0")
+            data.check(
+                "reference_population",
+                n_ref,
+                ~(n_ref > 0),
+                "is not greater than 0",
+                "reference populations must be more than 0",
+            )
         frame["count"], frame["population"] = x, n
         frame["reference_count"], frame["reference_population"] = x_ref, n_ref
         from pipeline.methods.standardised_ratio import isr_frame
@@ -158,8 +171,13 @@ def _run(name: str, data: InputFile, group_by: list[str], levels: tuple[float, .
 
         labels, bands = pd.factorize(frame["age_band"].str.strip())  # a handful of distinct labels
         ages = band_start_ages(pd.Series(bands, dtype=object))[labels]
-        data.check("age_band", frame["age_band"].to_numpy(), ~np.isin(ages, START_AGES), "is not a band start age",
-                   "age_band must be one of 0, 1, 5, 10, ..., 85, 90")
+        data.check(
+            "age_band",
+            frame["age_band"].to_numpy(),
+            ~np.isin(ages, START_AGES),
+            "is not a band start age",
+            "age_band must be one of 0, 1, 5, 10, ..., 85, 90",
+        )
         D, P = data.numbers("deaths"), data.numbers("population")
         with np.errstate(invalid="ignore"):
             data.check("deaths", D, D < 0, "is negative", "deaths must be 0 or more")
@@ -173,8 +191,9 @@ def _run(name: str, data: InputFile, group_by: list[str], levels: tuple[float, .
 
         if options["quantiles"] < 1:
             raise MethodInputError("--quantiles must be 1 or more")
-        return quantile_frame(frame, value_col="value", group_by=group_by, nquantiles=options["quantiles"],
-                              invert=options["invert"])
+        return quantile_frame(
+            frame, value_col="value", group_by=group_by, nquantiles=options["quantiles"], invert=options["invert"]
+        )
     if name == "sii":
         return _run_sii(data, frame, group_by, levels, options)
     raise MethodInputError(f"unknown method {name!r}")  # pragma: no cover - click restricts NAME
@@ -188,14 +207,21 @@ def _run_sii(data: InputFile, frame, group_by, levels, options):
     if not has_se and not ("lower_ci" in frame.columns and "upper_ci" in frame.columns):
         data.require("lower_ci", "upper_ci")
     quantile = frame["quantile"].str.strip()
-    data.check("quantile", quantile.to_numpy(), (quantile == "").to_numpy(), "is not a quantile",
-               "every row needs its quantile")
+    data.check(
+        "quantile",
+        quantile.to_numpy(),
+        (quantile == "").to_numpy(),
+        "is not a quantile",
+        "every row needs its quantile",
+    )
     as_number = quantile.str.fullmatch(r"[+-]?\d+(\.\d*)?")
     frame["quantile"] = quantile.astype(float) if as_number.all() else quantile
     distinct = quantile.nunique()
     if distinct < 5 or distinct > 100:
-        raise MethodInputError(f"{data.path}: column 'quantile' has {distinct} distinct quantile(s); sii needs "
-                               "5 to 100 quantiles (e.g. deprivation quintiles or deciles)")
+        raise MethodInputError(
+            f"{data.path}: column 'quantile' has {distinct} distinct quantile(s); sii needs "
+            "5 to 100 quantiles (e.g. deprivation quintiles or deciles)"
+        )
     for column in ("population", "value", "se", "lower_ci", "upper_ci"):
         if column in frame.columns:
             frame[column] = data.numbers(column)
@@ -207,9 +233,19 @@ def _run_sii(data: InputFile, frame, group_by, levels, options):
     from pipeline.methods.slope_index import sii_frame
 
     multiplier = 1 if options["multiplier"] is None else options["multiplier"]
-    return sii_frame(frame, group_by=group_by, value_type=options["value_type"], transform=options["transform"],
-                     multiplier=multiplier, repetitions=options["repetitions"], confidence=tuple(levels),
-                     rii=options["rii"], intercept=False, reliability_stat=False, seed=options["seed"])
+    return sii_frame(
+        frame,
+        group_by=group_by,
+        value_type=options["value_type"],
+        transform=options["transform"],
+        multiplier=multiplier,
+        repetitions=options["repetitions"],
+        confidence=tuple(levels),
+        rii=options["rii"],
+        intercept=False,
+        reliability_stat=False,
+        seed=options["seed"],
+    )
 
 
 @click.command("method", help=HELP, short_help="Run one statistical method CSV-in/CSV-out (for auditors).")
@@ -217,28 +253,67 @@ def _run_sii(data: InputFile, frame, group_by, levels, options):
 @click.argument("input_csv", metavar="INPUT.csv", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("output_csv", metavar="OUTPUT.csv", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--group-by", default="", metavar="COL,COL", help="Compute per group of these columns.")
-@click.option("--confidence", default="0.95", show_default=True,
-              help='Confidence level(s): "0.95", "95" or "0.95,0.998" (life-expectancy and sii: any list).')
-@click.option("--multiplier", type=float, default=None,
-              help="Scale: proportion 1 (100 for a percentage), rate/dsr/isr rate 100000, isr ratio 1, sii 1.")
+@click.option(
+    "--confidence",
+    default="0.95",
+    show_default=True,
+    help='Confidence level(s): "0.95", "95" or "0.95,0.998" (life-expectancy and sii: any list).',
+)
+@click.option(
+    "--multiplier",
+    type=float,
+    default=None,
+    help="Scale: proportion 1 (100 for a percentage), rate/dsr/isr rate 100000, isr ratio 1, sii 1.",
+)
 @click.option("--rate", "isr_rate", is_flag=True, help="isr: an indirectly standardised rate instead of a ratio.")
 @click.option("--quantiles", type=int, default=10, show_default=True, help="quantile: number of quantiles.")
-@click.option("--invert/--no-invert", default=True, show_default=True,
-              help="quantile: put the highest values in quantile 1 (--no-invert: the lowest).")
-@click.option("--value-type", type=click.Choice(["0", "1", "2"]), default="0", show_default=True,
-              help="sii: 0 other, 1 rate, 2 proportion (0 to 1).")
+@click.option(
+    "--invert/--no-invert",
+    default=True,
+    show_default=True,
+    help="quantile: put the highest values in quantile 1 (--no-invert: the lowest).",
+)
+@click.option(
+    "--value-type",
+    type=click.Choice(["0", "1", "2"]),
+    default="0",
+    show_default=True,
+    help="sii: 0 other, 1 rate, 2 proportion (0 to 1).",
+)
 @click.option("--transform", is_flag=True, help="sii: regress on the log (rates) or logit (proportions) scale.")
 @click.option("--repetitions", type=int, default=100000, show_default=True, help="sii: simulation repetitions.")
 @click.option("--seed", type=int, default=None, help="sii: random seed, for a reproducible simulation.")
 @click.option("--rii", is_flag=True, help="sii: also the relative index of inequality.")
-def method(name, input_csv, output_csv, group_by, confidence, multiplier, isr_rate, quantiles, invert, value_type,
-           transform, repetitions, seed, rii):
+def method(
+    name,
+    input_csv,
+    output_csv,
+    group_by,
+    confidence,
+    multiplier,
+    isr_rate,
+    quantiles,
+    invert,
+    value_type,
+    transform,
+    repetitions,
+    seed,
+    rii,
+):
     levels = _parse_confidence(confidence)
     groups = [g.strip() for g in group_by.split(",") if g.strip()]
     data = InputFile(input_csv)
-    options = {"multiplier": multiplier, "rate": isr_rate, "quantiles": quantiles, "invert": invert,
-               "value_type": int(value_type), "transform": transform, "repetitions": repetitions, "seed": seed,
-               "rii": rii}
+    options = {
+        "multiplier": multiplier,
+        "rate": isr_rate,
+        "quantiles": quantiles,
+        "invert": invert,
+        "value_type": int(value_type),
+        "transform": transform,
+        "repetitions": repetitions,
+        "seed": seed,
+        "rii": rii,
+    }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

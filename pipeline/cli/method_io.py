@@ -37,6 +37,7 @@ class MethodInputError(click.ClickException):
 # Reading the input
 # ---------------------------------------------------------------------------------------------
 
+
 class InputFile:
     """The input as text cells, with each row's line number in the file.
 
@@ -76,8 +77,9 @@ class InputFile:
         for column in columns:
             if column not in self.frame.columns:
                 have = ", ".join(self.frame.columns)
-                raise MethodInputError(f"{self.path}: column {column!r} is missing (the header has: {have}); "
-                                       f"add a {column!r} column")
+                raise MethodInputError(
+                    f"{self.path}: column {column!r} is missing (the header has: {have}); add a {column!r} column"
+                )
 
     def numbers(self, column: str):
         """Column as float64: thousands separators stripped, missing markers → NaN, text is an error."""
@@ -96,8 +98,10 @@ class InputFile:
         bad = values.isna() & ~missing
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise MethodInputError(f"{self.where(row, column)}: {cells.iloc[row]!r} is not a number; "
-                                   "correct it, or leave the cell empty if the value is missing")
+            raise MethodInputError(
+                f"{self.where(row, column)}: {cells.iloc[row]!r} is not a number; "
+                "correct it, or leave the cell empty if the value is missing"
+            )
         return values.to_numpy(dtype=float, na_value=np.nan)
 
     def check(self, column: str, values, bad_mask, problem: str, fix: str) -> None:
@@ -129,8 +133,12 @@ def _read_with_arrow(text: str):
             pa.py_buffer(body.encode("utf-8")),
             read_options=pa_csv.ReadOptions(column_names=[f"c{i}" for i in range(len(names))]),
             parse_options=pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
-            convert_options=pa_csv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(names))},
-                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(len(names))},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
     except pa.ArrowException:
         return None  # ragged rows, line breaks inside quotes, ...
     if "\n\n" in body or body.startswith("\n"):
@@ -188,8 +196,9 @@ def _plain_numbers(column):
 
     cells = pc.utf8_trim_whitespace(column)
     missing = pc.is_in(cells, value_set=pa.array(sorted(MISSING_MARKERS)))
-    cleaned = pc.if_else(pc.match_substring_regex(cells, _THOUSANDS.pattern), pc.replace_substring(cells, ",", ""),
-                         cells)
+    cleaned = pc.if_else(
+        pc.match_substring_regex(cells, _THOUSANDS.pattern), pc.replace_substring(cells, ",", ""), cells
+    )
     if not pc.all(pc.or_(missing, pc.match_substring_regex(cleaned, _PLAIN_NUMBER))).as_py():
         return None
     try:
@@ -208,6 +217,7 @@ def _show(value) -> str:
 # ---------------------------------------------------------------------------------------------
 # Writing the output
 # ---------------------------------------------------------------------------------------------
+
 
 def write_output(result, output: Path) -> None:
     """Write ``result`` as CSV with DuckDB's writer, to a temporary file beside ``output`` renamed into place
@@ -240,13 +250,13 @@ def write_output(result, output: Path) -> None:
     try:
         with duckdb.connect() as con:
             con.register("result", frame)
-            con.sql(f"SELECT {named} FROM result").write_csv(temp, header=True, sep=",", quotechar='"',
-                                                             escapechar='"')
+            con.sql(f"SELECT {named} FROM result").write_csv(temp, header=True, sep=",", quotechar='"', escapechar='"')
             with open(temp, "rb") as written:
                 same_header = written.readline() == header
             if not same_header:  # DuckDB renamed a name that differs from another only in case: our header
-                con.sql(f"SELECT {', '.join(cells)} FROM result").write_csv(body, header=False, sep=",",
-                                                                           quotechar='"', escapechar='"')
+                con.sql(f"SELECT {', '.join(cells)} FROM result").write_csv(
+                    body, header=False, sep=",", quotechar='"', escapechar='"'
+                )
                 with open(temp, "wb") as stream, open(body, "rb") as rows:
                     stream.write(header)
                     shutil.copyfileobj(rows, stream, 1 << 22)
@@ -255,8 +265,10 @@ def write_output(result, output: Path) -> None:
         Path(temp).unlink(missing_ok=True)
         if isinstance(exc, (OSError, duckdb.Error)):
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
-            raise MethodInputError(f"{output}: cannot write the results ({reason}); "
-                                   "check there is space and the folder is writable, then run again") from exc
+            raise MethodInputError(
+                f"{output}: cannot write the results ({reason}); "
+                "check there is space and the folder is writable, then run again"
+            ) from exc
         raise
     finally:
         Path(body).unlink(missing_ok=True)
@@ -281,15 +293,16 @@ def _cells(result):
             cells.append(f"CASE WHEN {column} THEN 'True' WHEN NOT {column} THEN 'False' END")
         elif pd.api.types.is_float_dtype(dtype):
             value = f"CAST({column} AS DOUBLE)"
-            cells.append(f"CASE WHEN isnan({value}) THEN NULL "
-                         f"WHEN {value} = 0 THEN CASE WHEN signbit({value}) THEN '-0' ELSE '0' END "
-                         f"WHEN {value} = trunc({value}) AND abs({value}) < 1e15 "
-                         f"THEN CAST(CAST({value} AS BIGINT) AS VARCHAR) ELSE CAST({value} AS VARCHAR) END")
+            cells.append(
+                f"CASE WHEN isnan({value}) THEN NULL "
+                f"WHEN {value} = 0 THEN CASE WHEN signbit({value}) THEN '-0' ELSE '0' END "
+                f"WHEN {value} = trunc({value}) AND abs({value}) < 1e15 "
+                f"THEN CAST(CAST({value} AS BIGINT) AS VARCHAR) ELSE CAST({value} AS VARCHAR) END"
+            )
         elif pd.api.types.is_integer_dtype(dtype):
             cells.append(f"CAST({column} AS VARCHAR)")
         else:
-            if not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype)) \
-                    or dtype == object:  # noqa: E721 - a numpy dtype equals object when it is 'O'
+            if not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype)) or dtype == object:  # noqa: E721 - a numpy dtype equals object when it is 'O'
                 frame[column] = [None if _missing(v) else str(v) for v in frame[column]]
             cells.append(f"NULLIF(CAST({column} AS VARCHAR), '')")
     return frame, cells

@@ -18,8 +18,9 @@ def run_report(config, period: str | None, run_date: date | None) -> dict:
     console.print(f"  report: {page}")
     console.print(f"  PDF: {page.with_suffix('.pdf')}")
     console.print(f"  exports: {page.parent / 'exports'}")
-    return {"report": {"index": str(page), "pdf": str(page.with_suffix(".pdf")),
-                       "exports": str(page.parent / "exports")}}
+    return {
+        "report": {"index": str(page), "pdf": str(page.with_suffix(".pdf")), "exports": str(page.parent / "exports")}
+    }
 
 
 @click.command()

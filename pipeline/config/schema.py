@@ -31,8 +31,18 @@ Text = Annotated[StrictStr, Field(min_length=1)]
 Number = StrictFloat | StrictInt
 IdLike = StrictStr | StrictInt  # Fingertips ids and periods may be written as numbers (93283, 2021)
 
-Format = Literal["english_indices_of_deprivation", "ons_lsoa_ward_lookup", "fingertips_csv", "lsoa_population",
-                 "area_counts", "nomis_csv", "fingertips_api", "nomis_api", "ons_arcgis", "ward_boundaries"]
+Format = Literal[
+    "english_indices_of_deprivation",
+    "ons_lsoa_ward_lookup",
+    "fingertips_csv",
+    "lsoa_population",
+    "area_counts",
+    "nomis_csv",
+    "fingertips_api",
+    "nomis_api",
+    "ons_arcgis",
+    "ward_boundaries",
+]
 FORMATS: tuple[str, ...] = get_args(Format)
 
 
@@ -59,8 +69,9 @@ class Framework(_Table):
     @model_validator(mode="after")
     def _no_baseline_year(self) -> Framework:
         if self.baseline_year is not None:
-            raise ValueError("baseline_year is no longer read: each indicator's baseline_period is its "
-                             "baseline; delete the line")
+            raise ValueError(
+                "baseline_year is no longer read: each indicator's baseline_period is its baseline; delete the line"
+            )
         return self
 
 
@@ -232,8 +243,11 @@ def problems(data: dict[str, Any]) -> list[str]:
             given = error.get("input")
             shown = "" if error["type"] == "missing" or isinstance(given, dict) else f" (you wrote {given!r})"
             message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "string_pattern_mismatch" and error["loc"] and error["loc"][-1] in ("id", "lookup",
-                                                                                                     "deprivation"):
+            if (
+                error["type"] == "string_pattern_mismatch"
+                and error["loc"]
+                and error["loc"][-1] in ("id", "lookup", "deprivation")
+            ):
                 message = "must be letters, digits, _ and - only, starting with a letter or digit"
             lines.append(f"{_where(error['loc'], data)}: {message}{shown}")
         return lines

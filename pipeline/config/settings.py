@@ -87,6 +87,7 @@ class WardVintage:
     source, `deprivation` the IoD source of LSOA scores (of the same LSOA vintage as the lookup),
     `population` the sources whose LSOA populations weight the scores, in order of preference;
     `boundaries` the source of the wards' boundaries for the report's maps ("" = no maps)."""
+
     id: str
     lookup: str
     deprivation: str
@@ -102,6 +103,7 @@ class Target:
     baseline to take off (0.25: a quarter smaller). `shape` is the trajectory from the baseline:
     "linear" (equal steps each year) or "proportional" (the same percentage change each year).
     """
+
     measure: str = "value"
     grouping: str = "borough"
     sex: str | None = None
@@ -142,6 +144,7 @@ class TargetArea:
 class Http:
     """How fsot talks to web services ([http] in fsot.toml): per-request timeout, attempts per
     request (retries on 429, 5xx, timeouts and connection errors) and the backoff between them."""
+
     timeout: float = 60.0
     attempts: int = 5
     wait_initial: float = 1.0
@@ -152,6 +155,7 @@ class Http:
 class Performance:
     """Memory against speed ([performance] in fsot.toml): rows validated at a time (Great Expectations
     holds a few copies of a chunk), and the memory DuckDB may use before it writes pages to its file."""
+
     validation_chunk_rows: int = 100_000
     duckdb_memory_limit_mb: int = 600
     cache_keep_days: int = 30  # read and validation cache entries unused for longer are removed
@@ -212,7 +216,9 @@ def ward_vintage_labels(config: Config) -> dict[str, dict[str, Any]]:
     for n, v in enumerate(config.ward_vintages):
         weights = [config.source(p) for p in v.population]
         labels[v.id] = {
-            "ward_vintage": v.id, "lookup_source": v.lookup, "deprivation_source": v.deprivation,
+            "ward_vintage": v.id,
+            "lookup_source": v.lookup,
+            "deprivation_source": v.deprivation,
             "imd_edition": config.source(v.deprivation).release,
             "population_weights": "; where missing, ".join(f"{s.title or s.id} ({s.release})" for s in weights),
             "sort_order": n,

@@ -33,6 +33,4 @@ def reader_for(format_name: str) -> ModuleType:
     try:
         return FORMATS[format_name]
     except KeyError:
-        raise ValueError(
-            f"unknown source format {format_name!r}; use one of: {', '.join(sorted(FORMATS))}"
-        ) from None
+        raise ValueError(f"unknown source format {format_name!r}; use one of: {', '.join(sorted(FORMATS))}") from None

@@ -13,18 +13,27 @@ compute the proportion there. Values stay strings as delivered.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-
-from collections.abc import Iterator
 
 from pipeline.ingest.csv_file import SourceFileError, find_column, iter_csv_table, with_line_columns
 
 RAW_TABLE = "area_count"
 TITLE = "Counts by small area and category"
-OUTPUT = ["area_code", "area_level", "area_vintage", "category", "count", "denominator",
-          "_file", "_line", "_fields", "_width"]
+OUTPUT = [
+    "area_code",
+    "area_level",
+    "area_vintage",
+    "category",
+    "count",
+    "denominator",
+    "_file",
+    "_line",
+    "_fields",
+    "_width",
+]
 CHANGE_KEY, CHANGE_VALUE, CHANGE_PERIOD, CHANGE_INDICATOR = ["area_code", "category"], "count", None, "category"
 NUMERIC = ["count"]
 GEOGRAPHY = re.compile(r"(lsoa|oa)\s*(\d\d(?:\d\d)?)", re.IGNORECASE)
@@ -46,8 +55,11 @@ def read_chunks(paths: list[Path], source=None) -> Iterator[pd.DataFrame]:
             out["area_vintage"] = (year if len(year) == 4 else f"20{year}") if year else ""
             out["category"] = table.frame[columns["category"]].str.strip()
             out["count"] = table.frame[columns["count"]].str.strip()
-            out["denominator"] = (table.frame[columns["denominator"]].str.strip() if "denominator" in columns
-                                  else pd.Series([""] * len(out), dtype="str"))
+            out["denominator"] = (
+                table.frame[columns["denominator"]].str.strip()
+                if "denominator" in columns
+                else pd.Series([""] * len(out), dtype="str")
+            )
             with_line_columns(out, table)
             yield out[OUTPUT]
 

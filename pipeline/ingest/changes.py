@@ -27,13 +27,15 @@ def describe_changes(source: Source, old: pd.DataFrame | None, new: pd.DataFrame
         changes["new_periods"] = sorted(set(new[period]) - set(old[period]))
     if indicator:
         changes["disappeared"] = sorted(set(old[indicator]) - set(new[indicator]))
-    merged = old.drop_duplicates(key)[key + [value]].merge(new.drop_duplicates(key)[key + [value]], on=key,
-                                                           suffixes=("_old", "_new"))
+    merged = old.drop_duplicates(key)[key + [value]].merge(
+        new.drop_duplicates(key)[key + [value]], on=key, suffixes=("_old", "_new")
+    )
     revised = merged[merged[f"{value}_old"].fillna("") != merged[f"{value}_new"].fillna("")]
     changes["revised"] = len(revised)
     changes["revised_examples"] = [
         " / ".join(str(r[k]) for k in key if str(r[k])) + f": {r[f'{value}_old']} → {r[f'{value}_new']}"
-        for _, r in revised.head(EXAMPLES).iterrows()]
+        for _, r in revised.head(EXAMPLES).iterrows()
+    ]
     return changes
 
 

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+
 class SourceFileError(ValueError):
     """A file cannot be read as its format; the message names file, line and column and what to do."""
 
@@ -86,8 +87,9 @@ def detect_encoding(path: Path) -> str:
             for block in iter(lambda: stream.read(_BLOCK), b""):
                 block.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise SourceFileError(f"{path}: cannot be decoded as UTF-8 or Windows-1252; save it as UTF-8 CSV and land it "
-                              "again") from exc
+        raise SourceFileError(
+            f"{path}: cannot be decoded as UTF-8 or Windows-1252; save it as UTF-8 CSV and land it again"
+        ) from exc
     return "cp1252"
 
 
@@ -109,11 +111,14 @@ def _records(lines, first_line: int = 1):
             previous_end = first_line - 1 + reader.line_num
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise SourceFileError(f"line {previous_end + 1}: a field is longer than {csv.field_size_limit():,} "
-                                  "characters, which no value of this format has; check that the file is the "
-                                  "publisher's, and that line for a quote (\") that is never closed") from exc
-        raise SourceFileError(f"line {previous_end + 1}: {exc}; check that line for a quote (\") that is never "
-                              "closed") from exc
+            raise SourceFileError(
+                f"line {previous_end + 1}: a field is longer than {csv.field_size_limit():,} "
+                "characters, which no value of this format has; check that the file is the "
+                "publisher's, and that line for a quote (\") that is never closed"
+            ) from exc
+        raise SourceFileError(
+            f'line {previous_end + 1}: {exc}; check that line for a quote (") that is never closed'
+        ) from exc
 
 
 HeaderTest = Sequence[str] | Callable[[list[str]], bool]
@@ -127,8 +132,9 @@ def is_header(cells: list[str], required: HeaderTest) -> bool:
     return all(r.lower() in names for r in required)
 
 
-def _header(path: Path, rows: Iterator[tuple[int, list]], required: HeaderTest,
-            skipped: list[tuple[int, str]]) -> tuple[int, list[str]]:
+def _header(
+    path: Path, rows: Iterator[tuple[int, list]], required: HeaderTest, skipped: list[tuple[int, str]]
+) -> tuple[int, list[str]]:
     """Read `rows` up to the header (the first row holding the required columns); lines above it are
     recorded in `skipped` as preamble. Returns (header line, header names)."""
     first = None
@@ -159,12 +165,16 @@ def _header(path: Path, rows: Iterator[tuple[int, list]], required: HeaderTest,
     seen: dict[str, str] = {}
     for name in filter(None, header):
         if name.startswith("_"):
-            raise SourceFileError(f"{path}: line {header_line} (header): column {name!r} starts with '_', which fsot "
-                                  "keeps for its own columns (_line, _file, …); rename it")
+            raise SourceFileError(
+                f"{path}: line {header_line} (header): column {name!r} starts with '_', which fsot "
+                "keeps for its own columns (_line, _file, …); rename it"
+            )
         if name.lower() in seen:
-            raise SourceFileError(f"{path}: line {header_line} (header): columns {seen[name.lower()]!r} and {name!r} "
-                                  "have the same name (ignoring case), so which one is meant is ambiguous; rename or "
-                                  "remove one")
+            raise SourceFileError(
+                f"{path}: line {header_line} (header): columns {seen[name.lower()]!r} and {name!r} "
+                "have the same name (ignoring case), so which one is meant is ambiguous; rename or "
+                "remove one"
+            )
         seen[name.lower()] = name
     return header_line, header
 
@@ -221,8 +231,11 @@ class RowSorter:
     def _add(self, line: int, cells: list[str]) -> None:
         # a row of one file is tested cell by cell only when its first cell reads as the header's
         size = self.size
-        if cells and cells[0].strip().lower() == self.lowered[0] and \
-                [c.strip().lower() for c in cells[:size]] == self.lowered:
+        if (
+            cells
+            and cells[0].strip().lower() == self.lowered[0]
+            and [c.strip().lower() for c in cells[:size]] == self.lowered
+        ):
             self.skipped.append((line, "repeated header"))
             return
         width = len(cells)
@@ -241,8 +254,9 @@ class RowSorter:
         return out
 
 
-def iter_table(path: Path, encoding: str, rows: Iterable[tuple[int, list]], required: HeaderTest = (),
-               chunk_rows: int = CHUNK_ROWS) -> Iterator[CsvTable]:
+def iter_table(
+    path: Path, encoding: str, rows: Iterable[tuple[int, list]], required: HeaderTest = (), chunk_rows: int = CHUNK_ROWS
+) -> Iterator[CsvTable]:
     """Find the header among `rows` ((line, cells), blanks included) and yield the data below it as
     tables of at most `chunk_rows` rows (at least one table, perhaps empty). Rows are read as they come:
     memory holds one chunk. The last table's `skipped` lists every line skipped in the file."""
@@ -253,8 +267,9 @@ def iter_table(path: Path, encoding: str, rows: Iterable[tuple[int, list]], requ
     sorter.skipped = skipped
 
     def table(frame: pd.DataFrame) -> CsvTable:
-        return CsvTable(path=path, encoding=encoding, header=header, header_line=header_line, frame=frame,
-                        skipped=sorted(skipped))
+        return CsvTable(
+            path=path, encoding=encoding, header=header, header_line=header_line, frame=frame, skipped=sorted(skipped)
+        )
 
     for line, cells in rows:  # cells are strings (readers of other formats convert theirs)
         sorter.take(line, cells)
@@ -271,8 +286,9 @@ def concat_tables(tables: Iterable[CsvTable]) -> CsvTable:
     return dataclasses.replace(tables[-1], frame=frame)
 
 
-def table_from_rows(path: Path, encoding: str, rows: list[tuple[int, list[str]]],
-                    required: HeaderTest = ()) -> CsvTable:
+def table_from_rows(
+    path: Path, encoding: str, rows: list[tuple[int, list[str]]], required: HeaderTest = ()
+) -> CsvTable:
     """Find the header among `rows` ((line, cells), blanks included) and build the table."""
     return concat_tables(iter_table(path, encoding, rows, required))
 
@@ -295,8 +311,9 @@ def iter_csv_table(path: Path, required: HeaderTest = (), chunk_rows: int = CHUN
                 raise
             raise SourceFileError(f"{path}: {exc}") from exc
         except (OSError, EOFError, zlib.error) as exc:
-            raise SourceFileError(f"{path}: the gzip file is damaged ({exc}); land the complete download "
-                                  "again") from exc
+            raise SourceFileError(
+                f"{path}: the gzip file is damaged ({exc}); land the complete download again"
+            ) from exc
 
 
 def read_table(path: Path, required: HeaderTest = ()) -> CsvTable:
@@ -308,16 +325,19 @@ def read_table(path: Path, required: HeaderTest = ()) -> CsvTable:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SourceFileError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg}); land the complete response "
-                              "again") from exc
+        raise SourceFileError(
+            f"{path}: line {exc.lineno}: not valid JSON ({exc.msg}); land the complete response again"
+        ) from exc
     features = document.get("features") if isinstance(document, dict) else None
     if not isinstance(features, list):
         raise SourceFileError(f"{path}: JSON without a 'features' list; land an ArcGIS query response (f=json)")
     records = [f.get("attributes", f.get("properties")) or {} for f in features if isinstance(f, dict)]
-    header = [f["name"] for f in document.get("fields", []) if isinstance(f, dict) and "name" in f] or \
-        list(dict.fromkeys(k for r in records for k in r))
-    rows = [(0, header)] + [(n, ["" if r.get(h) is None else str(r.get(h)) for h in header])
-                            for n, r in enumerate(records, start=1)]
+    header = [f["name"] for f in document.get("fields", []) if isinstance(f, dict) and "name" in f] or list(
+        dict.fromkeys(k for r in records for k in r)
+    )
+    rows = [(0, header)] + [
+        (n, ["" if r.get(h) is None else str(r.get(h)) for h in header]) for n, r in enumerate(records, start=1)
+    ]
     return table_from_rows(path, "json", rows, required)
 
 

@@ -63,8 +63,9 @@ def records_are_lines(path: Path) -> bool:
     return not previous_cr and quotes % 2 == 0
 
 
-def iter_lines_table(path: Path, encoding: str, text, required: csv_file.HeaderTest,
-                     chunk_rows: int) -> Iterator[csv_file.CsvTable]:
+def iter_lines_table(
+    path: Path, encoding: str, text, required: csv_file.HeaderTest, chunk_rows: int
+) -> Iterator[csv_file.CsvTable]:
     """The rows of `text` (the file's decoded stream, opened with newline='') as `csv_file.iter_table`
     gives them, for a file whose records are lines (`records_are_lines`)."""
     skipped: list[tuple[int, str]] = []
@@ -78,8 +79,9 @@ def iter_lines_table(path: Path, encoding: str, text, required: csv_file.HeaderT
     carry = ""
 
     def table(frame: pd.DataFrame) -> csv_file.CsvTable:
-        return csv_file.CsvTable(path=path, encoding=encoding, header=header, header_line=header_line, frame=frame,
-                                 skipped=sorted(skipped))
+        return csv_file.CsvTable(
+            path=path, encoding=encoding, header=header, header_line=header_line, frame=frame, skipped=sorted(skipped)
+        )
 
     def collect_sorted_rows() -> None:
         nonlocal held

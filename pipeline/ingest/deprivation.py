@@ -30,8 +30,21 @@ COLUMNS = {
     "imd_decile": ("Index of Multiple Deprivation (IMD) Decile*", "imd_decile"),
     "population": ("Total population: mid*", "total_population", "population"),
 }
-OUTPUT = ["lsoa_code", "lsoa_vintage", "lsoa_name", "la_code", "la_name",
-          "imd_score", "imd_rank", "imd_decile", "population", "_file", "_line", "_fields", "_width"]
+OUTPUT = [
+    "lsoa_code",
+    "lsoa_vintage",
+    "lsoa_name",
+    "la_code",
+    "la_name",
+    "imd_score",
+    "imd_rank",
+    "imd_decile",
+    "population",
+    "_file",
+    "_line",
+    "_fields",
+    "_width",
+]
 
 
 def has_lsoa_code(cells: list[str]) -> bool:
@@ -62,15 +75,19 @@ def _read_one(path: Path) -> pd.DataFrame:
     duplicated = out["lsoa_code"].duplicated()
     if duplicated.any():
         row = out[duplicated].iloc[0]
-        raise SourceFileError(f"{path}: line {row['_line']}, column {code!r}: LSOA {row['lsoa_code']} appears twice; "
-                              "use the publisher's file unedited")
+        raise SourceFileError(
+            f"{path}: line {row['_line']}, column {code!r}: LSOA {row['lsoa_code']} appears twice; "
+            "use the publisher's file unedited"
+        )
     return out
 
 
-ACCEPTED = ("File 7 alone (scores, ranks, deciles and population denominators); "
-            "File 5 (scores), with File 1 (ranks, deciles) and/or File 6 (population denominators) if wanted; "
-            "a scores file such as imd2019_lsoa11_scores.csv (lsoa_code, imd_score), with File 6 if wanted; "
-            "or IoD2025's LSOA 2021 file (lsoa21_code, IMD_score, IMD_rank, IMD_decile)")
+ACCEPTED = (
+    "File 7 alone (scores, ranks, deciles and population denominators); "
+    "File 5 (scores), with File 1 (ranks, deciles) and/or File 6 (population denominators) if wanted; "
+    "a scores file such as imd2019_lsoa11_scores.csv (lsoa_code, imd_score), with File 6 if wanted; "
+    "or IoD2025's LSOA 2021 file (lsoa21_code, IMD_score, IMD_rank, IMD_decile)"
+)
 
 
 def read(paths: list[Path], source=None) -> pd.DataFrame:
@@ -81,8 +98,9 @@ def read(paths: list[Path], source=None) -> pd.DataFrame:
     ([[ward_vintages]] population), which the build checks."""
     parts = [_read_one(p) for p in paths]
     if not any("imd_score" in p for p in parts):
-        raise SourceFileError(f"{paths[0]}: no file of this source has an IMD score column; the source takes "
-                              f"{ACCEPTED}")
+        raise SourceFileError(
+            f"{paths[0]}: no file of this source has an IMD score column; the source takes {ACCEPTED}"
+        )
     parts.sort(key=lambda p: "imd_score" not in p)  # the scores file leads
     vintages = sorted({v for p in parts for v in p["lsoa_vintage"].unique() if v})
     if len(vintages) > 1:
@@ -93,7 +111,8 @@ def read(paths: list[Path], source=None) -> pd.DataFrame:
         if missing:
             example = sorted(missing)[0]
             raise SourceFileError(
-                f"{part['_file'].iloc[0] if len(part) else paths[0]}: LSOA sets differ between the files of this source "
+                f"{part['_file'].iloc[0] if len(part) else paths[0]}: LSOA sets differ between the files of this "
+                "source "
                 f"({len(missing)} codes, e.g. {example}); give files of the same release"
             )
         extra = [c for c in part.columns if c not in merged.columns and not c.startswith("_")]

@@ -10,23 +10,47 @@ strings as delivered (empty = not published; `Value note` says why).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-
-from collections.abc import Iterator
 
 from pipeline.ingest.csv_file import SourceFileError, iter_csv_table, with_line_columns
 
 RAW_TABLE = "fingertips_indicator_value"
 TITLE = "OHID Fingertips indicator export"
 
-REQUIRED = ["Indicator ID", "Indicator Name", "Area Code", "Area Name", "Area Type", "Sex", "Age",
-            "Time period", "Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Count",
-            "Denominator", "Value note"]
-OPTIONAL = ["Parent Code", "Parent Name", "Category Type", "Category", "Lower CI 99.8 limit",
-            "Upper CI 99.8 limit", "Recent Trend", "Compared to England value or percentiles",
-            "Column not used", "Time period Sortable", "New data", "Compared to goal", "Time period range"]
+REQUIRED = [
+    "Indicator ID",
+    "Indicator Name",
+    "Area Code",
+    "Area Name",
+    "Area Type",
+    "Sex",
+    "Age",
+    "Time period",
+    "Value",
+    "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit",
+    "Count",
+    "Denominator",
+    "Value note",
+]
+OPTIONAL = [
+    "Parent Code",
+    "Parent Name",
+    "Category Type",
+    "Category",
+    "Lower CI 99.8 limit",
+    "Upper CI 99.8 limit",
+    "Recent Trend",
+    "Compared to England value or percentiles",
+    "Column not used",
+    "Time period Sortable",
+    "New data",
+    "Compared to goal",
+    "Time period range",
+]
 
 
 def snake(name: str) -> str:
@@ -50,13 +74,15 @@ def read_chunks(paths: list[Path], source=None) -> Iterator[pd.DataFrame]:
                 out = pd.DataFrame(index=table.frame.index)
                 for column in REQUIRED + OPTIONAL:
                     original = lowered.get(column.lower())
-                    out[snake(column)] = (table.frame[original].str.strip() if original
-                                          else pd.Series([""] * len(out), dtype="str"))
+                    out[snake(column)] = (
+                        table.frame[original].str.strip() if original else pd.Series([""] * len(out), dtype="str")
+                    )
                 with_line_columns(out, table)
                 yield out[OUTPUT]
         except SourceFileError as exc:
-            raise SourceFileError(f"{exc}; export 'all data' for the indicator from Fingertips and land that file "
-                                  "unchanged") from exc
+            raise SourceFileError(
+                f"{exc}; export 'all data' for the indicator from Fingertips and land that file unchanged"
+            ) from exc
 
 
 def read(paths: list[Path], source=None) -> pd.DataFrame:

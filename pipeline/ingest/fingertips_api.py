@@ -24,8 +24,10 @@ METADATA_FILES = (METADATA_FILE,)  # landed for the record, not read into the wa
 def check(source) -> None:
     missing = [k for k in REQUIRED if k not in source.api]
     if missing:
-        raise ValueError(f"a fingertips_api source needs {', '.join(missing)} (e.g. indicator_ids = [93283], "
-                         "child_area_type_id = 8, parent_area_type_id = 101, parent_area_code = \"E06000004\")")
+        raise ValueError(
+            f"a fingertips_api source needs {', '.join(missing)} (e.g. indicator_ids = [93283], "
+            'child_area_type_id = 8, parent_area_type_id = 101, parent_area_code = "E06000004")'
+        )
     ids = source.api["indicator_ids"]
     if not isinstance(ids, list) or not ids or not all(str(i).isdigit() for i in ids):
         raise ValueError("indicator_ids must be a list of Fingertips indicator numbers, e.g. [93283, 93285]")
@@ -39,13 +41,22 @@ def pull(session: Session, source, previous: dict) -> list[tuple[str, Fetched]] 
     """The data CSV (conditional on the last landed release's validators) and, when it changed, the
     metadata. None when the service says the data have not changed (one round trip)."""
     base = (source.base_url or DEFAULT_BASE_URL).rstrip("/") + "/"
-    data = session.get(source.id, base + "all_data/csv/by_indicator_id", params={
-        "indicator_ids": _ids(source), "child_area_type_id": source.api["child_area_type_id"],
-        "parent_area_type_id": source.api["parent_area_type_id"],
-        "parent_area_code": source.api["parent_area_code"], "include_sortable_time_periods": "yes",
-    }, etag=previous.get("etag", ""), last_modified=previous.get("last_modified", ""))
+    data = session.get(
+        source.id,
+        base + "all_data/csv/by_indicator_id",
+        params={
+            "indicator_ids": _ids(source),
+            "child_area_type_id": source.api["child_area_type_id"],
+            "parent_area_type_id": source.api["parent_area_type_id"],
+            "parent_area_code": source.api["parent_area_code"],
+            "include_sortable_time_periods": "yes",
+        },
+        etag=previous.get("etag", ""),
+        last_modified=previous.get("last_modified", ""),
+    )
     if data.not_modified:
         return None
-    metadata = session.get(source.id, base + "indicator_metadata/by_indicator_id",
-                           params={"indicator_ids": _ids(source)})
+    metadata = session.get(
+        source.id, base + "indicator_metadata/by_indicator_id", params={"indicator_ids": _ids(source)}
+    )
     return [(DATA_FILE, data), (METADATA_FILE, metadata)]

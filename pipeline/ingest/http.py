@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.utils
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import stamina
@@ -35,6 +35,7 @@ class _Retryable(Exception):
 @dataclass(frozen=True)
 class Fetched:
     """One response as the service sent it."""
+
     url: str
     status: int
     body: bytes
@@ -60,7 +61,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -70,8 +71,7 @@ class Session:
     def __init__(self, settings: Http, progress: Callable[[int], None] | None = None):
         self.settings = settings
         self.progress = progress
-        self.client = httpx.Client(timeout=settings.timeout, headers={"User-Agent": USER_AGENT},
-                                   follow_redirects=True)
+        self.client = httpx.Client(timeout=settings.timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=True)
 
     def __enter__(self) -> Session:
         return self
@@ -88,8 +88,9 @@ class Session:
             return True
         return isinstance(exc, httpx.TransportError)
 
-    def get(self, source_id: str, url: str, params: dict | None = None, etag: str = "",
-            last_modified: str = "") -> Fetched:
+    def get(
+        self, source_id: str, url: str, params: dict | None = None, etag: str = "", last_modified: str = ""
+    ) -> Fetched:
         """GET url with params; a 304 comes back as a Fetched with status 304 and no body.
 
         Raises PullError on a 4xx, on a 5xx or transport failure that outlasts the retries, and on a body
@@ -101,37 +102,63 @@ class Session:
             request.headers["If-Modified-Since"] = last_modified
         shown = str(request.url)
         try:
-            for attempt in stamina.retry_context(on=self._backoff, attempts=self.settings.attempts, timeout=None,
-                                                 wait_initial=self.settings.wait_initial,
-                                                 wait_max=self.settings.wait_max):
+            for attempt in stamina.retry_context(
+                on=self._backoff,
+                attempts=self.settings.attempts,
+                timeout=None,
+                wait_initial=self.settings.wait_initial,
+                wait_max=self.settings.wait_max,
+            ):
                 with attempt:
                     response, body = self._send(request)
         except _Retryable as exc:
-            raise PullError(f"source {source_id!r}: {shown}: HTTP {exc.response.status_code} "
-                            f"{exc.response.reason_phrase} after {self.settings.attempts} attempts; the service is "
-                            "failing, try again later") from exc
+            raise PullError(
+                f"source {source_id!r}: {shown}: HTTP {exc.response.status_code} "
+                f"{exc.response.reason_phrase} after {self.settings.attempts} attempts; the service is "
+                "failing, try again later"
+            ) from exc
         except httpx.TimeoutException as exc:
-            raise PullError(f"source {source_id!r}: {shown}: no answer within {self.settings.timeout:g} s "
-                            f"({self.settings.attempts} attempts); try again later, or raise [http] timeout_seconds"
-                            ) from exc
+            raise PullError(
+                f"source {source_id!r}: {shown}: no answer within {self.settings.timeout:g} s "
+                f"({self.settings.attempts} attempts); try again later, or raise [http] timeout_seconds"
+            ) from exc
         except httpx.RemoteProtocolError as exc:
-            raise PullError(f"source {source_id!r}: {shown}: the body was cut off before its end ({exc}); "
-                            "nothing was landed: try again later") from exc
+            raise PullError(
+                f"source {source_id!r}: {shown}: the body was cut off before its end ({exc}); "
+                "nothing was landed: try again later"
+            ) from exc
         except httpx.TransportError as exc:
-            raise PullError(f"source {source_id!r}: {shown}: cannot connect ({type(exc).__name__}: {exc}); check "
-                            "the network and the source's base_url") from exc
+            raise PullError(
+                f"source {source_id!r}: {shown}: cannot connect ({type(exc).__name__}: {exc}); check "
+                "the network and the source's base_url"
+            ) from exc
         if response.status_code >= 400:
-            raise PullError(f"source {source_id!r}: {shown}: HTTP {response.status_code} {response.reason_phrase}; "
-                            f"check the source's settings in fsot.toml (base_url, ids, query)")
+            raise PullError(
+                f"source {source_id!r}: {shown}: HTTP {response.status_code} {response.reason_phrase}; "
+                f"check the source's settings in fsot.toml (base_url, ids, query)"
+            )
         expected = response.headers.get("Content-Length")
-        if expected and expected.isdigit() and not response.headers.get("Content-Encoding") \
-                and response.status_code != 304 and int(expected) != len(body):
-            raise PullError(f"source {source_id!r}: {shown}: the body has {len(body):,} bytes, not the "
-                            f"{int(expected):,} announced; nothing was landed: try again later")
-        return Fetched(url=shown, status=response.status_code, body=body,
-                       retrieved_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                       etag=response.headers.get("ETag", ""), last_modified=response.headers.get("Last-Modified", ""),
-                       content_type=response.headers.get("Content-Type", ""), headers=dict(response.headers))
+        if (
+            expected
+            and expected.isdigit()
+            and not response.headers.get("Content-Encoding")
+            and response.status_code != 304
+            and int(expected) != len(body)
+        ):
+            raise PullError(
+                f"source {source_id!r}: {shown}: the body has {len(body):,} bytes, not the "
+                f"{int(expected):,} announced; nothing was landed: try again later"
+            )
+        return Fetched(
+            url=shown,
+            status=response.status_code,
+            body=body,
+            retrieved_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            etag=response.headers.get("ETag", ""),
+            last_modified=response.headers.get("Last-Modified", ""),
+            content_type=response.headers.get("Content-Type", ""),
+            headers=dict(response.headers),
+        )
 
     def _send(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
         """One attempt: the response and its whole body (read in chunks, reported to the progress bar)."""

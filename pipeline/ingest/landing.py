@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.config import Config, Source
@@ -98,13 +98,16 @@ def read_manifest(config: Config) -> list[dict]:
         return []
     try:
         records = json.loads(path.read_text(encoding="utf-8"))["files"]
-        if not isinstance(records, list) or not all(isinstance(r, dict) and {"source", "path", "sha256", "format"}
-                                                   <= set(r) for r in records):
+        if not isinstance(records, list) or not all(
+            isinstance(r, dict) and {"source", "path", "sha256", "format"} <= set(r) for r in records
+        ):
             raise ValueError("a record lacks source, path, sha256 or format")
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise LandingError(f"{path}: the provenance manifest is damaged ({type(exc).__name__}: {exc}); fsot "
-                           "writes it atomically, so restore it from a backup (or remove data/raw and ingest "
-                           "again); nothing was changed") from exc
+        raise LandingError(
+            f"{path}: the provenance manifest is damaged ({type(exc).__name__}: {exc}); fsot "
+            "writes it atomically, so restore it from a backup (or remove data/raw and ingest "
+            "again); nothing was changed"
+        ) from exc
     return records
 
 
@@ -126,7 +129,7 @@ def land_source(config: Config, source: Source, now: datetime | None = None) -> 
     records = read_manifest(config)
     known = {r["path"]: r for r in records}
     added: list[Provenance] = []
-    retrieved_at = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    retrieved_at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     target_dir = landing_dir(config, source)
     for name in source.files:
         origin = (config.root / name) if not Path(name).is_absolute() else Path(name)
@@ -148,12 +151,20 @@ def land_source(config: Config, source: Source, now: datetime | None = None) -> 
                 continue
         else:
             target_dir.mkdir(parents=True, exist_ok=True)
-            write_atomically(target, lambda partial: shutil.copyfile(origin, partial))
+            write_atomically(target, lambda partial: shutil.copyfile(origin, partial))  # noqa: B023 (called at once)
             os.chmod(target, 0o444)
         record = Provenance(
-            source=source.id, format=source.format, title=source.title, publisher=source.publisher,
-            release=source.release, licence=source.licence, origin=str(name), path=relative,
-            retrieved_at=retrieved_at, bytes=target.stat().st_size, sha256=digest,
+            source=source.id,
+            format=source.format,
+            title=source.title,
+            publisher=source.publisher,
+            release=source.release,
+            licence=source.licence,
+            origin=str(name),
+            path=relative,
+            retrieved_at=retrieved_at,
+            bytes=target.stat().st_size,
+            sha256=digest,
             demonstration=source.demonstration,
         )
         records.append(record_of(record))
@@ -172,12 +183,19 @@ DROP_STATUSES = ("current", "superseded", "withdrawn")
 
 def drop_records(config: Config, indicator_id: str | None = None) -> list[dict]:
     """The manifest records of local drops (every status), in the order landed."""
-    return [r for r in read_manifest(config) if r["format"] == LOCAL_FORMAT
-            and indicator_id in (None, r.get("indicator"))]
+    return [
+        r for r in read_manifest(config) if r["format"] == LOCAL_FORMAT and indicator_id in (None, r.get("indicator"))
+    ]
 
 
-def land_local(config: Config, path: Path, indicator_id: str, now: datetime | None = None, add: bool = False,
-               rows: int | None = None) -> tuple[Path, bool, list[str]]:
+def land_local(
+    config: Config,
+    path: Path,
+    indicator_id: str,
+    now: datetime | None = None,
+    add: bool = False,
+    rows: int | None = None,
+) -> tuple[Path, bool, list[str]]:
     """Land a council's own file for an indicator under data/raw/local/<indicator>/<sha256[:12]>/.
 
     By default the new file supersedes the indicator's current drops (a corrected file replaces the one
@@ -187,14 +205,21 @@ def land_local(config: Config, path: Path, indicator_id: str, now: datetime | No
     digest = sha256_of(path)
     drop_id = digest[:12]
     records = read_manifest(config)
-    stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
-    same = [r for r in records if r["format"] == LOCAL_FORMAT and r.get("indicator") == indicator_id
-            and r["sha256"] == digest]
+    stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    same = [
+        r
+        for r in records
+        if r["format"] == LOCAL_FORMAT and r.get("indicator") == indicator_id and r["sha256"] == digest
+    ]
     superseded: list[str] = []
     if not add:
         for r in records:
-            if r["format"] == LOCAL_FORMAT and r.get("indicator") == indicator_id and r["sha256"] != digest \
-                    and r.get("status", "current") == "current":
+            if (
+                r["format"] == LOCAL_FORMAT
+                and r.get("indicator") == indicator_id
+                and r["sha256"] != digest
+                and r.get("status", "current") == "current"
+            ):
                 r.update(status="superseded", superseded_by=drop_id, status_changed_at=stamp)
                 superseded.append(r["release"])
     if same:
@@ -203,18 +228,36 @@ def land_local(config: Config, path: Path, indicator_id: str, now: datetime | No
             same[0].update(status="current", status_changed_at=stamp)
             write_manifest(config, records)
         return target, False, superseded
-    source = Source(id="local", format=LOCAL_FORMAT, files=(str(path),), publisher="local authority (local drop)",
-                    release=drop_id, licence="see the supplier's terms", title=f"local values for {indicator_id}")
+    source = Source(
+        id="local",
+        format=LOCAL_FORMAT,
+        files=(str(path),),
+        publisher="local authority (local drop)",
+        release=drop_id,
+        licence="see the supplier's terms",
+        title=f"local values for {indicator_id}",
+    )
     target = config.raw_dir / "local" / slug(indicator_id) / drop_id / path.name
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(target, lambda partial: shutil.copyfile(path, partial))
     os.chmod(target, 0o444)
-    record = record_of(Provenance(
-        source=source.id, format=source.format, title=source.title, publisher=source.publisher,
-        release=source.release, licence=source.licence, origin=str(path),
-        path=target.relative_to(config.raw_dir).as_posix(), retrieved_at=stamp,
-        bytes=target.stat().st_size, sha256=digest, demonstration=False, indicator=indicator_id,
-    ))
+    record = record_of(
+        Provenance(
+            source=source.id,
+            format=source.format,
+            title=source.title,
+            publisher=source.publisher,
+            release=source.release,
+            licence=source.licence,
+            origin=str(path),
+            path=target.relative_to(config.raw_dir).as_posix(),
+            retrieved_at=stamp,
+            bytes=target.stat().st_size,
+            sha256=digest,
+            demonstration=False,
+            indicator=indicator_id,
+        )
+    )
     record.update(status="current", rows=rows)
     write_manifest(config, records + [record])
     return target, True, superseded
@@ -228,8 +271,7 @@ def withdraw_drop(config: Config, drop_id: str, now: datetime | None = None) -> 
         raise LandingError(f"no local drop has id {drop_id!r}; `fsot drops` lists them (give at least 6 characters)")
     if len({(r["release"], r.get("indicator")) for r in matches}) > 1:
         raise LandingError(f"id {drop_id!r} names more than one drop; give more of it (see `fsot drops`)")
-    matches[0].update(status="withdrawn", status_changed_at=(now or datetime.now(timezone.utc)).isoformat(
-        timespec="seconds"))
+    matches[0].update(status="withdrawn", status_changed_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"))
     write_manifest(config, records)
     return matches[0]
 
@@ -242,8 +284,10 @@ def local_drops(config: Config) -> dict[str, list[Path]]:
             continue
         target = config.raw_dir / record["path"]
         if not target.is_file() or sha256_of(target) != record["sha256"]:
-            raise LandingError(f"{target}: missing or changed since it was landed (sha256 differs from "
-                               "data/raw/manifest.json); restore the original or land the file again")
+            raise LandingError(
+                f"{target}: missing or changed since it was landed (sha256 differs from "
+                "data/raw/manifest.json); restore the original or land the file again"
+            )
         drops.setdefault(record["indicator"], []).append(target)
     return drops
 
@@ -258,8 +302,9 @@ def latest_release(config: Config, source: Source) -> list[dict]:
     return [r for r in records if r["release"] == newest]
 
 
-def land_pulled(config: Config, source: Source, bodies: list, digest: str, changes: dict,
-                metadata: tuple[str, ...] = ()) -> str:
+def land_pulled(
+    config: Config, source: Source, bodies: list, digest: str, changes: dict, metadata: tuple[str, ...] = ()
+) -> str:
     """Land the bodies of one pull as a new release of the source, all or nothing: written to a hidden
     folder, then renamed to data/raw/<source>/<release>/ and recorded. Returns the release name
     (the retrieval time and the start of the bodies' combined sha256)."""
@@ -272,13 +317,31 @@ def land_pulled(config: Config, source: Source, bodies: list, digest: str, chang
     for n, (name, fetched) in enumerate(bodies):
         (staging / name).write_bytes(fetched.body)
         os.chmod(staging / name, 0o444)
-        records.append(record_of(Provenance(
-            source=source.id, format=source.format, title=source.title, publisher=source.publisher, release=release,
-            licence=source.licence, origin=fetched.url, path=f"{source.id}/{release}/{name}",
-            retrieved_at=fetched.retrieved_at, bytes=len(fetched.body), sha256=hashlib.sha256(fetched.body).hexdigest(),
-            demonstration=source.demonstration, url=fetched.url, http_status=fetched.status, etag=fetched.etag,
-            last_modified=fetched.last_modified, release_sha256=digest, changes=changes if n == 0 else None,
-            role="metadata" if name in metadata else "data")))
+        records.append(
+            record_of(
+                Provenance(
+                    source=source.id,
+                    format=source.format,
+                    title=source.title,
+                    publisher=source.publisher,
+                    release=release,
+                    licence=source.licence,
+                    origin=fetched.url,
+                    path=f"{source.id}/{release}/{name}",
+                    retrieved_at=fetched.retrieved_at,
+                    bytes=len(fetched.body),
+                    sha256=hashlib.sha256(fetched.body).hexdigest(),
+                    demonstration=source.demonstration,
+                    url=fetched.url,
+                    http_status=fetched.status,
+                    etag=fetched.etag,
+                    last_modified=fetched.last_modified,
+                    release_sha256=digest,
+                    changes=changes if n == 0 else None,
+                    role="metadata" if name in metadata else "data",
+                )
+            )
+        )
     os.replace(staging, target)
     write_manifest(config, read_manifest(config) + records)
     return release
@@ -294,8 +357,10 @@ def landed_files(config: Config, source: Source) -> list[Path]:
         for record in records:
             target = config.raw_dir / record["path"]
             if not target.is_file() or sha256_of(target) != record["sha256"]:
-                raise LandingError(f"{target}: missing or changed since it was landed (sha256 differs from "
-                                   "data/raw/manifest.json); run `fsot ingest` to pull the source again")
+                raise LandingError(
+                    f"{target}: missing or changed since it was landed (sha256 differs from "
+                    "data/raw/manifest.json); run `fsot ingest` to pull the source again"
+                )
         return [config.raw_dir / r["path"] for r in records if r.get("role", "data") == "data"]
     known = {r["path"]: r for r in read_manifest(config)}
     paths = []

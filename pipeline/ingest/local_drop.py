@@ -14,11 +14,10 @@ file without these columns, or an empty or `All` category cell, is the whole pop
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-
-from collections.abc import Iterator
 
 from pipeline.ingest.csv_file import SourceFileError, find_column, iter_csv_table, json_per_row, with_line_columns
 from pipeline.ingest.spreadsheet import read_xlsx_table
@@ -30,8 +29,18 @@ OPTIONAL = ["lower_ci", "upper_ci", "count", "denominator"]
 # the community breakdown a row describes, and the header names it is found under (case-insensitive)
 BREAKDOWN = {"category_type": ("category_type", "category type"), "category": ("category",)}
 # _uncalculated: cells of the row holding an Excel formula with no saved result (XLSX only)
-OUTPUT = ["indicator_id", *REQUIRED, *OPTIONAL, *BREAKDOWN, "extra", "_uncalculated", "_file", "_line", "_fields",
-          "_width"]
+OUTPUT = [
+    "indicator_id",
+    *REQUIRED,
+    *OPTIONAL,
+    *BREAKDOWN,
+    "extra",
+    "_uncalculated",
+    "_file",
+    "_line",
+    "_fields",
+    "_width",
+]
 
 
 def iter_tables(path: Path):
@@ -59,7 +68,7 @@ def read_chunks(paths: list[Path], indicator_id: str) -> Iterator[pd.DataFrame]:
                 out[column] = table.frame[original].str.strip() if original else pd.Series([""] * len(out), dtype="str")
             extras = [h for h in table.header if h and h.lower() not in REQUIRED + OPTIONAL and h not in found.values()]
             out["extra"] = json_per_row(table.frame, extras)
-            out["_uncalculated"] = table.frame["_uncalculated"] if "_uncalculated" in table.frame else ""
+            out["_uncalculated"] = table.frame.get("_uncalculated", "")
             with_line_columns(out, table)
             yield out[OUTPUT]
 

@@ -8,19 +8,29 @@ Several files (the pages of one pull) are read together. Values stay strings as 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-
-from collections.abc import Iterator
 
 from pipeline.ingest.csv_file import iter_csv_table, json_per_row, with_line_columns
 
 RAW_TABLE = "nomis_observation"
 TITLE = "Nomis observations"
 REQUIRED = ["GEOGRAPHY_CODE", "OBS_VALUE"]
-COLUMNS = ["DATE", "DATE_NAME", "GEOGRAPHY_CODE", "GEOGRAPHY_NAME", "GEOGRAPHY_TYPE", "MEASURE_NAME",
-           "MEASURES_NAME", "OBS_VALUE", "OBS_STATUS", "RECORD_OFFSET", "RECORD_COUNT"]
+COLUMNS = [
+    "DATE",
+    "DATE_NAME",
+    "GEOGRAPHY_CODE",
+    "GEOGRAPHY_NAME",
+    "GEOGRAPHY_TYPE",
+    "MEASURE_NAME",
+    "MEASURES_NAME",
+    "OBS_VALUE",
+    "OBS_STATUS",
+    "RECORD_OFFSET",
+    "RECORD_COUNT",
+]
 OUTPUT = [c.lower() for c in COLUMNS] + ["dimensions", "_file", "_line", "_fields", "_width"]
 CHANGE_KEY = ["date", "geography_code", "measure_name", "measures_name", "dimensions"]
 CHANGE_VALUE, CHANGE_PERIOD, CHANGE_INDICATOR = "obs_value", "date_name", "measure_name"
@@ -35,8 +45,9 @@ def read_chunks(paths: list[Path], source=None) -> Iterator[pd.DataFrame]:
             out = pd.DataFrame(index=table.frame.index)
             for column in COLUMNS:
                 original = upper.get(column)
-                out[column.lower()] = (table.frame[original].str.strip() if original
-                                       else pd.Series([""] * len(out), dtype="str"))
+                out[column.lower()] = (
+                    table.frame[original].str.strip() if original else pd.Series([""] * len(out), dtype="str")
+                )
             others = [h for h in table.header if h and h.upper() not in COLUMNS]
             out["dimensions"] = json_per_row(table.frame, others)
             with_line_columns(out, table)

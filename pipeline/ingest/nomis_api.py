@@ -27,9 +27,9 @@ MAX_PAGES = 1000
 def check(source) -> None:
     dataset = source.api.get("dataset")
     if not dataset or not re.fullmatch(r"NM_\d+_\d+", str(dataset)):
-        raise ValueError("a nomis_api source needs dataset = \"NM_<number>_<number>\", e.g. \"NM_162_1\"")
+        raise ValueError('a nomis_api source needs dataset = "NM_<number>_<number>", e.g. "NM_162_1"')
     if not isinstance(source.api.get("query", {}), dict):
-        raise ValueError("query must be a table of the dataset's parameters, e.g. query = { date = \"latest\" }")
+        raise ValueError('query must be a table of the dataset\'s parameters, e.g. query = { date = "latest" }')
 
 
 def _page_rows(body: bytes) -> tuple[int, int | None]:
@@ -53,8 +53,13 @@ def pull(session: Session, source, previous: dict) -> list[tuple[str, Fetched]] 
     for number in range(1, MAX_PAGES + 1):
         params = {**query, "RecordOffset": str(offset), "RecordLimit": str(size)}
         first = number == 1
-        page = session.get(source.id, url, params=params, etag=previous.get("etag", "") if first else "",
-                           last_modified=previous.get("last_modified", "") if first else "")
+        page = session.get(
+            source.id,
+            url,
+            params=params,
+            etag=previous.get("etag", "") if first else "",
+            last_modified=previous.get("last_modified", "") if first else "",
+        )
         if page.not_modified:
             return None
         rows, total = _page_rows(page.body)

@@ -24,30 +24,36 @@ MAX_PAGES = 1000
 
 def check(source) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_]+", str(source.api.get("service", ""))):
-        raise ValueError("an ons_arcgis source needs service = the FeatureServer's name, e.g. "
-                         "\"LSOA11_LSOA21_LAD22_EW_LU\" (letters, digits and _ only)")
+        raise ValueError(
+            "an ons_arcgis source needs service = the FeatureServer's name, e.g. "
+            '"LSOA11_LSOA21_LAD22_EW_LU" (letters, digits and _ only)'
+        )
     if str(source.api.get("f", "json")) not in ("json", "geojson"):
-        raise ValueError("f must be \"json\" (attribute tables) or \"geojson\" (boundaries)")
+        raise ValueError('f must be "json" (attribute tables) or "geojson" (boundaries)')
 
 
 def _page(source, fetched: Fetched) -> dict:
     try:
         document = json.loads(fetched.body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PullError(f"source {source.id!r}: {fetched.url}: not the JSON the service sends ({exc}); "
-                        "nothing was landed") from exc
+        raise PullError(
+            f"source {source.id!r}: {fetched.url}: not the JSON the service sends ({exc}); nothing was landed"
+        ) from exc
     if not isinstance(document, dict):
         raise PullError(f"source {source.id!r}: {fetched.url}: not an ArcGIS query response; nothing was landed")
     if "error" in document:
         error = document["error"] if isinstance(document["error"], dict) else {"message": document["error"]}
-        raise PullError(f"source {source.id!r}: {fetched.url}: the service answered error {error.get('code', '')} "
-                        f"({error.get('message', '')}); check service, where and out_fields")
+        raise PullError(
+            f"source {source.id!r}: {fetched.url}: the service answered error {error.get('code', '')} "
+            f"({error.get('message', '')}); check service, where and out_fields"
+        )
     return document
 
 
 def _exceeded(document: dict) -> bool:
-    return bool(document.get("exceededTransferLimit")
-                or (document.get("properties") or {}).get("exceededTransferLimit"))
+    return bool(
+        document.get("exceededTransferLimit") or (document.get("properties") or {}).get("exceededTransferLimit")
+    )
 
 
 def pull(session: Session, source, previous: dict) -> list[tuple[str, Fetched]] | None:
@@ -60,10 +66,20 @@ def pull(session: Session, source, previous: dict) -> list[tuple[str, Fetched]] 
     offset = 0
     for number in range(1, MAX_PAGES + 1):
         first = number == 1
-        fetched = session.get(source.id, url, params={
-            "where": str(source.api.get("where", "1=1")), "outFields": str(source.api.get("out_fields", "*")),
-            "outSR": "4326", "f": fmt, "resultOffset": str(offset), "resultRecordCount": str(size),
-        }, etag=previous.get("etag", "") if first else "", last_modified=previous.get("last_modified", "") if first else "")
+        fetched = session.get(
+            source.id,
+            url,
+            params={
+                "where": str(source.api.get("where", "1=1")),
+                "outFields": str(source.api.get("out_fields", "*")),
+                "outSR": "4326",
+                "f": fmt,
+                "resultOffset": str(offset),
+                "resultRecordCount": str(size),
+            },
+            etag=previous.get("etag", "") if first else "",
+            last_modified=previous.get("last_modified", "") if first else "",
+        )
         if fetched.not_modified:
             return None
         document = _page(source, fetched)

@@ -10,11 +10,10 @@ Values stay strings as delivered.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-
-from collections.abc import Iterator
 
 from pipeline.ingest.csv_file import SourceFileError, find_column, iter_csv_table, with_line_columns
 
@@ -38,8 +37,10 @@ def read_chunks(paths: list[Path], source=None) -> Iterator[pd.DataFrame]:
             code = next(h for h in table.header if re.fullmatch(CODE, h, re.IGNORECASE))
             total = find_column(table, *POPULATION, required=False)
             if total is None:
-                raise SourceFileError(f"{path}: line {table.header_line} (header) has no population column "
-                                      f"({', '.join(POPULATION[:3])}); give the file of total population by LSOA")
+                raise SourceFileError(
+                    f"{path}: line {table.header_line} (header) has no population column "
+                    f"({', '.join(POPULATION[:3])}); give the file of total population by LSOA"
+                )
             year = (re.search(r"(\d\d(?:\d\d)?)", code) or [None, ""])[1]
             out = pd.DataFrame({"lsoa_code": table.frame[code].str.strip()})
             out["lsoa_vintage"] = (year if len(year) == 4 else f"20{year}") if year else ""

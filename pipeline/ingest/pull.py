@@ -41,14 +41,18 @@ def _check_body(source: Source, name: str, fetched: Fetched) -> None:
     """One line when a body is not what the source's format sends: an HTML page, or a CSV cut off mid-row."""
     head = fetched.body.lstrip()[:200].lower()
     if "text/html" in fetched.content_type.lower() or head.startswith((b"<!doctype html", b"<html")):
-        raise PullError(f"source {source.id!r}: {fetched.url}: the service sent an HTML page, not the data "
-                        "(an error or maintenance page?); nothing was landed: try again later")
+        raise PullError(
+            f"source {source.id!r}: {fetched.url}: the service sent an HTML page, not the data "
+            "(an error or maintenance page?); nothing was landed: try again later"
+        )
     if name.endswith(".csv") and fetched.body and not fetched.body.endswith((b"\n", b"\r")):
         records = list(csv.reader(io.StringIO(fetched.body.decode("utf-8-sig", errors="replace"), newline="")))
         if len(records) > 1 and len(records[-1]) != len(records[0]):
-            raise PullError(f"source {source.id!r}: {fetched.url}: the CSV ends in the middle of a row (line "
-                            f"{len(records)} has {len(records[-1])} of {len(records[0])} fields); nothing was landed: "
-                            "try again later")
+            raise PullError(
+                f"source {source.id!r}: {fetched.url}: the CSV ends in the middle of a row (line "
+                f"{len(records)} has {len(records[-1])} of {len(records[0])} fields); nothing was landed: "
+                "try again later"
+            )
 
 
 def _read(source: Source, paths: list[Path]) -> pd.DataFrame | None:
@@ -66,15 +70,18 @@ def _check_types(source: Source, url: str, frame: pd.DataFrame) -> None:
         text = pd.to_numeric(given.str.replace(",", "", regex=False), errors="coerce").isna()
         if len(given) and text.mean() > 0.5:
             example = given[text].iloc[0]
-            raise PullError(f"source {source.id!r}: {url}: the schema changed: column {column!r} now holds text "
-                            f"(e.g. {example!r}) where numbers were; nothing was landed: check the service's notices")
+            raise PullError(
+                f"source {source.id!r}: {url}: the schema changed: column {column!r} now holds text "
+                f"(e.g. {example!r}) where numbers were; nothing was landed: check the service's notices"
+            )
 
 
 def pull_source(config: Config, source: Source, session: Session) -> PullResult:
     """Pull one source; land a new release when the service has one. Raises PullError (nothing landed)."""
     previous = latest_release(config, source)
-    validators = {"etag": previous[0].get("etag", ""), "last_modified": previous[0].get("last_modified", "")} \
-        if previous else {}
+    validators = (
+        {"etag": previous[0].get("etag", ""), "last_modified": previous[0].get("last_modified", "")} if previous else {}
+    )
     bodies = connector_for(source.format).pull(session, source, validators)
     if bodies is None:  # 304: the service says nothing changed
         return PullResult(source.id, "unchanged", previous[0]["release"], None)
@@ -95,8 +102,10 @@ def pull_source(config: Config, source: Source, session: Session) -> PullResult:
             frame = _read(source, readable)
         except SourceFileError as exc:
             message = str(exc).replace(folder + "/", "")
-            raise PullError(f"source {source.id!r}: {bodies[0][1].url}: the schema changed or the body is not "
-                            f"the expected format: {message}; nothing was landed") from exc
+            raise PullError(
+                f"source {source.id!r}: {bodies[0][1].url}: the schema changed or the body is not "
+                f"the expected format: {message}; nothing was landed"
+            ) from exc
         if frame is not None:
             _check_types(source, bodies[0][1].url, frame)
     old = None
@@ -104,5 +113,11 @@ def pull_source(config: Config, source: Source, session: Session) -> PullResult:
         old = _read(source, [config.raw_dir / r["path"] for r in previous if r.get("role", "data") == "data"])
     changes = describe_changes(source, old, frame)
     release = land_pulled(config, source, bodies, digest, changes, metadata)
-    return PullResult(source.id, "new release", release, None if frame is None else len(frame), changes,
-                      sum(len(f.body) for _, f in bodies))
+    return PullResult(
+        source.id,
+        "new release",
+        release,
+        None if frame is None else len(frame),
+        changes,
+        sum(len(f.body) for _, f in bodies),
+    )

@@ -30,14 +30,18 @@ def check_size(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise SourceFileError(f"{path}: cannot be opened as an Excel workbook (an .xlsx is a zip archive: {exc}); "
-                              "save it again as .xlsx or export it as CSV") from exc
+        raise SourceFileError(
+            f"{path}: cannot be opened as an Excel workbook (an .xlsx is a zip archive: {exc}); "
+            "save it again as .xlsx or export it as CSV"
+        ) from exc
     unpacked = sum(m.file_size for m in members)
     packed = max(1, sum(m.compress_size for m in members))
     if unpacked > MAX_UNCOMPRESSED_BYTES or unpacked / packed > MAX_RATIO:
-        raise SourceFileError(f"{path}: the workbook unpacks to {unpacked / 1e6:,.0f} MB ({unpacked / packed:,.0f} "
-                              f"times its size), more than a sheet of ward values needs (limit "
-                              f"{MAX_UNCOMPRESSED_BYTES / 1e6:,.0f} MB); export the sheet as CSV and send that")
+        raise SourceFileError(
+            f"{path}: the workbook unpacks to {unpacked / 1e6:,.0f} MB ({unpacked / packed:,.0f} "
+            f"times its size), more than a sheet of ward values needs (limit "
+            f"{MAX_UNCOMPRESSED_BYTES / 1e6:,.0f} MB); export the sheet as CSV and send that"
+        )
 
 
 def uncalculated_formulas(path: Path) -> dict[int, list[str]]:
@@ -65,8 +69,10 @@ def read_xlsx_table(path: Path, required: HeaderTest = ()) -> CsvTable:
         uncalculated = uncalculated_formulas(path)
         book = load_workbook(path, read_only=False, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise SourceFileError(f"{path}: cannot be opened as an Excel workbook ({type(exc).__name__}); "
-                              "save it again as .xlsx or export it as CSV") from exc
+        raise SourceFileError(
+            f"{path}: cannot be opened as an Excel workbook ({type(exc).__name__}); "
+            "save it again as .xlsx or export it as CSV"
+        ) from exc
     sheet = book.worksheets[0]
     rows = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     # a merged cell holds its value in the top-left cell only: give it to every cell of the range

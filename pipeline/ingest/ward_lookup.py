@@ -27,16 +27,30 @@ PATTERNS = {
     "la_code": r"(?:lad|ltla|lau?)(\d\d)(cd|_code)",
     "la_name": r"(?:lad|ltla|lau?)(\d\d)(nm|_name)",
 }
-OUTPUT = ["lsoa_code", "lsoa_name", "lsoa_vintage", "ward_code", "ward_name", "ward_vintage",
-          "la_code", "la_name", "la_vintage", "_file", "_line", "_fields", "_width"]
+OUTPUT = [
+    "lsoa_code",
+    "lsoa_name",
+    "lsoa_vintage",
+    "ward_code",
+    "ward_name",
+    "ward_vintage",
+    "la_code",
+    "la_name",
+    "la_vintage",
+    "_file",
+    "_line",
+    "_fields",
+    "_width",
+]
 CHANGE_KEY, CHANGE_VALUE, CHANGE_PERIOD, CHANGE_INDICATOR = ["lsoa_code"], "ward_code", None, None
 NUMERIC: list[str] = []
 
 
 def has_lsoa_and_ward(cells: list[str]) -> bool:
     """LSOA code and ward code columns (e.g. LSOA11CD and WD19CD)"""
-    return any(re.fullmatch(PATTERNS["lsoa_code"], c, re.IGNORECASE) for c in cells) and \
-        any(re.fullmatch(PATTERNS["ward_code"], c, re.IGNORECASE) for c in cells)
+    return any(re.fullmatch(PATTERNS["lsoa_code"], c, re.IGNORECASE) for c in cells) and any(
+        re.fullmatch(PATTERNS["ward_code"], c, re.IGNORECASE) for c in cells
+    )
 
 
 def read(paths: list[Path], source=None) -> pd.DataFrame:

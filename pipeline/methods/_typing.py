@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 FloatArray: TypeAlias = NDArray[np.float64]  # every statistic the methods return
-IntArray: TypeAlias = NDArray[np.intp]       # group codes, 0 … G − 1
+IntArray: TypeAlias = NDArray[np.intp]  # group codes, 0 … G − 1
 BoolArray: TypeAlias = NDArray[np.bool_]
 ObjectArray: TypeAlias = NDArray[np.object_]  # per-row text, e.g. "Exact"/"Byars" or None
 AnyArray: TypeAlias = NDArray[Any]

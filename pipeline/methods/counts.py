@@ -246,9 +246,18 @@ def _format_number(m: float) -> str:
     return np.format_float_positional(m, trim="-")
 
 
-def count_frame(df: pd.DataFrame, group_by: Sequence[str] | str | None, count: str, population: str, method: str,
-                compute: Callable[..., dict[str, Any]], confidence: float | Sequence[float] | None,
-                multiplier: float, statistic: str, fixed_method: str | None = None) -> pd.DataFrame:
+def count_frame(
+    df: pd.DataFrame,
+    group_by: Sequence[str] | str | None,
+    count: str,
+    population: str,
+    method: str,
+    compute: Callable[..., dict[str, Any]],
+    confidence: float | Sequence[float] | None,
+    multiplier: float,
+    statistic: str,
+    fixed_method: str | None = None,
+) -> pd.DataFrame:
     """The DataFrame form shared by proportion and rate (methods.md §0 "Grouping"): check the columns,
     validate the rows as given, sum counts and populations per group when there are two or more groups
     (one row per group, sorted by the keys), apply `compute(x, n, confidence, multiplier)` and add the

@@ -24,7 +24,7 @@ START_AGES = (0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 8
 NUMBER_OF_BANDS = 20
 RADIX = 100000.0
 MIN_TOTAL_POPULATION = 5000  # a group's total population must be above this (Toson & Baker 2003)
-MAX_HALF_WIDTH_95 = 10.0     # 95 % CI half-width above this (interval wider than 20 years) → value not published
+MAX_HALF_WIDTH_95 = 10.0  # 95 % CI half-width above this (interval wider than 20 years) → value not published
 METHOD = "Chiang, using Silcocks et al for confidence limits"
 
 # Why a value is suppressed (the `note` column), in the order the rules are applied.
@@ -41,16 +41,27 @@ _WARNINGS = {
     NOTE_MISSING: "some age bands have missing deaths or population; outputs have been suppressed to NAs",
     NOTE_NEGATIVE_DEATHS: "some age bands have negative deaths; outputs have been suppressed to NAs",
     NOTE_POPULATION: "some age bands have a zero or less population; outputs have been suppressed to NAs",
-    NOTE_BANDS: ("some groups contain a different number of age bands than 20; life expectancy cannot be "
-                 "calculated for these. These groups will contain NAs."),
+    NOTE_BANDS: (
+        "some groups contain a different number of age bands than 20; life expectancy cannot be "
+        "calculated for these. These groups will contain NAs."
+    ),
     NOTE_DEATHS_OVER_POPULATION: "some age bands have more deaths than population; outputs have been suppressed to NAs",
-    NOTE_SMALL_POPULATION: ("some groups have a total population of less than 5,000; outputs have been "
-                            "suppressed to NAs"),
-    NOTE_WIDE_CI: ("some life expectancy values have a 95% confidence interval > 20 years; these values have "
-                   "been suppressed to NAs"),
+    NOTE_SMALL_POPULATION: (
+        "some groups have a total population of less than 5,000; outputs have been suppressed to NAs"
+    ),
+    NOTE_WIDE_CI: (
+        "some life expectancy values have a 95% confidence interval > 20 years; these values have "
+        "been suppressed to NAs"
+    ),
 }
-_GROUP_RULES = (NOTE_MISSING, NOTE_NEGATIVE_DEATHS, NOTE_POPULATION, NOTE_BANDS, NOTE_DEATHS_OVER_POPULATION,
-                NOTE_SMALL_POPULATION)
+_GROUP_RULES = (
+    NOTE_MISSING,
+    NOTE_NEGATIVE_DEATHS,
+    NOTE_POPULATION,
+    NOTE_BANDS,
+    NOTE_DEATHS_OVER_POPULATION,
+    NOTE_SMALL_POPULATION,
+)
 #: Every note, indexed by the integer note codes used internally (0 = not suppressed).
 NOTES = ("", *_GROUP_RULES, NOTE_INFINITE, NOTE_WIDE_CI)
 _CODE = {note: code for code, note in enumerate(NOTES)}
@@ -61,8 +72,9 @@ class LifeExpectancyWarning(UserWarning):
     """A life expectancy (or a whole group's) was suppressed; the `note` column says why."""
 
 
-def _chiang_life_table(deaths: ArrayLike, population: ArrayLike, start_ages: ArrayLike,
-                       full: bool = True) -> dict[str, AnyArray]:
+def _chiang_life_table(
+    deaths: ArrayLike, population: ArrayLike, start_ages: ArrayLike, full: bool = True
+) -> dict[str, AnyArray]:
     """Abridged life table by Chiang's method II for any band layout (recurrence only, no suppression).
 
     ``deaths``, ``population``: arrays shaped (..., K), bands in ascending order of age; ``start_ages``:
@@ -84,7 +96,7 @@ def _chiang_life_table(deaths: ArrayLike, population: ArrayLike, start_ages: Arr
     D = np.asarray(deaths, dtype=float)
     P = np.asarray(population, dtype=float)
     ages = np.asarray(start_ages, dtype=float)
-    a = np.where(ages == 0, 0.1, 0.5)          # (K,) or (..., K): broadcasts
+    a = np.where(ages == 0, 0.1, 0.5)  # (K,) or (..., K): broadcasts
     one_minus_a = 1 - a
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         M = D / P
@@ -93,7 +105,7 @@ def _chiang_life_table(deaths: ArrayLike, population: ArrayLike, start_ages: Arr
         np.divide(2, M[..., -1], out=n[..., -1])
         work = P / n
         work /= a
-        keep = work >= D                        # else q = 1 (more deaths than the band can hold)
+        keep = work >= D  # else q = 1 (more deaths than the band can hold)
         nM = np.multiply(M, n, out=work)
         q = nM * one_minus_a
         q += 1
@@ -107,7 +119,7 @@ def _chiang_life_table(deaths: ArrayLike, population: ArrayLike, start_ages: Arr
         d = np.empty_like(l)
         np.subtract(l[..., :-1], l[..., 1:], out=d[..., :-1])
         d[..., -1] = l[..., -1]
-        L = np.multiply(a, d, out=work)        # L_i = n_i (l_{i+1} + a_i d_i)
+        L = np.multiply(a, d, out=work)  # L_i = n_i (l_{i+1} + a_i d_i)
         L[..., :-1] += l[..., 1:]
         L *= n
         np.divide(l[..., -1], M[..., -1], out=L[..., -1])
@@ -115,15 +127,15 @@ def _chiang_life_table(deaths: ArrayLike, population: ArrayLike, start_ages: Arr
         e = T.copy() if full else T
         e /= l
         e[l == 0] = 0.0
-        W = q * q                               # Var(q) = q²(1 − q)/D, 0 where d = 0
+        W = q * q  # Var(q) = q²(1 − q)/D, 0 where d = 0
         W *= 1 - q
         W /= D
         W[d == 0] = 0.0
-        var_last = 4 / (D[..., -1] * M[..., -1] ** 2)   # Silcocks: variance term of the open band
+        var_last = 4 / (D[..., -1] * M[..., -1] ** 2)  # Silcocks: variance term of the open band
         W[..., -1] = var_last
         var_q = W.copy() if full else None
         l2 = l * l
-        W *= l2                                 # Var(q) · l² · ((1 − a) n + e_{i+1})²
+        W *= l2  # Var(q) · l² · ((1 − a) n + e_{i+1})²
         weight = np.multiply(one_minus_a, n, out=np.empty_like(l) if full else L)
         weight[..., :-1] += e[..., 1:]
         weight *= weight
@@ -135,8 +147,20 @@ def _chiang_life_table(deaths: ArrayLike, population: ArrayLike, start_ages: Arr
         se = np.sqrt(ST, out=ST)
     if not full:
         return {"e": e, "se": se}
-    return {"M": M, "n": n, "a": np.broadcast_to(a, M.shape), "q": q, "l": l, "d": d, "L": L, "T": T,
-            "e": e, "W": W, "var_q": var_q, "se": se}
+    return {
+        "M": M,
+        "n": n,
+        "a": np.broadcast_to(a, M.shape),
+        "q": q,
+        "l": l,
+        "d": d,
+        "L": L,
+        "T": T,
+        "e": e,
+        "W": W,
+        "var_q": var_q,
+        "se": se,
+    }
 
 
 def _group_notes(D: FloatArray, P: FloatArray) -> AnyArray:
@@ -181,8 +205,9 @@ def _life_expectancy(D: FloatArray, P: FloatArray, ages: FloatArray, levels: tup
     return out
 
 
-def life_expectancy(deaths: ArrayLike, population: ArrayLike,
-                    confidence: float | Sequence[float] = 0.95) -> dict[str, AnyArray]:
+def life_expectancy(
+    deaths: ArrayLike, population: ArrayLike, confidence: float | Sequence[float] = 0.95
+) -> dict[str, AnyArray]:
     """Life expectancy at every start age of the 20-band abridged life table, with confidence limits.
 
     ``deaths``, ``population``: arrays shaped (groups, 20) (or (20,)), bands in the order 0, 1–4, 5–9,
@@ -213,8 +238,10 @@ def life_expectancy(deaths: ArrayLike, population: ArrayLike,
     D = np.asarray(deaths, dtype=float)
     P = np.asarray(population, dtype=float)
     if D.shape != P.shape or D.ndim not in (1, 2) or D.shape[-1] != NUMBER_OF_BANDS:
-        raise ValueError("deaths and population must have the same shape, (groups, 20) or (20,): "
-                         "one column per age band 0, 1-4, 5-9, …, 85-89, 90+")
+        raise ValueError(
+            "deaths and population must have the same shape, (groups, 20) or (20,): "
+            "one column per age band 0, 1-4, 5-9, …, 85-89, 90+"
+        )
     levels = _levels(confidence)
     one = D.ndim == 1
     ages = np.asarray(START_AGES, dtype=float)
@@ -247,11 +274,17 @@ def band_start_ages(labels: ArrayLike | pd.Series) -> FloatArray:
     return values
 
 
-def life_expectancy_frame(df: pd.DataFrame, group_by: Sequence[str] = (),
-                          confidence: float | Sequence[float] = 0.95, *, age_band: str = "age_band",
-                          deaths: str = "deaths", population: str = "population",
-                          age_contents: Sequence[int | str] = START_AGES, le_age: Sequence[float] | float | None = None
-                          ) -> pd.DataFrame:
+def life_expectancy_frame(
+    df: pd.DataFrame,
+    group_by: Sequence[str] = (),
+    confidence: float | Sequence[float] = 0.95,
+    *,
+    age_band: str = "age_band",
+    deaths: str = "deaths",
+    population: str = "population",
+    age_contents: Sequence[int | str] = START_AGES,
+    le_age: Sequence[float] | float | None = None,
+) -> pd.DataFrame:
     """Life expectancy per group at every start age, from one row per group and age band.
 
     Input columns: ``age_band`` (the band's start age 0, 1, 5, …, 90, or a label whose first integer is
@@ -279,8 +312,10 @@ def life_expectancy_frame(df: pd.DataFrame, group_by: Sequence[str] = (),
     out_of_place = contents != np.sort(contents)
     if out_of_place.any():
         bad = ", ".join(str(v) for v, o in zip(age_contents, out_of_place) if o)
-        raise ValueError(f"age_contents doesn't appear to be in ascending order; the following age bands appear "
-                         f"out of position: {bad}")
+        raise ValueError(
+            f"age_contents doesn't appear to be in ascending order; the following age bands appear "
+            f"out of position: {bad}"
+        )
     ages = band_start_ages(df[age_band])
     if set(np.unique(ages[~np.isnan(ages)]).tolist()) != set(contents.tolist()) or np.isnan(ages).any():
         raise ValueError("the contents in the startage field do not match the contents of the age_contents vector")
@@ -310,8 +345,9 @@ def life_expectancy_frame(df: pd.DataFrame, group_by: Sequence[str] = (),
         results = {column: computed[column].ravel() for column in value_columns}
         notes = computed["note"].ravel()
         reverse = slice(None, None, -1)  # sums over the bands at and above each age (R's cumsum: NA propagates)
-        cumulative = np.stack([np.cumsum(x.reshape(shape)[:, reverse], axis=1)[:, reverse].ravel() for x in (P_s, D_s)],
-                              axis=1)
+        cumulative = np.stack(
+            [np.cumsum(x.reshape(shape)[:, reverse], axis=1)[:, reverse].ravel() for x in (P_s, D_s)], axis=1
+        )
     else:
         in_complete = complete[codes_s]
         results = {c: np.full(nrows, np.nan) for c in value_columns}
@@ -319,14 +355,22 @@ def life_expectancy_frame(df: pd.DataFrame, group_by: Sequence[str] = (),
         if complete.any():
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", LifeExpectancyWarning)
-                computed = _life_expectancy(D_s[in_complete].reshape(shape), P_s[in_complete].reshape(shape),
-                                            ages_s[in_complete].reshape(shape), levels)
+                computed = _life_expectancy(
+                    D_s[in_complete].reshape(shape),
+                    P_s[in_complete].reshape(shape),
+                    ages_s[in_complete].reshape(shape),
+                    levels,
+                )
             for column in value_columns:
                 results[column][in_complete] = computed[column].ravel()
             notes[in_complete] = computed["note"].ravel()
         reverse = slice(None, None, -1)
-        cumulative = (pd.DataFrame({"P": P_s[reverse], "D": D_s[reverse]})
-                      .groupby(codes_s[reverse], sort=False).cumsum(skipna=False).to_numpy()[reverse])
+        cumulative = (
+            pd.DataFrame({"P": P_s[reverse], "D": D_s[reverse]})
+            .groupby(codes_s[reverse], sort=False)
+            .cumsum(skipna=False)
+            .to_numpy()[reverse]
+        )
     messages = [str(w.message) for w in caught]
     if not all_complete:
         messages.insert(0, _WARNINGS[NOTE_BANDS])
@@ -343,8 +387,9 @@ def life_expectancy_frame(df: pd.DataFrame, group_by: Sequence[str] = (),
         if wanted.any():
             final = np.flatnonzero(wanted) if final is None else final[wanted[final]]
         else:
-            messages.append("le_age not in the vector described by age_contents; all life expectancies will be "
-                            "returned")
+            messages.append(
+                "le_age not in the vector described by age_contents; all life expectancies will be returned"
+            )
     for message in dict.fromkeys(messages):
         warnings.warn(message, LifeExpectancyWarning, stacklevel=2)
 
@@ -363,7 +408,9 @@ def life_expectancy_frame(df: pd.DataFrame, group_by: Sequence[str] = (),
     # pandas-stubs accept only an Index as categories; a list is what pandas documents and what this has always passed
     out["confidence"] = pd.Categorical.from_codes(repeated, categories=[levels_text(levels)])  # type: ignore[call-overload]
     distinct = np.unique(contents).astype(np.int64)
-    out["statistic"] = pd.Categorical.from_codes(np.searchsorted(distinct, start),  # type: ignore[call-overload]
-                                                 categories=[f"life expectancy at {a}" for a in distinct])
+    out["statistic"] = pd.Categorical.from_codes(
+        np.searchsorted(distinct, start),  # type: ignore[call-overload]
+        categories=[f"life expectancy at {a}" for a in distinct],
+    )
     out["method"] = pd.Categorical.from_codes(repeated, categories=[METHOD])  # type: ignore[call-overload]
     return out

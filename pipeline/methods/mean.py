@@ -16,8 +16,9 @@ STATISTIC = "mean"
 METHOD = "Student's t-distribution"
 
 
-def mean(x: ArrayLike, groups: ArrayLike | None = None,
-         confidence: float | Sequence[float] = 0.95) -> dict[str, FloatArray]:
+def mean(
+    x: ArrayLike, groups: ArrayLike | None = None, confidence: float | Sequence[float] = 0.95
+) -> dict[str, FloatArray]:
     """Mean of x per group with a confidence interval from Student's t-distribution.
 
     ``groups``: integer group code per value (0 … G − 1), or None for one group.
@@ -57,8 +58,9 @@ def mean(x: ArrayLike, groups: ArrayLike | None = None,
     return out
 
 
-def mean_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float | Sequence[float] = 0.95, *,
-               value: str = "value") -> pd.DataFrame:
+def mean_frame(
+    df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float | Sequence[float] = 0.95, *, value: str = "value"
+) -> pd.DataFrame:
     """Mean of the ``value`` column per group (or overall), with Student's t confidence intervals.
 
     Always summarises: one row per group (sorted by the group keys), or one row for the whole frame.

@@ -19,8 +19,9 @@ def _statistic(multiplier: float) -> str:
     return "percentage" if multiplier == 100 else f"proportion of {_format_number(multiplier)}"
 
 
-def proportion(x: ArrayLike, n: ArrayLike, confidence: float | Sequence[float] | None = 0.95,
-               multiplier: float = 1) -> dict[str, FloatArray]:
+def proportion(
+    x: ArrayLike, n: ArrayLike, confidence: float | Sequence[float] | None = 0.95, multiplier: float = 1
+) -> dict[str, FloatArray]:
     """Proportion of x (cases with the attribute) in n (the sample size), with Wilson score limits.
 
     Formula: value = x / n · m (m = multiplier: 1 for a proportion, 100 for a percentage).
@@ -54,8 +55,15 @@ def proportion(x: ArrayLike, n: ArrayLike, confidence: float | Sequence[float] |
     return out
 
 
-def proportion_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float | Sequence[float] | None = 0.95,
-                     multiplier: float = 1, *, count: str = "count", population: str = "population") -> pd.DataFrame:
+def proportion_frame(
+    df: pd.DataFrame,
+    group_by: Sequence[str] = (),
+    confidence: float | Sequence[float] | None = 0.95,
+    multiplier: float = 1,
+    *,
+    count: str = "count",
+    population: str = "population",
+) -> pd.DataFrame:
     """Proportions with Wilson score intervals for every row, or for every group, of ``df``.
 
     Input columns: ``count`` (numerator x) and ``population`` (denominator n). Ungrouped, or when
@@ -80,5 +88,15 @@ def proportion_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence:
     >>> out["statistic"].iloc[0], out["method"].iloc[0]
     ('percentage', 'Wilson')
     """
-    return count_frame(df, group_by, count, population, "proportion", proportion, confidence, multiplier,
-                       _statistic(multiplier), fixed_method=METHOD)
+    return count_frame(
+        df,
+        group_by,
+        count,
+        population,
+        "proportion",
+        proportion,
+        confidence,
+        multiplier,
+        _statistic(multiplier),
+        fixed_method=METHOD,
+    )

@@ -87,8 +87,9 @@ def _as_invert_flags(invert: Any, n: int) -> BoolArray:
     return mapped.to_numpy(dtype=bool)
 
 
-def assign_quantiles(values: ArrayLike | pd.Series, groups: object = None, nquantiles: int = 10,
-                     invert: bool | ArrayLike = True) -> FloatArray:
+def assign_quantiles(
+    values: ArrayLike | pd.Series, groups: object = None, nquantiles: int = 10, invert: bool | ArrayLike = True
+) -> FloatArray:
     """Quantile (1 … nquantiles) of every value within its group, NaN where none can be assigned.
 
     Formula (PHEindicatormethods `phe_quantile`, methods.md §7), per group with N non-missing values:
@@ -145,9 +146,16 @@ def assign_quantiles(values: ArrayLike | pd.Series, groups: object = None, nquan
     return cast(FloatArray, q)
 
 
-def quantile_frame(df: pd.DataFrame, value_col: str = "value", group_by: Sequence[str] | str = (),
-                   nquantiles: int = 10, invert: bool | str = True, *, full: bool = False,
-                   quantile_col: str = "quantile") -> pd.DataFrame:
+def quantile_frame(
+    df: pd.DataFrame,
+    value_col: str = "value",
+    group_by: Sequence[str] | str = (),
+    nquantiles: int = 10,
+    invert: bool | str = True,
+    *,
+    full: bool = False,
+    quantile_col: str = "quantile",
+) -> pd.DataFrame:
     """Copy of ``df`` with a ``quantile`` column assigned by `assign_quantiles` within ``group_by``.
 
     ``invert``: True/False (the package's ``inverttype = "logical"``), or the name of a column of

@@ -18,8 +18,9 @@ from pipeline.methods.counts import (
 )
 
 
-def rate(x: ArrayLike, n: ArrayLike, confidence: float | Sequence[float] | None = 0.95,
-         multiplier: float = 100000) -> dict[str, AnyArray]:
+def rate(
+    x: ArrayLike, n: ArrayLike, confidence: float | Sequence[float] | None = 0.95, multiplier: float = 100000
+) -> dict[str, AnyArray]:
     """Crude rate of x events in a population (person-years) n, with Poisson confidence limits.
 
     Formula: value = x / n · m (m = multiplier, default per 100 000).
@@ -53,8 +54,15 @@ def rate(x: ArrayLike, n: ArrayLike, confidence: float | Sequence[float] | None 
     return out
 
 
-def rate_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float | Sequence[float] | None = 0.95,
-               multiplier: float = 100000, *, count: str = "count", population: str = "population") -> pd.DataFrame:
+def rate_frame(
+    df: pd.DataFrame,
+    group_by: Sequence[str] = (),
+    confidence: float | Sequence[float] | None = 0.95,
+    multiplier: float = 100000,
+    *,
+    count: str = "count",
+    population: str = "population",
+) -> pd.DataFrame:
     """Crude rates with exact/Byars intervals for every row, or for every group, of ``df``.
 
     Input columns: ``count`` (events x) and ``population`` (n). Ungrouped, or when ``group_by`` yields
@@ -75,5 +83,6 @@ def rate_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float
     >>> out[["value", "lower_ci", "upper_ci"]].round(2).values.tolist(), out["statistic"].iloc[0]
     ([[1000.0, 813.62, 1216.28]], 'rate per 100000')
     """
-    return count_frame(df, group_by, count, population, "rate", rate, confidence, multiplier,
-                       f"rate per {_format_number(multiplier)}")
+    return count_frame(
+        df, group_by, count, population, "rate", rate, confidence, multiplier, f"rate per {_format_number(multiplier)}"
+    )

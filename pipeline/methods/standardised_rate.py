@@ -26,8 +26,10 @@ from pipeline.methods.counts import (
 
 #: European Standard Population 2013, 19 five-year bands 0–4 … 85–89 and 90+ (sum 100 000); Eurostat's
 #: 0 and 1–4 merged, 90–94 and 95+ merged.
-ESP2013 = np.array([5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500, 5000,
-                    4000, 2500, 1500, 1000], dtype=float)
+ESP2013 = np.array(
+    [5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000],
+    dtype=float,
+)
 ESP2013_START_AGES = tuple(range(0, 95, 5))
 MIN_COUNT = 10
 METHOD = "Dobson"
@@ -53,8 +55,14 @@ def start_ages(labels: ArrayLike) -> NDArray[np.int64]:
     return pd.to_numeric(found, errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
 
 
-def dsr(x: ArrayLike, n: ArrayLike, stdpop: ArrayLike, groups: ArrayLike | None = None,
-        confidence: float | Sequence[float] = 0.95, multiplier: float = 100000) -> dict[str, FloatArray]:
+def dsr(
+    x: ArrayLike,
+    n: ArrayLike,
+    stdpop: ArrayLike,
+    groups: ArrayLike | None = None,
+    confidence: float | Sequence[float] = 0.95,
+    multiplier: float = 100000,
+) -> dict[str, FloatArray]:
     """Directly standardised rate per group, with Dobson's confidence interval.
 
     Inputs, one element per age band and group: x events (missing counts as 0), n population (> 0),
@@ -92,10 +100,16 @@ def dsr(x: ArrayLike, n: ArrayLike, stdpop: ArrayLike, groups: ArrayLike | None 
     return _dobson(observed, _group_sum(codes, n, ngroups), rate, variance, confidence, multiplier)
 
 
-def dsr_non_independent(x: ArrayLike, n: ArrayLike, stdpop: ArrayLike, event_frequency: ArrayLike,
-                        age_band: ArrayLike, groups: ArrayLike | None = None,
-                        confidence: float | Sequence[float] = 0.95,
-                        multiplier: float = 100000) -> dict[str, FloatArray]:
+def dsr_non_independent(
+    x: ArrayLike,
+    n: ArrayLike,
+    stdpop: ArrayLike,
+    event_frequency: ArrayLike,
+    age_band: ArrayLike,
+    groups: ArrayLike | None = None,
+    confidence: float | Sequence[float] = 0.95,
+    multiplier: float = 100000,
+) -> dict[str, FloatArray]:
     """Directly standardised rate when individuals can have more than one event (non-independent events).
 
     Each element gives x = the number of individuals with exactly f events (f = ``event_frequency``) in
@@ -118,8 +132,10 @@ def dsr_non_independent(x: ArrayLike, n: ArrayLike, stdpop: ArrayLike, event_fre
     frame = pd.DataFrame({"g": codes, "a": np.asarray(age_band), "f": f, "x": x, "n": n, "w": w})
     by_band = frame.groupby(["g", "a"], sort=False, dropna=False)
     if (by_band["n"].nunique(dropna=False) > 1).any() or (by_band["w"].nunique(dropna=False) > 1).any():
-        raise ValueError("there are rows with the same grouping variables and age band but with "
-                         "different populations or standard populations")
+        raise ValueError(
+            "there are rows with the same grouping variables and age band but with "
+            "different populations or standard populations"
+        )
     frame["fx"] = frame["f"] * frame["x"]
     frame["weight"] = frame["w"] / frame["n"]
     bands = by_band.agg(X=("fx", "sum"), n=("n", "first"), w=("w", "first")).reset_index()
@@ -151,12 +167,17 @@ def _validate(x: FloatArray, n: FloatArray, w: FloatArray, multiplier: float) ->
         raise ValueError("multiplier must be greater than zero")
 
 
-def _dobson(observed: FloatArray, total_pop: FloatArray, rate: FloatArray, variance: FloatArray,
-            confidence: float | Sequence[float], multiplier: float) -> dict[str, FloatArray]:
+def _dobson(
+    observed: FloatArray,
+    total_pop: FloatArray,
+    rate: FloatArray,
+    variance: FloatArray,
+    confidence: float | Sequence[float],
+    multiplier: float,
+) -> dict[str, FloatArray]:
     levels = one_or_two_levels(confidence)
     published = observed >= MIN_COUNT
-    out = {"total_count": observed, "total_pop": total_pop,
-           "value": np.where(published, rate * multiplier, np.nan)}
+    out = {"total_count": observed, "total_pop": total_pop, "value": np.where(published, rate * multiplier, np.nan)}
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.sqrt(variance / observed)
         for level, (lower, upper) in zip(levels, ci_columns(levels)):
@@ -167,10 +188,19 @@ def _dobson(observed: FloatArray, total_pop: FloatArray, rate: FloatArray, varia
     return out
 
 
-def dsr_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float | Sequence[float] = 0.95,
-              multiplier: float = 100000, *, count: str = "count", population: str = "population",
-              standard_population: str | Sequence[float] | None = None, age_band: str = "age_band",
-              independent_events: bool = True, event_frequency: str = "event_frequency") -> pd.DataFrame:
+def dsr_frame(
+    df: pd.DataFrame,
+    group_by: Sequence[str] = (),
+    confidence: float | Sequence[float] = 0.95,
+    multiplier: float = 100000,
+    *,
+    count: str = "count",
+    population: str = "population",
+    standard_population: str | Sequence[float] | None = None,
+    age_band: str = "age_band",
+    independent_events: bool = True,
+    event_frequency: str = "event_frequency",
+) -> pd.DataFrame:
     """Directly standardised rates per group (or overall) with Dobson confidence intervals.
 
     Input: one row per group and age band with ``count`` (events; missing = 0) and ``population``.
@@ -210,15 +240,16 @@ def dsr_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float 
     for name, values in results.items():
         out[name] = values
     out["confidence"] = levels_text(one_or_two_levels(confidence))
-    out["statistic"] = np.where(out["total_count"] < MIN_COUNT, STATISTIC_SUPPRESSED,
-                                f"dsr per {_format_number(multiplier)}")
+    out["statistic"] = np.where(
+        out["total_count"] < MIN_COUNT, STATISTIC_SUPPRESSED, f"dsr per {_format_number(multiplier)}"
+    )
     out["method"] = method
     return out
 
 
-def _standard_weights(df: pd.DataFrame, codes: IntArray, ngroups: int,
-                      standard_population: str | Sequence[float] | None,
-                      age_band: str) -> FloatArray:
+def _standard_weights(
+    df: pd.DataFrame, codes: IntArray, ngroups: int, standard_population: str | Sequence[float] | None, age_band: str
+) -> FloatArray:
     if isinstance(standard_population, str):
         _require_columns(df, [standard_population], "dsr")
         return _numeric(df, standard_population, "dsr")
@@ -240,6 +271,8 @@ def _standard_weights(df: pd.DataFrame, codes: IntArray, ngroups: int,
     valid[valid] = np.asarray(ESP2013_START_AGES)[index[valid]] == ages[valid]
     if not valid.all():
         bad = df[age_band].iloc[int(np.argmin(valid))]
-        raise ValueError(f"age band {bad!r} does not start at one of the European Standard Population 2013 "
-                         "band start ages 0, 5, …, 90; give a standard_population column")
+        raise ValueError(
+            f"age band {bad!r} does not start at one of the European Standard Population 2013 "
+            "band start ages 0, 5, …, 90; give a standard_population column"
+        )
     return ESP2013[index]

@@ -41,8 +41,9 @@ def expected_count(n: ArrayLike, x_ref: ArrayLike, n_ref: ArrayLike, groups: Arr
     return _group_sum(codes, reference_count / reference_population * population, ngroups)
 
 
-def isr(observed: ArrayLike, expected: ArrayLike, confidence: float | Sequence[float] = 0.95,
-        scale: ArrayLike = 1.0) -> dict[str, AnyArray]:
+def isr(
+    observed: ArrayLike, expected: ArrayLike, confidence: float | Sequence[float] = 0.95, scale: ArrayLike = 1.0
+) -> dict[str, AnyArray]:
     """Indirectly standardised ratio O/E (times ``scale``) with confidence limits for O.
 
     Formula: value = O / E · s, where s is the reference value for a ratio (1, or 100 for "x 100") or
@@ -74,11 +75,19 @@ def isr(observed: ArrayLike, expected: ArrayLike, confidence: float | Sequence[f
     return out
 
 
-def isr_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float | Sequence[float] = 0.95,
-              multiplier: float | None = None, *, rate: bool = False, count: str = "count",
-              population: str = "population", reference_count: str | Sequence[float] = "reference_count",
-              reference_population: str | Sequence[float] = "reference_population",
-              observed_totals: pd.DataFrame | None = None) -> pd.DataFrame:
+def isr_frame(
+    df: pd.DataFrame,
+    group_by: Sequence[str] = (),
+    confidence: float | Sequence[float] = 0.95,
+    multiplier: float | None = None,
+    *,
+    rate: bool = False,
+    count: str = "count",
+    population: str = "population",
+    reference_count: str | Sequence[float] = "reference_count",
+    reference_population: str | Sequence[float] = "reference_population",
+    observed_totals: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Indirectly standardised ratios (default) or rates (``rate=True``) per group, with exact/Byars CIs.
 
     Input: one row per group and age band with ``count`` (observed events x; missing ignored),
@@ -150,8 +159,9 @@ def isr_frame(df: pd.DataFrame, group_by: Sequence[str] = (), confidence: float 
     return out
 
 
-def _reference(df: pd.DataFrame, spec: str | Sequence[float], position: AnyArray, rows: AnyArray,
-               label: str) -> FloatArray:
+def _reference(
+    df: pd.DataFrame, spec: str | Sequence[float], position: AnyArray, rows: AnyArray, label: str
+) -> FloatArray:
     if isinstance(spec, str):
         return _numeric(df, spec, "isr")
     vector = np.asarray(spec, dtype=float)

@@ -33,8 +33,7 @@ POINTS = 5
 CHI2_998 = 9.549535706083239  # χ²₁ quantile at 0.998 = 3.090232306167813²
 SE_DIVISOR = 3.92  # Fingertips: (upper − lower) / 3.92
 
-IMPROVING, WORSENING, NO_CHANGE, CANNOT = ("improving", "worsening", "no significant change",
-                                           "cannot be calculated")
+IMPROVING, WORSENING, NO_CHANGE, CANNOT = ("improving", "worsening", "no significant change", "cannot be calculated")
 
 
 def _leave_one_out_masks(points: int = POINTS) -> np.ndarray:
@@ -53,17 +52,21 @@ def proportion_trend(count: np.ndarray, denominator: np.ndarray) -> dict[str, np
     n = np.asarray(denominator, dtype=float)
     valid = np.isfinite(r).all(axis=1) & np.isfinite(n).all(axis=1) & (n > 0).all(axis=1)
     t = np.arange(1, r.shape[1] + 1, dtype=float)
-    masks = _leave_one_out_masks(r.shape[1]).astype(float)       # (6, 5)
+    masks = _leave_one_out_masks(r.shape[1]).astype(float)  # (6, 5)
     rs, ns = np.nan_to_num(r), np.nan_to_num(n)
-    R, N = rs @ masks.T, ns @ masks.T                             # (series, 6)
+    R, N = rs @ masks.T, ns @ masks.T  # (series, 6)
     Rt, Nt, Nt2 = (rs * t) @ masks.T, (ns * t) @ masks.T, (ns * t * t) @ masks.T
     numerator = N * Rt - R * Nt
     with np.errstate(divide="ignore", invalid="ignore"):
         chi2 = N[:, 0] * numerator[:, 0] ** 2 / (R[:, 0] * (N[:, 0] - R[:, 0]) * (N[:, 0] * Nt2[:, 0] - Nt[:, 0] ** 2))
     signs = np.sign(numerator)
     stable = (signs == signs[:, :1]).all(axis=1) & (signs[:, 0] != 0)
-    return {"chi2": np.where(valid, chi2, np.nan), "slope_sign": np.where(valid, signs[:, 0], 0),
-            "stable": valid & stable, "valid": valid}
+    return {
+        "chi2": np.where(valid, chi2, np.nan),
+        "slope_sign": np.where(valid, signs[:, 0], 0),
+        "stable": valid & stable,
+        "valid": valid,
+    }
 
 
 def weighted_trend(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> dict[str, np.ndarray]:
@@ -86,8 +89,13 @@ def weighted_trend(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> d
         chi2 = slope[:, 0] ** 2 / (s1[:, 0] / determinant[:, 0])
     signs = np.sign(slope)
     stable = (signs == signs[:, :1]).all(axis=1) & (signs[:, 0] != 0)
-    return {"slope": np.where(valid, slope[:, 0], np.nan), "chi2": np.where(valid, chi2, np.nan),
-            "slope_sign": np.where(valid, signs[:, 0], 0), "stable": valid & stable, "valid": valid}
+    return {
+        "slope": np.where(valid, slope[:, 0], np.nan),
+        "chi2": np.where(valid, chi2, np.nan),
+        "slope_sign": np.where(valid, signs[:, 0], 0),
+        "stable": valid & stable,
+        "valid": valid,
+    }
 
 
 def trend_label(result: dict[str, np.ndarray], higher_is_better: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -97,8 +105,16 @@ def trend_label(result: dict[str, np.ndarray], higher_is_better: np.ndarray) -> 
     better = np.where(np.asarray(higher_is_better, dtype=bool), sign > 0, sign < 0)
     label = np.where(~valid, CANNOT, np.where(significant, np.where(better, IMPROVING, WORSENING), NO_CHANGE))
     reason = np.where(
-        ~valid, "fewer than five consecutive points with the values the test needs",
-        np.where(significant, "χ² above the 99.8 % threshold and the same direction without any one point",
-                 np.where(np.nan_to_num(chi2) > CHI2_998, "direction changes when one point is left out",
-                          "χ² below the 99.8 % threshold")))
+        ~valid,
+        "fewer than five consecutive points with the values the test needs",
+        np.where(
+            significant,
+            "χ² above the 99.8 % threshold and the same direction without any one point",
+            np.where(
+                np.nan_to_num(chi2) > CHI2_998,
+                "direction changes when one point is left out",
+                "χ² below the 99.8 % threshold",
+            ),
+        ),
+    )
     return label, reason

@@ -31,8 +31,9 @@ LEGEND_ANCHOR = (1.02, 1.0)
 
 def _outside_legend(ax, **options):
     """The axes' legend to the right of the plot area (never over data)."""
-    return ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=LEGEND_ANCHOR,
-                     borderaxespad=0, **options)
+    return ax.legend(
+        fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=LEGEND_ANCHOR, borderaxespad=0, **options
+    )
 
 
 def _quintile_label(quintile, quantiles: int) -> str:
@@ -63,8 +64,16 @@ def _save(fig, path: Path) -> None:
     plt.close(fig)
 
 
-def baseline_chart(wards: pd.DataFrame, gap: pd.Series, title: str, unit: str, path: Path,
-                   sources: str, demonstration: bool, quantiles: int = 5) -> None:
+def baseline_chart(
+    wards: pd.DataFrame,
+    gap: pd.Series,
+    title: str,
+    unit: str,
+    path: Path,
+    sources: str,
+    demonstration: bool,
+    quantiles: int = 5,
+) -> None:
     """Borough wards ordered from most to least deprived: value with 95 % CI whiskers, coloured by
     local deprivation quintile; the borough value as a line; the most and least deprived quintiles'
     population-weighted means as bars over their wards."""
@@ -73,34 +82,72 @@ def baseline_chart(wards: pd.DataFrame, gap: pd.Series, title: str, unit: str, p
     fig, ax = plt.subplots(figsize=style.FIGSIZE)
     fig.subplots_adjust(left=0.08, right=0.74, top=0.86, bottom=0.3)
     for quintile, group in wards.groupby("local_quintile", dropna=False):
-        colour = style.QUINTILE_COLOURS.get(int(quintile), style.NO_QUINTILE) if pd.notna(quintile) else style.NO_QUINTILE
+        colour = (
+            style.QUINTILE_COLOURS.get(int(quintile), style.NO_QUINTILE) if pd.notna(quintile) else style.NO_QUINTILE
+        )
         has = group["value"].notna()
         lower = (group["value"] - group["lower_ci"]).where(has & group["lower_ci"].notna(), 0)
         upper = (group["upper_ci"] - group["value"]).where(has & group["upper_ci"].notna(), 0)
-        ax.errorbar(x[group.index[has]], group.loc[has, "value"], yerr=[lower[has], upper[has]], fmt="o",
-                    color=colour, ecolor=colour, elinewidth=1.2, capsize=2.5, markersize=5,
-                    label=_quintile_label(quintile, quantiles))
+        ax.errorbar(
+            x[group.index[has]],
+            group.loc[has, "value"],
+            yerr=[lower[has], upper[has]],
+            fmt="o",
+            color=colour,
+            ecolor=colour,
+            elinewidth=1.2,
+            capsize=2.5,
+            markersize=5,
+            label=_quintile_label(quintile, quantiles),
+        )
         for i in group.index[~has]:
-            ax.annotate("suppressed", (x[i], 0), xycoords=("data", "axes fraction"), rotation=90,
-                        fontsize=7, color="#666666", ha="center", va="bottom")
+            ax.annotate(
+                "suppressed",
+                (x[i], 0),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                fontsize=7,
+                color="#666666",
+                ha="center",
+                va="bottom",
+            )
     if pd.notna(gap.get("borough_value")):
         # named in the legend (outside the axes), not on the line, so that no label covers a point
-        ax.axhline(gap["borough_value"], color=style.BOROUGH, linewidth=1, linestyle="--",
-                   label=f"Borough: {_fmt(gap['borough_value'], unit)}")
-    for quintile, column, label in ((1, "most_deprived_mean", "Most deprived fifth"),
-                                    (quantiles, "least_deprived_mean", "Least deprived fifth")):
+        ax.axhline(
+            gap["borough_value"],
+            color=style.BOROUGH,
+            linewidth=1,
+            linestyle="--",
+            label=f"Borough: {_fmt(gap['borough_value'], unit)}",
+        )
+    for quintile, column, label in (
+        (1, "most_deprived_mean", "Most deprived fifth"),
+        (quantiles, "least_deprived_mean", "Least deprived fifth"),
+    ):
         members = x[(wards["local_quintile"] == quintile).to_numpy()]
         if len(members) and pd.notna(gap.get(column)):
-            ax.hlines(gap[column], members.min() - 0.4, members.max() + 0.4,
-                      color=style.QUINTILE_COLOURS.get(quintile, style.GAP), linewidth=3, alpha=0.6,
-                      label=f"{label} (mean): {_fmt(gap[column], unit)}")
+            ax.hlines(
+                gap[column],
+                members.min() - 0.4,
+                members.max() + 0.4,
+                color=style.QUINTILE_COLOURS.get(quintile, style.GAP),
+                linewidth=3,
+                alpha=0.6,
+                label=f"{label} (mean): {_fmt(gap[column], unit)}",
+            )
     if pd.notna(gap.get("sii")) and pd.notna(gap.get("sii_intercept")):
         # the fitted SII line at each ward's position on the population rank scale (0 = most deprived)
         sign = 1 if gap["polarity"] == "higher-is-better" else -1
         fitted = gap["sii_intercept"] + sign * gap["sii"] * wards["local_population_midpoint"].to_numpy()
-        ax.plot(x, fitted, color=style.GAP, linewidth=1.6, linestyle="-.",
-                label=f"SII {style.difference(gap['sii'], unit, signed=False)}\n(95% CI "
-                      f"{style.number(gap['sii_lower_ci'], unit)} to {style.number(gap['sii_upper_ci'], unit)})")
+        ax.plot(
+            x,
+            fitted,
+            color=style.GAP,
+            linewidth=1.6,
+            linestyle="-.",
+            label=f"SII {style.difference(gap['sii'], unit, signed=False)}\n(95% CI "
+            f"{style.number(gap['sii_lower_ci'], unit)} to {style.number(gap['sii_upper_ci'], unit)})",
+        )
     ax.set_xticks(x, wards["ward_name"], rotation=60, ha="right", fontsize=8)
     ax.set_xlim(-0.7, len(wards) - 0.3)
     ax.set_ylabel(unit)
@@ -112,8 +159,15 @@ def baseline_chart(wards: pd.DataFrame, gap: pd.Series, title: str, unit: str, p
     _save(fig, path)
 
 
-def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: str,
-                demonstration: bool, trajectory: pd.DataFrame | None = None) -> None:
+def trend_chart(
+    gaps: pd.DataFrame,
+    title: str,
+    unit: str,
+    path: Path,
+    sources: str,
+    demonstration: bool,
+    trajectory: pd.DataFrame | None = None,
+) -> None:
     """The most-vs-least-deprived quintile gap with its 95 % CI band (and the ward range gap) for each
     period from the baseline on, placed at each period's end year; positive = deprived wards worse off.
     With `trajectory` (rows of marts.fct_target_trajectory), the path from the baseline to the target."""
@@ -122,31 +176,78 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
     fig, ax = plt.subplots(figsize=style.FIGSIZE)
     fig.subplots_adjust(left=0.08, right=0.74, top=0.86, bottom=0.22)
     if "gap_lower_ci" in gaps:
-        ax.fill_between(x, gaps["gap_lower_ci"].astype(float), gaps["gap_upper_ci"].astype(float), color=style.GAP,
-                        alpha=0.18, linewidth=0, label="95% confidence interval\nof the gap")
-    ax.plot(x, gaps["absolute_gap"], marker="o", color=style.GAP, linewidth=2,
-            label="Gap: most vs least\ndeprived fifth of wards")
-    ax.plot(x, gaps["range_gap"], marker="s", color=style.RANGE, linewidth=1.2, linestyle=":",
-            label="Range: best ward\nvs worst ward")
+        ax.fill_between(
+            x,
+            gaps["gap_lower_ci"].astype(float),
+            gaps["gap_upper_ci"].astype(float),
+            color=style.GAP,
+            alpha=0.18,
+            linewidth=0,
+            label="95% confidence interval\nof the gap",
+        )
+    ax.plot(
+        x,
+        gaps["absolute_gap"],
+        marker="o",
+        color=style.GAP,
+        linewidth=2,
+        label="Gap: most vs least\ndeprived fifth of wards",
+    )
+    ax.plot(
+        x,
+        gaps["range_gap"],
+        marker="s",
+        color=style.RANGE,
+        linewidth=1.2,
+        linestyle=":",
+        label="Range: best ward\nvs worst ward",
+    )
     for i, value in enumerate(gaps["absolute_gap"]):
         if pd.notna(value):
-            ax.annotate(style.number(value, unit), (x[i], value), xytext=(0, 6), textcoords="offset points",
-                        ha="center", fontsize=8, color=style.GAP)
+            ax.annotate(
+                style.number(value, unit),
+                (x[i], value),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+                color=style.GAP,
+            )
     baseline = gaps.index[gaps["is_baseline"].fillna(False).astype(bool)]
     if len(baseline):
         ax.axvline(x[baseline[0]], color="#666666", linewidth=1, linestyle="--")
-        ax.annotate("baseline", (x[baseline[0]], 1), xycoords=("data", "axes fraction"), fontsize=8,
-                    ha="left", va="top", xytext=(3, -2), textcoords="offset points")
+        ax.annotate(
+            "baseline",
+            (x[baseline[0]], 1),
+            xycoords=("data", "axes fraction"),
+            fontsize=8,
+            ha="left",
+            va="top",
+            xytext=(3, -2),
+            textcoords="offset points",
+        )
     ticks, labels = list(x), list(gaps["period"])
     if trajectory is not None and trajectory["expected_value"].notna().any():
         steps = trajectory.sort_values("year")
         end = steps.iloc[-1]
-        ax.plot(steps["year"], steps["expected_value"], color=style.TARGET, linewidth=1.5, linestyle="--",
-                label=f"Trajectory to the {int(end['target_year'])}\ntarget ({end['shape']})")
-        ax.plot([end["year"]], [end["expected_value"]], marker="*", markersize=12, color=style.TARGET,
-                linestyle="none")
-        ax.annotate(f"target {_fmt(end['expected_value'], _difference_unit(unit))}", (end["year"], end["expected_value"]),
-                    xytext=(0, 8), textcoords="offset points", ha="center", fontsize=8, color=style.TARGET)
+        ax.plot(
+            steps["year"],
+            steps["expected_value"],
+            color=style.TARGET,
+            linewidth=1.5,
+            linestyle="--",
+            label=f"Trajectory to the {int(end['target_year'])}\ntarget ({end['shape']})",
+        )
+        ax.plot([end["year"]], [end["expected_value"]], marker="*", markersize=12, color=style.TARGET, linestyle="none")
+        ax.annotate(
+            f"target {_fmt(end['expected_value'], _difference_unit(unit))}",
+            (end["year"], end["expected_value"]),
+            xytext=(0, 8),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+            color=style.TARGET,
+        )
         ticks.append(float(end["year"]))
         labels.append(str(int(end["year"])))
     ax.axhline(0, color="#999999", linewidth=0.8)
@@ -161,14 +262,26 @@ def trend_chart(gaps: pd.DataFrame, title: str, unit: str, path: Path, sources: 
     _save(fig, path)
 
 
-_COMPARISON_COLOURS = {"better": style.BETTER, "similar": style.SIMILAR, "worse": style.WORSE,
-                       "not compared": style.NOT_COMPARED}
+_COMPARISON_COLOURS = {
+    "better": style.BETTER,
+    "similar": style.SIMILAR,
+    "worse": style.WORSE,
+    "not compared": style.NOT_COMPARED,
+}
 # print-safe: each comparison has its own marker shape as well as its colour (▲ better, ▼ worse)
 _COMPARISON_MARKERS = {"better": "^", "similar": "o", "worse": "v", "not compared": "o"}
 
 
-def spine_chart(rows: pd.DataFrame, scale: pd.Series, title: str, path: Path, sources: str,
-                demonstration: bool, england_range: pd.DataFrame | None = None, comparator: str = "England") -> None:
+def spine_chart(
+    rows: pd.DataFrame,
+    scale: pd.Series,
+    title: str,
+    path: Path,
+    sources: str,
+    demonstration: bool,
+    england_range: pd.DataFrame | None = None,
+    comparator: str = "England",
+) -> None:
     """One row per indicator: the area's difference from the comparator (fsot.toml [comparator], England
     by default; below, "England"), oriented so that right of the spine
     is better, with the area's 95 % CI as a whisker; the marker's colour and shape are the benchmark
@@ -206,71 +319,132 @@ def spine_chart(rows: pd.DataFrame, scale: pd.Series, title: str, path: Path, so
     if not ranged.all():
         ax.axvspan(-1, 1, color="#F2F2F2", zorder=0)
     for n, worst, q25, q75, best in bands:
-        ax.barh(y[n], best - worst, left=worst, height=0.6, color=style.ENGLAND_RANGE, zorder=1,
-                label=f"{comparator}: worst to best" if n == bands[0][0] else None)
-        ax.barh(y[n], q75 - q25, left=q25, height=0.6, color=style.ENGLAND_IQR, zorder=1,
-                label=f"{comparator}: 25th to 75th percentile" if n == bands[0][0] else None)
+        ax.barh(
+            y[n],
+            best - worst,
+            left=worst,
+            height=0.6,
+            color=style.ENGLAND_RANGE,
+            zorder=1,
+            label=f"{comparator}: worst to best" if n == bands[0][0] else None,
+        )
+        ax.barh(
+            y[n],
+            q75 - q25,
+            left=q25,
+            height=0.6,
+            color=style.ENGLAND_IQR,
+            zorder=1,
+            label=f"{comparator}: 25th to 75th percentile" if n == bands[0][0] else None,
+        )
     ax.axvline(0, color=style.BOROUGH, linewidth=1.5, zorder=2)
     ax.hlines(y, np.fmin(low, high), np.fmax(low, high), color="#555555", linewidth=1.2, zorder=3)
     for comparison, colour in _COMPARISON_COLOURS.items():
         chosen = (rows["comparison_95"] == comparison).to_numpy()
         if chosen.any():
-            ax.plot(centre[chosen], y[chosen], _COMPARISON_MARKERS[comparison], color=colour, markersize=9,
-                    markeredgecolor="#333333", linestyle="none", zorder=4,
-                    label=("not compared" if comparison == "not compared" else
-                           f"{'similar to' if comparison == 'similar' else comparison + ' than'} {comparator} (95%)"))
-    labels = [f"{r.short_name}{'' if r.sex == 'Persons' else ' (' + r.sex.lower() + ')'}, {r.period}"
-              + ("" if ranged[n] else f"\n({comparator}'s range not loaded)" if england_range is not None else "")
-              for n, r in enumerate(rows.itertuples())]
+            ax.plot(
+                centre[chosen],
+                y[chosen],
+                _COMPARISON_MARKERS[comparison],
+                color=colour,
+                markersize=9,
+                markeredgecolor="#333333",
+                linestyle="none",
+                zorder=4,
+                label=(
+                    "not compared"
+                    if comparison == "not compared"
+                    else f"{'similar to' if comparison == 'similar' else comparison + ' than'} {comparator} (95%)"
+                ),
+            )
+    labels = [
+        f"{r.short_name}{'' if r.sex == 'Persons' else ' (' + r.sex.lower() + ')'}, {r.period}"
+        + ("" if ranged[n] else f"\n({comparator}'s range not loaded)" if england_range is not None else "")
+        for n, r in enumerate(rows.itertuples())
+    ]
     ax.set_yticks(y, labels, fontsize=9)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlim(-1.15, 1.15)
     if ranged.all():
         ax.set_xticks([-1, 0, 1], ["worse", comparator, "better"], fontsize=8)
-        ax.set_xlabel(f"Difference from {comparator} (right = better), scaled so that the edge is {comparator}'s\n"
-                      f"worst or best area, whichever is further from {comparator}", fontsize=9)
+        ax.set_xlabel(
+            f"Difference from {comparator} (right = better), scaled so that the edge is {comparator}'s\n"
+            f"worst or best area, whichever is further from {comparator}",
+            fontsize=9,
+        )
     else:
         ax.set_xticks([-1, 0, 1], ["edge\n(worse)", comparator, "edge\n(better)"], fontsize=8)
-        ax.set_xlabel(f"Difference from {comparator} (right = better), scaled to {comparator}'s range where loaded,\n"
-                      f"otherwise to the borough ward furthest from {comparator} (shaded)", fontsize=9)
+        ax.set_xlabel(
+            f"Difference from {comparator} (right = better), scaled to {comparator}'s range where loaded,\n"
+            f"otherwise to the borough ward furthest from {comparator} (shaded)",
+            fontsize=9,
+        )
     ax.set_title(title, wrap=True)
     _outside_legend(ax)
     if not ranged.any():
-        ax.annotate(f"{comparator}'s range not loaded", (1.02, 0), xycoords="axes fraction", fontsize=8,
-                    color="#444444", ha="left", va="bottom")
+        ax.annotate(
+            f"{comparator}'s range not loaded",
+            (1.02, 0),
+            xycoords="axes fraction",
+            fontsize=8,
+            color="#444444",
+            ha="left",
+            va="bottom",
+        )
     style.footer(fig, sources, demonstration)
     _save(fig, path)
 
 
-def quintile_trends_chart(groups: pd.DataFrame, panels: list[dict], title: str, path: Path, sources: str,
-                          demonstration: bool) -> None:
+def quintile_trends_chart(
+    groups: pd.DataFrame, panels: list[dict], title: str, path: Path, sources: str, demonstration: bool
+) -> None:
     """Small multiples: one panel per indicator and sex, the population-weighted mean of each local
     deprivation quintile over time (marts.fct_deprivation_group_mean), most deprived in the warm colour."""
     columns = 3
     rows_n = max(1, -(-len(panels) // columns))
     fig, axes = plt.subplots(rows_n, columns, figsize=(style.FIGSIZE[0], 1.0 + 2.6 * rows_n), squeeze=False)
-    fig.subplots_adjust(left=0.06, right=0.98, top=1 - 1.15 / (1.0 + 2.6 * rows_n), bottom=0.75 / (1.0 + 2.6 * rows_n) + 0.03,
-                        hspace=0.55, wspace=0.25)
+    fig.subplots_adjust(
+        left=0.06,
+        right=0.98,
+        top=1 - 1.15 / (1.0 + 2.6 * rows_n),
+        bottom=0.75 / (1.0 + 2.6 * rows_n) + 0.03,
+        hspace=0.55,
+        wspace=0.25,
+    )
     for ax, panel in zip(axes.flat, panels):
         chosen = groups[(groups["indicator_id"] == panel["indicator_id"]) & (groups["sex"] == panel["sex"])]
         periods = chosen.drop_duplicates("period").sort_values("period_sort")["period"].tolist()
         x = {p: i for i, p in enumerate(periods)}
         for quintile, line in chosen.groupby("deprivation_group"):
             line = line.sort_values("period_sort")
-            ax.plot([x[p] for p in line["period"]], line["mean"], marker="o", markersize=3, linewidth=1.5,
-                    color=style.QUINTILE_COLOURS.get(int(quintile), style.NO_QUINTILE),
-                    label=_quintile_label(quintile, 5))
+            ax.plot(
+                [x[p] for p in line["period"]],
+                line["mean"],
+                marker="o",
+                markersize=3,
+                linewidth=1.5,
+                color=style.QUINTILE_COLOURS.get(int(quintile), style.NO_QUINTILE),
+                label=_quintile_label(quintile, 5),
+            )
         ax.set_title(panel["label"], fontsize=9.5, loc="left")
         ax.set_xticks(range(len(periods)), periods, fontsize=7, rotation=45, ha="right")
         ax.tick_params(axis="y", labelsize=8)
         ax.set_ylabel(panel["unit"], fontsize=8)
         ax.grid(axis="y", color="#EEEEEE")
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=8, frameon=False, ncols=5, loc="upper left",
-               bbox_to_anchor=(0.06, 1 - 0.62 / (1.0 + 2.6 * rows_n)))
-    fig.suptitle(title, x=0.06, y=1 - 0.3 / (1.0 + 2.6 * rows_n), ha="left", va="top", fontsize=12,
-                 fontweight="bold", wrap=True)
+    fig.legend(
+        handles,
+        labels,
+        fontsize=8,
+        frameon=False,
+        ncols=5,
+        loc="upper left",
+        bbox_to_anchor=(0.06, 1 - 0.62 / (1.0 + 2.6 * rows_n)),
+    )
+    fig.suptitle(
+        title, x=0.06, y=1 - 0.3 / (1.0 + 2.6 * rows_n), ha="left", va="top", fontsize=12, fontweight="bold", wrap=True
+    )
     style.footer(fig, sources, demonstration)
     _save(fig, path)

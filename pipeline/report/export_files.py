@@ -13,7 +13,7 @@ import math
 import shutil
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,8 +31,16 @@ PARQUET_PROVENANCE_KEY = b"fsot.provenance"
 # Number formats in the workbook: values by their row's unit (style.DECIMALS, the report's rounding
 # rule); counts as whole numbers; ratios 2 decimals; statistics of tests left as Excel's General.
 COUNT_COLUMNS = ("count", "denominator", "population", "borough_population", "population_in_most_deprived_decile")
-GENERAL_COLUMNS = ("chi_squared", "slope_per_period", "probability_on_track", "trajectory_fraction",
-                   "score_population_share", "local_population_midpoint", "imd_score", "change_scale")
+GENERAL_COLUMNS = (
+    "chi_squared",
+    "slope_per_period",
+    "probability_on_track",
+    "trajectory_fraction",
+    "score_population_share",
+    "local_population_midpoint",
+    "imd_score",
+    "change_scale",
+)
 RATIO_MEASURES = ("relative_gap", "rii")
 COLUMN_WIDTH = (8, 50)  # narrowest and widest data column, in characters
 FIXED_TIME = datetime(1980, 1, 1)  # the workbook's created/modified and zip entry times: same input, same bytes
@@ -82,7 +90,7 @@ def xlsx_cell(value):
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, (date, time)):
         return value
     return neutralise_formula(value if isinstance(value, str) else str(value))
@@ -144,6 +152,7 @@ def number_formats(header: Sequence[str]):
             else:
                 out.append(None)
         return out
+
     return formats
 
 
@@ -173,8 +182,9 @@ def write_parquet(reader, path: Path, provenance: dict | None = None) -> None:
     provenance (git revision, run id …) as key-value metadata `fsot.provenance` (JSON)."""
     schema = reader.schema
     if provenance:
-        schema = schema.with_metadata({**(schema.metadata or {}),
-                                       PARQUET_PROVENANCE_KEY: json.dumps(provenance, sort_keys=True).encode()})
+        schema = schema.with_metadata(
+            {**(schema.metadata or {}), PARQUET_PROVENANCE_KEY: json.dumps(provenance, sort_keys=True).encode()}
+        )
     with pq.ParquetWriter(path, schema) as writer:
         for batch in reader:
             writer.write_batch(batch.replace_schema_metadata(schema.metadata))

@@ -47,8 +47,17 @@ from pipeline.report.queries import (
     period_keys_available,
 )
 
-__all__ = ["ExportError", "added_period_keys", "dictionary_rows", "exported_fields", "mart_fields",
-           "neutralise_formula", "read_dictionary", "sheet_names", "write_exports"]
+__all__ = [
+    "ExportError",
+    "added_period_keys",
+    "dictionary_rows",
+    "exported_fields",
+    "mart_fields",
+    "neutralise_formula",
+    "read_dictionary",
+    "sheet_names",
+    "write_exports",
+]
 
 WORKBOOK_NAME = "fsot_marts.xlsx"
 README_SHEET = "README"
@@ -66,11 +75,20 @@ RESERVED_SHEET_NAMES = (README_SHEET, DICTIONARY_SHEET, ABOUT_SHEET, "History") 
 # text. The export reads them from marts.dim_indicator_period (`queries.export_select`), which passes
 # on intermediate.int_indicator_value__configured's keys unchanged: the dictionary names that model,
 # the one that makes them (PERIOD_SOURCE).
-PERIOD_KEYS = (("period_sort", "BIGINT", "Sort key of the period (added by the export from "
-                "intermediate.int_indicator_value__configured): periods in time order, so that they sort as "
-                "time, not as text"),
-               ("period_start", "DATE", "First day of the period (added by the export from "
-                "intermediate.int_indicator_value__configured)"))
+PERIOD_KEYS = (
+    (
+        "period_sort",
+        "BIGINT",
+        "Sort key of the period (added by the export from "
+        "intermediate.int_indicator_value__configured): periods in time order, so that they sort as "
+        "time, not as text",
+    ),
+    (
+        "period_start",
+        "DATE",
+        "First day of the period (added by the export from intermediate.int_indicator_value__configured)",
+    ),
+)
 PERIOD_SOURCE = "intermediate.int_indicator_value__configured"
 DICTIONARY_WIDTH = 80  # widest column of the data_dictionary sheet (meanings are sentences)
 
@@ -82,8 +100,11 @@ class ExportError(ValueError):
 def exported_fields(con: duckdb.DuckDBPyConnection, dictionary: dict) -> dict[str, tuple[tuple[str, str], ...]]:
     """The marts the exports write, with their fields (`queries.mart_fields`): every table of schema marts
     but those whose entry in the data dictionary says `export = false` (internal to the report)."""
-    return {table: columns for table, columns in mart_fields(con).items()
-            if not (isinstance(entry := dictionary.get(f"{SCHEMA}.{table}"), dict) and entry.get("export") is False)}
+    return {
+        table: columns
+        for table, columns in mart_fields(con).items()
+        if not (isinstance(entry := dictionary.get(f"{SCHEMA}.{table}"), dict) and entry.get("export") is False)
+    }
 
 
 def added_period_keys(fields: dict[str, Sequence[tuple[str, str]]], available: bool) -> dict[str, tuple]:
@@ -105,14 +126,16 @@ def read_dictionary(dictionary_path: Path) -> dict:
     try:
         return tomllib.loads(dictionary_path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ExportError(f"{dictionary_path}: data dictionary not found; the exports describe every field "
-                          "from it") from exc
+        raise ExportError(
+            f"{dictionary_path}: data dictionary not found; the exports describe every field from it"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ExportError(f"{dictionary_path}: not valid TOML ({exc}); fix the line named and run again") from exc
 
 
-def dictionary_rows(fields: dict[str, Sequence[tuple[str, str]]], dictionary: dict,
-                    dictionary_path: Path) -> list[tuple[str, str, str, str, str]]:
+def dictionary_rows(
+    fields: dict[str, Sequence[tuple[str, str]]], dictionary: dict, dictionary_path: Path
+) -> list[tuple[str, str, str, str, str]]:
     """One row (table, field, type, meaning, source_model) per exported field, in export order.
 
     Raises ExportError naming every table and column that the dictionary does not describe (or
@@ -123,22 +146,27 @@ def dictionary_rows(fields: dict[str, Sequence[tuple[str, str]]], dictionary: di
         key = f"{SCHEMA}.{table}"
         entry = dictionary.get(key)
         if not isinstance(entry, dict):
-            problems.append(f"table {key} is not described in {dictionary_path}; add [\"{key}\"] with description, "
-                            f"grain and source, and [\"{key}\".columns] with every column")
+            problems.append(
+                f'table {key} is not described in {dictionary_path}; add ["{key}"] with description, '
+                f'grain and source, and ["{key}".columns] with every column'
+            )
             continue
         meanings = entry.get("columns", {})
         source = str(entry.get("source", "")).strip()
         if not source:
-            problems.append(f"{key} has no source in {dictionary_path}; add source = \"sql/marts/{table}.sql\" "
-                            "(the model that makes it)")
+            problems.append(
+                f'{key} has no source in {dictionary_path}; add source = "sql/marts/{table}.sql" '
+                "(the model that makes it)"
+            )
         undescribed = [column for column, _ in columns if not str(meanings.get(column, "")).strip()]
         if undescribed:
-            problems.append(f"{key}: column{'s' if len(undescribed) > 1 else ''} {', '.join(undescribed)} "
-                            f"not described in {dictionary_path}; describe "
-                            f"{'each' if len(undescribed) > 1 else 'it'} under [\"{key}\".columns]")
+            problems.append(
+                f"{key}: column{'s' if len(undescribed) > 1 else ''} {', '.join(undescribed)} "
+                f"not described in {dictionary_path}; describe "
+                f'{"each" if len(undescribed) > 1 else "it"} under ["{key}".columns]'
+            )
             continue
-        rows.extend((table, column, data_type, str(meanings[column]).strip(), source)
-                    for column, data_type in columns)
+        rows.extend((table, column, data_type, str(meanings[column]).strip(), source) for column, data_type in columns)
     if problems:
         raise ExportError("; ".join(problems) + "; then run again")
     return rows
@@ -159,7 +187,7 @@ def sheet_names(tables: Sequence[str]) -> dict[str, str]:
         while candidate.lower() in taken:
             n += 1
             suffix = f"~{n}"
-            candidate = name[:SHEET_NAME_LENGTH - len(suffix)] + suffix
+            candidate = name[: SHEET_NAME_LENGTH - len(suffix)] + suffix
         taken.add(candidate.lower())
         names[table] = candidate
     return names
@@ -173,37 +201,61 @@ def _copied_to_sheet(rows: Iterable[Sequence], sheet, table: str, header: Sequen
         try:
             sheet.append(sheet_row(sheet, row, formats))
         except IllegalCharacterError as exc:  # control characters other than tab and line breaks
-            columns = [name for name, value in zip(header, row)
-                       if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value)]
-            raise ExportError(f"{SCHEMA}.{table}, row {line - 1}, column {', '.join(columns) or '?'}: text with a "
-                              "control character that an Excel workbook cannot hold; remove it where the value "
-                              "comes from and run again") from exc
+            columns = [
+                name
+                for name, value in zip(header, row)
+                if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value)
+            ]
+            raise ExportError(
+                f"{SCHEMA}.{table}, row {line - 1}, column {', '.join(columns) or '?'}: text with a "
+                "control character that an Excel workbook cannot hold; remove it where the value "
+                "comes from and run again"
+            ) from exc
         yield row
 
 
-def _write_readme(sheet, row_counts: dict[str, int], sheets: dict[str, str], dictionary: dict,
-                  notes: Sequence[str]) -> None:
+def _write_readme(
+    sheet, row_counts: dict[str, int], sheets: dict[str, str], dictionary: dict, notes: Sequence[str]
+) -> None:
     sheet.column_dimensions["A"].width = 32
     for letter in "BCDEF":
         sheet.column_dimensions[letter].width = 40
     lines = [
-        ("What this is", "Every table of the fsot warehouse's marts schema (the tidy tables the report is drawn "
-                         "from), one sheet each, as the last build made them. The same tables are beside this "
-                         "file as <table>.csv (UTF-8) and <table>.parquet, for Power BI or other tools."),
-        ("Field meanings", f"Sheet {DICTIONARY_SHEET}: every field of every table with its type, its meaning and "
-                           "the model that makes it (from sql/data_dictionary.toml; formulas and references are in "
-                           "that model's comments)."),
+        (
+            "What this is",
+            "Every table of the fsot warehouse's marts schema (the tidy tables the report is drawn "
+            "from), one sheet each, as the last build made them. The same tables are beside this "
+            "file as <table>.csv (UTF-8) and <table>.parquet, for Power BI or other tools.",
+        ),
+        (
+            "Field meanings",
+            f"Sheet {DICTIONARY_SHEET}: every field of every table with its type, its meaning and "
+            "the model that makes it (from sql/data_dictionary.toml; formulas and references are in "
+            "that model's comments).",
+        ),
         ("Missing values", "An empty cell is a missing value."),
-        ("Provenance", f"Sheet {ABOUT_SHEET}: the fsot version, git revision and run id that made these files (also "
-                       f"in {PROVENANCE_FILE} beside the CSV files and in each Parquet file's metadata)."),
-        ("Periods", "period is text as published (e.g. 2015 - 19); sort by period_sort (or period_start), which "
-                    "put periods in time order."),
-        ("Number formats", "Numbers are shown rounded by their unit (% and years 1 decimal, rates per 100,000 none, "
-                           "ratios 2); the cells hold the full values."),
-        ("Text starting with = + - @", "Text that begins with =, +, -, @, a tab or a carriage return is shown with "
-                                       "a ' in front, so that no spreadsheet can run it as a formula (OWASP guidance "
-                                       "on CSV injection). Numbers are not changed. The .parquet files keep the "
-                                       "exact text."),
+        (
+            "Provenance",
+            f"Sheet {ABOUT_SHEET}: the fsot version, git revision and run id that made these files (also "
+            f"in {PROVENANCE_FILE} beside the CSV files and in each Parquet file's metadata).",
+        ),
+        (
+            "Periods",
+            "period is text as published (e.g. 2015 - 19); sort by period_sort (or period_start), which "
+            "put periods in time order.",
+        ),
+        (
+            "Number formats",
+            "Numbers are shown rounded by their unit (% and years 1 decimal, rates per 100,000 none, "
+            "ratios 2); the cells hold the full values.",
+        ),
+        (
+            "Text starting with = + - @",
+            "Text that begins with =, +, -, @, a tab or a carriage return is shown with "
+            "a ' in front, so that no spreadsheet can run it as a formula (OWASP guidance "
+            "on CSV injection). Numbers are not changed. The .parquet files keep the "
+            "exact text.",
+        ),
         *(("Note", note) for note in notes),
     ]
     sheet.append([styled(sheet, "fsot marts for Excel and Power BI")])
@@ -217,16 +269,33 @@ def _write_readme(sheet, row_counts: dict[str, int], sheets: dict[str, str], dic
         description = str(entry.get("description", ""))
         if sheet_name is None:
             sheet_name = "(not in this workbook)"
-            description = (f"{description} Not in this workbook: more rows than an Excel sheet holds "
-                           f"({EXCEL_MAX_ROWS - 1:,}); use {table}.csv or {table}.parquet.").strip()
-        sheet.append([xlsx_cell(value) for value in
-                      (sheet_name, table, rows, description, str(entry.get("grain", "")),
-                       str(entry.get("source", "")))])
+            description = (
+                f"{description} Not in this workbook: more rows than an Excel sheet holds "
+                f"({EXCEL_MAX_ROWS - 1:,}); use {table}.csv or {table}.parquet."
+            ).strip()
+        sheet.append(
+            [
+                xlsx_cell(value)
+                for value in (
+                    sheet_name,
+                    table,
+                    rows,
+                    description,
+                    str(entry.get("grain", "")),
+                    str(entry.get("source", "")),
+                )
+            ]
+        )
 
 
-def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path,
-                  dictionary_path: Path = SQL_DIR / "data_dictionary.toml", *,
-                  notes: Sequence[str] = (), provenance: dict | None = None) -> list[Path]:
+def write_exports(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    dictionary_path: Path = SQL_DIR / "data_dictionary.toml",
+    *,
+    notes: Sequence[str] = (),
+    provenance: dict | None = None,
+) -> list[Path]:
     """Write every table of schema `marts` (from information_schema, ordered by name) that the data
     dictionary does not mark `export = false` (`exported_fields`) to out_dir:
 
@@ -264,11 +333,16 @@ def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path,
     fields = exported_fields(con, dictionary)
     described = dictionary_rows(fields, dictionary, dictionary_path)
     added = added_period_keys(fields, period_keys_available(con))
-    described = [row for table in fields for row in
-                 [r for r in described if r[0] == table]
-                 + [(table, name, data_type, meaning, PERIOD_SOURCE) for name, data_type, meaning in added.get(table, ())]]
-    fields = {table: (*columns, *((name, data_type) for name, data_type, _ in added.get(table, ())))
-              for table, columns in fields.items()}
+    described = [
+        row
+        for table in fields
+        for row in [r for r in described if r[0] == table]
+        + [(table, name, data_type, meaning, PERIOD_SOURCE) for name, data_type, meaning in added.get(table, ())]
+    ]
+    fields = {
+        table: (*columns, *((name, data_type) for name, data_type, _ in added.get(table, ())))
+        for table, columns in fields.items()
+    }
     provenance = dict(provenance or {})
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -297,9 +371,15 @@ def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path,
 
     dictionary_path_out = out_dir / f"{DICTIONARY_SHEET}.csv"
     write_csv(dictionary_path_out, DICTIONARY_HEADER, described)
-    sheet = start_sheet(workbook, DICTIONARY_SHEET, DICTIONARY_HEADER,
-                        [width(name, max((len(row[i]) for row in described), default=0), DICTIONARY_WIDTH)
-                         for i, name in enumerate(DICTIONARY_HEADER)])
+    sheet = start_sheet(
+        workbook,
+        DICTIONARY_SHEET,
+        DICTIONARY_HEADER,
+        [
+            width(name, max((len(row[i]) for row in described), default=0), DICTIONARY_WIDTH)
+            for i, name in enumerate(DICTIONARY_HEADER)
+        ],
+    )
     for row in described:
         sheet.append([xlsx_cell(value) for value in row])
     _write_readme(readme, row_counts, sheets, dictionary, notes)
@@ -310,6 +390,9 @@ def write_exports(con: duckdb.DuckDBPyConnection, out_dir: Path,
     workbook_path = out_dir / WORKBOOK_NAME
     save_workbook(workbook, workbook_path)
     provenance_path = out_dir / PROVENANCE_FILE
-    provenance_path.write_text(json.dumps({**provenance, "files": "every CSV, Parquet and XLSX file in this folder"},
-                                          indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    provenance_path.write_text(
+        json.dumps({**provenance, "files": "every CSV, Parquet and XLSX file in this folder"}, indent=2, sort_keys=True)
+        + "\n",
+        encoding="utf-8",
+    )
     return written + [dictionary_path_out, workbook_path, provenance_path]

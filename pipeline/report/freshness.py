@@ -24,14 +24,22 @@ def freshness_rows(config: Config, releases: pd.DataFrame) -> list[dict]:
         pulled = "not pulled" if landed is None else landed["release"]
         release = pulled if source.pulled else source.release
         new_periods = [] if landed is None else _value(landed["new_periods"], [])
-        rows.append({"source": source.title or source.id, "publisher": source.publisher, "release": release,
-                     "retrieved": "not landed" if landed is None else _day(landed["last_retrieved_on"]),
-                     "changes": "" if landed is None else _value(landed["changes_text"], ""),
-                     "next_release": source.next_release or "not stated in fsot.toml",
-                     "licence": source.licence, "files": 0 if landed is None else int(landed["files"]),
-                     "demonstration": source.demonstration, "new_periods": [str(p) for p in new_periods],
-                     "revised": 0 if landed is None else int(_value(landed["revised"], 0)),
-                     "first_release": False if landed is None else bool(_value(landed["first_release"], False))})
+        rows.append(
+            {
+                "source": source.title or source.id,
+                "publisher": source.publisher,
+                "release": release,
+                "retrieved": "not landed" if landed is None else _day(landed["last_retrieved_on"]),
+                "changes": "" if landed is None else _value(landed["changes_text"], ""),
+                "next_release": source.next_release or "not stated in fsot.toml",
+                "licence": source.licence,
+                "files": 0 if landed is None else int(landed["files"]),
+                "demonstration": source.demonstration,
+                "new_periods": [str(p) for p in new_periods],
+                "revised": 0 if landed is None else int(_value(landed["revised"], 0)),
+                "first_release": False if landed is None else bool(_value(landed["first_release"], False)),
+            }
+        )
     return rows
 
 
@@ -61,8 +69,19 @@ def new_this_quarter(freshness: list[dict], period: str) -> dict:
             what = "new release (a file source: its values are not compared with the release before)"
         else:
             what = ""
-        items.append({"source": r["source"], "release": r["release"], "retrieved": r["retrieved"], "what": what,
-                      "new_periods": r["new_periods"], "revised": r["revised"]})
-    return {"since": since.isoformat(), "sources": items,
-            "new_periods": sorted({p for r in refreshed for p in r["new_periods"]}),
-            "revised": sum(r["revised"] for r in refreshed)}
+        items.append(
+            {
+                "source": r["source"],
+                "release": r["release"],
+                "retrieved": r["retrieved"],
+                "what": what,
+                "new_periods": r["new_periods"],
+                "revised": r["revised"],
+            }
+        )
+    return {
+        "since": since.isoformat(),
+        "sources": items,
+        "new_periods": sorted({p for r in refreshed for p in r["new_periods"]}),
+        "revised": sum(r["revised"] for r in refreshed),
+    }

@@ -72,9 +72,11 @@ def read_boundaries(path: Path, code_column: str) -> gpd.GeoDataFrame:
     except Exception as exc:  # pyogrio's DataSourceError and friends: the file is not a usable layer
         raise BoundariesError(f"{path}: not a readable GeoJSON layer ({exc})") from exc
     if code_column not in frame.columns:
-        raise BoundariesError(f"{path}: no property {code_column!r} (it has "
-                              f"{', '.join(map(str, frame.columns[:8]))}); set columns = {{ code = ... }} of the "
-                              "source to the ward-code property")
+        raise BoundariesError(
+            f"{path}: no property {code_column!r} (it has "
+            f"{', '.join(map(str, frame.columns[:8]))}); set columns = {{ code = ... }} of the "
+            "source to the ward-code property"
+        )
     frame = frame.rename(columns={code_column: "ward_code"})[["ward_code", "geometry"]]
     frame["ward_code"] = frame["ward_code"].astype(str).str.strip()
     return frame
@@ -84,8 +86,13 @@ def code_match(boundary_codes: Sequence[str], ward_codes: Sequence[str]) -> dict
     """How the boundaries' codes meet the borough's wards of the vintage: the wards missing from the
     boundaries (no map can be drawn then) and the features that are no ward of the borough (left out)."""
     have, want = set(boundary_codes), set(ward_codes)
-    return {"wards": len(want), "matched": len(want & have), "missing": sorted(want - have),
-            "extra": sorted(have - want), "complete": bool(want) and want <= have}
+    return {
+        "wards": len(want),
+        "matched": len(want & have),
+        "missing": sorted(want - have),
+        "extra": sorted(have - want),
+        "complete": bool(want) and want <= have,
+    }
 
 
 def quintile_classes(values: Sequence[float], higher_is_worse: bool) -> np.ndarray:
@@ -143,9 +150,15 @@ def _outline(geometry):
     return gpd.GeoSeries([geometry.union_all()], crs=geometry.crs)
 
 
-def draw_map(wards: gpd.GeoDataFrame, labels: dict[int, str], title: str, legend_title: str,
-             target_areas: Sequence[tuple[str, Sequence[str]]] = (), sources: str = "",
-             demonstration: bool = False):
+def draw_map(
+    wards: gpd.GeoDataFrame,
+    labels: dict[int, str],
+    title: str,
+    legend_title: str,
+    target_areas: Sequence[tuple[str, Sequence[str]]] = (),
+    sources: str = "",
+    demonstration: bool = False,
+):
     """A choropleth of `wards` (columns ward_code, ward_name, cls (1-5 or NaN), geometry): one patch
     collection per class, hatched where there is no class, target areas outlined, each ward numbered
     with a numbered key of names beside it. Returns the figure (the caller saves and closes it)."""
@@ -166,11 +179,20 @@ def draw_map(wards: gpd.GeoDataFrame, labels: dict[int, str], title: str, legend
     missing = drawn[classes.isna()]
     if len(missing):
         missing.plot(ax=ax, facecolor="white", edgecolor=BORDER, linewidth=0.6, hatch=NO_VALUE_HATCH, gid="no-value")
-    handles = [Patch(facecolor=CLASS_COLOURS[k], edgecolor=BORDER, linewidth=0.6, label=labels[k])
-               for k in range(1, CLASSES + 1)]
+    handles = [
+        Patch(facecolor=CLASS_COLOURS[k], edgecolor=BORDER, linewidth=0.6, label=labels[k])
+        for k in range(1, CLASSES + 1)
+    ]
     if len(missing):
-        handles.append(Patch(facecolor="white", edgecolor=BORDER, hatch=NO_VALUE_HATCH, linewidth=0.6,
-                             label="no value (suppressed or not published)"))
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor=BORDER,
+                hatch=NO_VALUE_HATCH,
+                linewidth=0.6,
+                label="no value (suppressed or not published)",
+            )
+        )
     for n, (name, codes) in enumerate(target_areas):
         members = drawn[drawn["ward_code"].isin(set(codes))]
         if members.empty:
@@ -183,12 +205,31 @@ def draw_map(wards: gpd.GeoDataFrame, labels: dict[int, str], title: str, legend
     halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
     for row in drawn.itertuples():
         point = row.geometry.representative_point()
-        ax.text(point.x, point.y, str(numbers[row.ward_code]), fontsize=8, fontweight="bold", ha="center",
-                va="center", color="black", path_effects=halo, gid="ward-number")
+        ax.text(
+            point.x,
+            point.y,
+            str(numbers[row.ward_code]),
+            fontsize=8,
+            fontweight="bold",
+            ha="center",
+            va="center",
+            color="black",
+            path_effects=halo,
+            gid="ward-number",
+        )
     ax.set_aspect("equal")
-    legend = key.legend(handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(0, 1),
-                        fontsize=8.2, title_fontsize=8.5, frameon=False, alignment="left", handlelength=3.2,
-                        handleheight=1.3)
+    legend = key.legend(
+        handles=handles,
+        title=legend_title,
+        loc="upper left",
+        bbox_to_anchor=(0, 1),
+        fontsize=8.2,
+        title_fontsize=8.5,
+        frameon=False,
+        alignment="left",
+        handlelength=3.2,
+        handleheight=1.3,
+    )
     legend.get_title().set_fontweight("bold")
     ordered = sorted(numbers.items(), key=lambda item: item[1])
     # the key of names begins below the legend, wherever its (wrapped) title and entries end
@@ -204,8 +245,15 @@ def draw_map(wards: gpd.GeoDataFrame, labels: dict[int, str], title: str, legend
         column, line = divmod(i, per_column)
         if column and line == 0:  # the second column starts clear of the first column's longest name
             left = max(0.5, right_edge + 0.03)
-        text = key.text(left, top - (line + 1.3) * step, f"{number:>2}  {names[code]}", fontsize=8, ha="left",
-                        va="top", gid="ward-key")
+        text = key.text(
+            left,
+            top - (line + 1.3) * step,
+            f"{number:>2}  {names[code]}",
+            fontsize=8,
+            ha="left",
+            va="top",
+            gid="ward-key",
+        )
         extent = text.get_window_extent(renderer=renderer)
         right_edge = max(right_edge, key.transAxes.inverted().transform((extent.x1, extent.y1))[0])
     style.footer(fig, sources, demonstration)
@@ -223,20 +271,30 @@ def save(fig, path: Path, dpi: int = DPI) -> None:
     fig.savefig(buffer, dpi=dpi, format="png", metadata={"Software": None})
     plt.close(fig)
     with Image.open(buffer) as image:
-        image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(path, format="PNG",
-                                                                                         optimize=True)
+        image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(
+            path, format="PNG", optimize=True
+        )
 
 
 def _names(frame: pd.DataFrame, cls: int) -> list[str]:
     return sorted(frame.loc[frame["cls"] == cls, "ward_name"].astype(str), key=str.casefold)
 
 
-def alt_text(wards: pd.DataFrame, subject: str, ranges: dict, unit: str, ends: tuple[str, str], darker: str,
-             target_areas: Sequence[tuple[str, Sequence[str]]] = ()) -> str:
+def alt_text(
+    wards: pd.DataFrame,
+    subject: str,
+    ranges: dict,
+    unit: str,
+    ends: tuple[str, str],
+    darker: str,
+    target_areas: Sequence[tuple[str, Sequence[str]]] = (),
+) -> str:
     """What a map shows, in words: which wards are in the first and the last class (with the class
     ranges), which have no value, and which wards each target area outlines."""
-    parts = [f"Map of {subject}: {len(wards)} wards shaded in five quintile classes of the borough's wards, "
-             f"darker = {darker}."]
+    parts = [
+        f"Map of {subject}: {len(wards)} wards shaded in five quintile classes of the borough's wards, "
+        f"darker = {darker}."
+    ]
     for k, end in ((1, ends[0]), (CLASSES, ends[1])):
         names = _names(wards, k)
         if ranges.get(k) is None:

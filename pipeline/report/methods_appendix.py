@@ -119,12 +119,35 @@ from pipeline.report.appendix import (
 from pipeline.report.templating import environment, rst_inline
 
 __all__ = [
-    "CHECK_METHODS", "COMMANDS", "CONSTANT_METHODS", "DISCLOSURE_VARIABLE", "INTRO", "LAYERS", "SNAPSHOT_FILE",
-    "SNAPSHOT_SCHEMA", "UNDERSTATEMENTS", "MethodEntry", "ModelEntry", "appendix_context", "changes_since",
-    "disclosure_rule", "environment", "limitations", "load_snapshot", "method_entries", "model_entries",
-    "periods_by_indicator", "previous_snapshot_path", "reference_part", "render", "rst_inline", "snapshot",
-    "snapshot_json", "split_first_sentence",
+    "CHECK_METHODS",
+    "COMMANDS",
+    "CONSTANT_METHODS",
+    "DISCLOSURE_VARIABLE",
+    "INTRO",
+    "LAYERS",
+    "SNAPSHOT_FILE",
+    "SNAPSHOT_SCHEMA",
+    "UNDERSTATEMENTS",
+    "MethodEntry",
+    "ModelEntry",
+    "appendix_context",
+    "changes_since",
+    "disclosure_rule",
+    "environment",
+    "limitations",
+    "load_snapshot",
+    "method_entries",
+    "model_entries",
+    "periods_by_indicator",
+    "previous_snapshot_path",
+    "reference_part",
+    "render",
+    "rst_inline",
+    "snapshot",
+    "snapshot_json",
+    "split_first_sentence",
 ]
+
 
 def render(appendix: Mapping) -> str:
     """The partial on its own, with the report's Jinja2 settings (autoescaped)."""

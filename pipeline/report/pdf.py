@@ -21,6 +21,7 @@ by the environment variable FSOT_CHROMIUM. `make install` installs Debian's chro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -81,7 +82,7 @@ def _with_a4(html: bytes, name: str) -> bytes:
         insert += b"<title>" + escape(name).encode("utf-8") + b"</title>"
     head = _HEAD_TAG.search(html)
     if head:
-        return html[: head.end()] + insert + html[head.end():]
+        return html[: head.end()] + insert + html[head.end() :]
     doctype = _DOCTYPE.match(html)
     at = doctype.end() if doctype else 0
     return html[:at] + insert + html[at:]
@@ -133,8 +134,14 @@ def heading_pages(html: str, pages: list[str]) -> dict[str, int]:
         title = _plain(inner)
         if not title:
             continue
-        match = next((n for n in range(at, len(lines)) if lines[n] and (
-            lines[n][0] == title or (len(lines[n][0]) >= 8 and title.startswith(lines[n][0])))), None)
+        match = next(
+            (
+                n
+                for n in range(at, len(lines))
+                if lines[n] and (lines[n][0] == title or (len(lines[n][0]) >= 8 and title.startswith(lines[n][0])))
+            ),
+            None,
+        )
         if match is None:
             match = next((n for n in range(at, len(lines)) if title in lines[n]), None)
         if match is not None:
@@ -147,8 +154,14 @@ def _fill_contents(html: bytes, pages: dict[str, int]) -> bytes:
     return _TOC_SPAN.sub(lambda m: m.group(1) + str(pages.get(m.group(2).decode(), "")).encode() + m.group(3), html)
 
 
-def html_to_pdf(html_path: Path, pdf_path: Path, *, timeout: float = 120,
-                virtual_time_budget_ms: int = 10_000, link_base: Path | None = None) -> Path:
+def html_to_pdf(
+    html_path: Path,
+    pdf_path: Path,
+    *,
+    timeout: float = 120,
+    virtual_time_budget_ms: int = 10_000,
+    link_base: Path | None = None,
+) -> Path:
     """Print `html_path` (a local, self-contained HTML file) to `pdf_path` as an A4 PDF.
 
     The PDF is written to a temporary file and moved into place only when Chromium succeeded and the
@@ -187,20 +200,36 @@ def html_to_pdf(html_path: Path, pdf_path: Path, *, timeout: float = 120,
         partial.unlink(missing_ok=True)
 
 
-def _print(browser: str, html_path: Path, print_copy: Path, partial: Path, pdf_path: Path, timeout: float,
-           virtual_time_budget_ms: int) -> None:
+def _print(
+    browser: str,
+    html_path: Path,
+    print_copy: Path,
+    partial: Path,
+    pdf_path: Path,
+    timeout: float,
+    virtual_time_budget_ms: int,
+) -> None:
     """One headless Chromium print of `print_copy` into `partial`; PdfError unless it is a PDF."""
     with tempfile.TemporaryDirectory(prefix="fsot-chromium-", ignore_cleanup_errors=True) as profile:
         command = [
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-extensions", "--no-first-run", "--no-default-browser-check",
-            "--no-pdf-header-footer", f"--user-data-dir={profile}",
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-extensions",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={profile}",
             f"--virtual-time-budget={virtual_time_budget_ms}",
-            f"--print-to-pdf={partial}", print_copy.as_uri(),
+            f"--print-to-pdf={partial}",
+            print_copy.as_uri(),
         ]
         # A session of its own, so that a timeout ends Chromium's helper processes too.
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, start_new_session=True)
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
         try:
             _, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -211,10 +240,8 @@ def _print(browser: str, html_path: Path, print_copy: Path, partial: Path, pdf_p
                 f"({browser}; stderr: {_stderr_tail(stderr)})"
             ) from None
         finally:
-            try:  # the launcher may exit before its helpers; leave none behind
+            with contextlib.suppress(ProcessLookupError):  # the launcher may exit before its helpers; kill all
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
     if process.returncode != 0:
         raise PdfError(
             f"{html_path}: Chromium failed to print the PDF (exit code {process.returncode}; "

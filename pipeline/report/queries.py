@@ -27,8 +27,14 @@ from pipeline.report.text import ReportError
 HEADLINE = ("absolute_gap", "local_quintile")  # the gap the summary and trend charts follow
 SCHEMA = "marts"  # the only schema of models the report reads
 # the report's own marts (not exported): a warehouse built by an earlier fsot lacks them
-REPORT_MARTS = ("dim_indicator_period", "dim_landed_file", "dim_source_release", "dim_ward_boundary_file",
-                "fct_deprivation_group_mean", "fct_local_authority_range")
+REPORT_MARTS = (
+    "dim_indicator_period",
+    "dim_landed_file",
+    "dim_source_release",
+    "dim_ward_boundary_file",
+    "fct_deprivation_group_mean",
+    "fct_local_authority_range",
+)
 
 
 def open_warehouse(config: Config) -> duckdb.DuckDBPyConnection:
@@ -37,14 +43,21 @@ def open_warehouse(config: Config) -> duckdb.DuckDBPyConnection:
     if not config.warehouse_path.is_file():
         raise FileNotFoundError(f"{config.warehouse_path}: no warehouse yet; run `fsot build` (or `fsot run`) first")
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
-    present = {t for (t,) in con.execute("select table_name from information_schema.tables "
-                                         "where table_schema = ? and table_catalog = current_database()",
-                                         [SCHEMA]).fetchall()}
+    present = {
+        t
+        for (t,) in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = ? and table_catalog = current_database()",
+            [SCHEMA],
+        ).fetchall()
+    }
     missing = [t for t in REPORT_MARTS if t not in present]
     if missing:
         con.close()
-        raise ReportError(f"{config.warehouse_path}: the warehouse has no {', '.join(f'{SCHEMA}.{t}' for t in missing)} "
-                          "(it was built by an earlier fsot); run `fsot build`, then report again")
+        raise ReportError(
+            f"{config.warehouse_path}: the warehouse has no {', '.join(f'{SCHEMA}.{t}' for t in missing)} "
+            "(it was built by an earlier fsot); run `fsot build`, then report again"
+        )
     return con
 
 
@@ -86,8 +99,12 @@ def read_marts(con) -> dict[str, pd.DataFrame]:
 def landed_records(con) -> list[dict]:
     """The provenance record of every landed file as the build loaded it from data/raw/manifest.json
     (marts.dim_landed_file), in the manifest's order: what the run id hashes."""
-    return [json.loads(record) for (record,) in con.execute(
-        "select provenance_record from marts.dim_landed_file order by record_number").fetchall()]
+    return [
+        json.loads(record)
+        for (record,) in con.execute(
+            "select provenance_record from marts.dim_landed_file order by record_number"
+        ).fetchall()
+    ]
 
 
 def _sha256(path) -> str:
@@ -107,29 +124,41 @@ def ward_boundaries(config: Config, vintage, files: pd.DataFrame):
     source = config.source(vintage.boundaries)
     chosen = files[files["ward_vintage"] == vintage.id].sort_values("file_order")
     if len(chosen) and set(chosen["source_id"]) != {source.id}:
-        raise maps.BoundariesError(f"the warehouse was built with the boundaries {', '.join(sorted(set(chosen['source_id'])))} "
-                                   f"for {vintage.id}, not {source.id}; run `fsot build`, then report again")
+        raise maps.BoundariesError(
+            f"the warehouse was built with the boundaries {', '.join(sorted(set(chosen['source_id'])))} "
+            f"for {vintage.id}, not {source.id}; run `fsot build`, then report again"
+        )
     if chosen.empty:
         raise maps.BoundariesError(
             f"source {source.id!r} has not been pulled yet; run `fsot ingest` (with network), then `fsot build`"
-            if source.pulled else f"the warehouse lists no file of source {source.id!r}; run `fsot build`")
+            if source.pulled
+            else f"the warehouse lists no file of source {source.id!r}; run `fsot build`"
+        )
     paths = []
     for row in chosen.itertuples():
         path = config.root / row.file_path
         if not row.is_landed:
-            raise maps.BoundariesError(f"{path}: not landed yet for source {source.id!r}; run `fsot ingest`, then "
-                                       "`fsot build`")
+            raise maps.BoundariesError(
+                f"{path}: not landed yet for source {source.id!r}; run `fsot ingest`, then `fsot build`"
+            )
         if not path.is_file():
-            raise maps.BoundariesError(f"{path}: missing, though it was landed for source {source.id!r}; restore it "
-                                       "from a backup (or land the source again with `fsot ingest`)")
+            raise maps.BoundariesError(
+                f"{path}: missing, though it was landed for source {source.id!r}; restore it "
+                "from a backup (or land the source again with `fsot ingest`)"
+            )
         if _sha256(path) != row.sha256:
-            raise maps.BoundariesError(f"{path}: changed since it was landed (sha256 differs from "
-                                       "data/raw/manifest.json); raw files must not be edited: restore the original "
-                                       "or land a new release")
+            raise maps.BoundariesError(
+                f"{path}: changed since it was landed (sha256 differs from "
+                "data/raw/manifest.json); raw files must not be edited: restore the original "
+                "or land a new release"
+            )
         paths.append(path)
     frames = [maps.read_boundaries(path, source.column("code")) for path in paths]
-    return frames[0] if len(frames) == 1 else maps.gpd.GeoDataFrame(pd.concat(frames, ignore_index=True),
-                                                                      crs=frames[0].crs)
+    return (
+        frames[0]
+        if len(frames) == 1
+        else maps.gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+    )
 
 
 def report_provenance(con, period: str, run_date: date, identity: dict) -> dict:
@@ -139,9 +168,15 @@ def report_provenance(con, period: str, run_date: date, identity: dict) -> dict:
         fingerprint, built_at = con.execute("select fingerprint, built_at from config.build_inputs").fetchone()
     except Exception:  # a warehouse built without the record (e.g. in tests)
         fingerprint, built_at = "", ""
-    return {"fsot_version": __version__, "git_revision": identity["git_revision"], "run_id": identity["run_id"],
-            "warehouse_fingerprint": str(fingerprint), "warehouse_built_at": str(built_at),
-            "report_period": period, "report_date": run_date.isoformat()}
+    return {
+        "fsot_version": __version__,
+        "git_revision": identity["git_revision"],
+        "run_id": identity["run_id"],
+        "warehouse_fingerprint": str(fingerprint),
+        "warehouse_built_at": str(built_at),
+        "report_period": period,
+        "report_date": run_date.isoformat(),
+    }
 
 
 def indicator_periods(con) -> list[tuple[str, str]]:
@@ -218,10 +253,15 @@ def mart_fields(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[tuple[str, st
 
 def period_keys_available(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the warehouse has the period dimension (marts.dim_indicator_period) the exports add keys from."""
-    return bool(con.execute("select count(*) from information_schema.columns where table_schema = ? and "
-                            "table_name = ? and column_name in ('period_sort', 'period_start', 'indicator_id', "
-                            "'period') and table_catalog = current_database()",
-                            [SCHEMA, PERIOD_TABLE]).fetchone()[0] == 4)
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.columns where table_schema = ? and "
+            "table_name = ? and column_name in ('period_sort', 'period_start', 'indicator_id', "
+            "'period') and table_catalog = current_database()",
+            [SCHEMA, PERIOD_TABLE],
+        ).fetchone()[0]
+        == 4
+    )
 
 
 def export_select(table: str, added: Sequence[str] = ()) -> str:
@@ -230,10 +270,12 @@ def export_select(table: str, added: Sequence[str] = ()) -> str:
     if not added:
         return f"select * from {SCHEMA}.{quoted(table)}"
     keys = ", ".join(f"p.{name}" for name in added)
-    return (f"select t.*, {keys} from {SCHEMA}.{quoted(table)} as t left join (select indicator_id, period, "
-            f"min(period_sort) as period_sort, min(period_start) as period_start from {SCHEMA}.{PERIOD_TABLE} "
-            "group by indicator_id, period) as p on p.indicator_id = t.indicator_id and p.period = t.period "
-            "order by t.rowid")
+    return (
+        f"select t.*, {keys} from {SCHEMA}.{quoted(table)} as t left join (select indicator_id, period, "
+        f"min(period_sort) as period_sort, min(period_start) as period_start from {SCHEMA}.{PERIOD_TABLE} "
+        "group by indicator_id, period) as p on p.indicator_id = t.indicator_id and p.period = t.period "
+        "order by t.rowid"
+    )
 
 
 def measure_export(con: duckdb.DuckDBPyConnection, columns: Iterable[str], select: str) -> tuple[int, list]:

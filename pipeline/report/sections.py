@@ -46,17 +46,25 @@ def deprivation_rows(config: Config, marts: dict) -> list[dict]:
     lookup = {v.id: v.lookup for v in config.ward_vintages}
     rows = []
     for r in marts["headline"].itertuples():
-        rows.append({
-            "ward_vintage": r.ward_vintage, "imd_edition": r.imd_edition, "population_weights": r.population_weights,
-            "wards": int(r.borough_wards), "national_wards": None if pd.isna(r.national_wards) else int(r.national_wards),
-            "decile": int(r.wards_in_most_deprived_decile), "quintile": int(r.wards_in_most_deprived_quintile),
-            "names": "" if pd.isna(r.most_deprived_decile_wards) else r.most_deprived_decile_wards,
-            "partial": int(r.wards_with_partial_coverage),
-            "edition_note": _edition_note(r.ward_vintage, r.imd_edition),
-            "sentence": (f"{int(r.wards_in_most_deprived_decile)} of the {int(r.borough_wards)} wards of {config.la_name} "
-                         f"as drawn in {config.source(lookup[r.ward_vintage]).release} ({r.ward_vintage}) are among "
-                         f"England's 10% most deprived wards by {r.imd_edition}."),
-        })
+        rows.append(
+            {
+                "ward_vintage": r.ward_vintage,
+                "imd_edition": r.imd_edition,
+                "population_weights": r.population_weights,
+                "wards": int(r.borough_wards),
+                "national_wards": None if pd.isna(r.national_wards) else int(r.national_wards),
+                "decile": int(r.wards_in_most_deprived_decile),
+                "quintile": int(r.wards_in_most_deprived_quintile),
+                "names": "" if pd.isna(r.most_deprived_decile_wards) else r.most_deprived_decile_wards,
+                "partial": int(r.wards_with_partial_coverage),
+                "edition_note": _edition_note(r.ward_vintage, r.imd_edition),
+                "sentence": (
+                    f"{int(r.wards_in_most_deprived_decile)} of the {int(r.borough_wards)} wards of {config.la_name} "
+                    f"as drawn in {config.source(lookup[r.ward_vintage]).release} ({r.ward_vintage}) are among "
+                    f"England's 10% most deprived wards by {r.imd_edition}."
+                ),
+            }
+        )
     return rows
 
 
@@ -72,21 +80,30 @@ def unmeasured_entries(config: Config, marts: dict, theme: str, footer_of) -> li
             if len(_pick(values, indicator_id=indicator.id, sex=sex)):
                 continue
             name = indicator.short_name if sex == "Persons" else f"{indicator.short_name} ({sex.lower()})"
-            borough = _pick(bench, indicator_id=indicator.id, sex=sex, area_type="local authority",
-                            benchmark=config.comparator_name)
+            borough = _pick(
+                bench, indicator_id=indicator.id, sex=sex, area_type="local authority", benchmark=config.comparator_name
+            )
             latest = borough.sort_values("period").iloc[-1] if len(borough) else None
             trend = _one(trends, indicator_id=indicator.id, sex=sex, series="value", subject=config.la_code)
-            out.append({
-                "anchor": _slug(f"{indicator.id}-{indicator.short_name}-{sex}"), "heading": name, "figures": [],
-                "unmeasured": True,
-                "finding": "No ward-level values: gaps between wards cannot be measured.",
-                "borough": None if latest is None else (
-                    f"{config.la_name} in {latest['period']}: {_level(latest['value'], indicator.unit)} against "
-                    f"{config.comparator_name}'s {_level(latest['benchmark_value'], indicator.unit)} "
-                    f"({latest['comparison_95']} at 95%)"
-                    + ("" if trend is None else f"; recent trend: {trend['trend']}") + "."),
-                "footer": footer_of(indicator),
-            })
+            out.append(
+                {
+                    "anchor": _slug(f"{indicator.id}-{indicator.short_name}-{sex}"),
+                    "heading": name,
+                    "figures": [],
+                    "unmeasured": True,
+                    "finding": "No ward-level values: gaps between wards cannot be measured.",
+                    "borough": None
+                    if latest is None
+                    else (
+                        f"{config.la_name} in {latest['period']}: {_level(latest['value'], indicator.unit)} against "
+                        f"{config.comparator_name}'s {_level(latest['benchmark_value'], indicator.unit)} "
+                        f"({latest['comparison_95']} at 95%)"
+                        + ("" if trend is None else f"; recent trend: {trend['trend']}")
+                        + "."
+                    ),
+                    "footer": footer_of(indicator),
+                }
+            )
     return out
 
 
@@ -117,13 +134,31 @@ def summary_rows(config: Config, marts: dict[str, pd.DataFrame], run_date: date 
             if series.empty:
                 continue
             latest = series.iloc[-1]
-            measure = _one(measures, indicator_id=indicator.id, sex=sex, period=latest["period"],
-                           measure=HEADLINE[0], grouping=HEADLINE[1])
+            measure = _one(
+                measures,
+                indicator_id=indicator.id,
+                sex=sex,
+                period=latest["period"],
+                measure=HEADLINE[0],
+                grouping=HEADLINE[1],
+            )
             change = _one(changes, indicator_id=indicator.id, sex=sex, measure=HEADLINE[0], grouping=HEADLINE[1])
-            relative = _one(measures, indicator_id=indicator.id, sex=sex, period=latest["period"],
-                            measure="relative_gap", grouping=HEADLINE[1])
-            rii = _one(measures, indicator_id=indicator.id, sex=sex, period=latest["period"],
-                       measure="rii", grouping=HEADLINE[1])
+            relative = _one(
+                measures,
+                indicator_id=indicator.id,
+                sex=sex,
+                period=latest["period"],
+                measure="relative_gap",
+                grouping=HEADLINE[1],
+            )
+            rii = _one(
+                measures,
+                indicator_id=indicator.id,
+                sex=sex,
+                period=latest["period"],
+                measure="rii",
+                grouping=HEADLINE[1],
+            )
             trend = _one(trends, indicator_id=indicator.id, sex=sex, series="absolute gap", subject=HEADLINE[1])
             targets = _pick(progress, indicator_id=indicator.id, sex=sex).dropna(subset=["period"])
             headline = _pick(targets, measure=HEADLINE[0], grouping=HEADLINE[1])
@@ -132,40 +167,53 @@ def summary_rows(config: Config, marts: dict[str, pd.DataFrame], run_date: date 
             name = indicator.short_name if sex == "Persons" else f"{indicator.short_name} ({sex.lower()})"
             value = None if measure is None else measure["value"]
             basis = ward_vintage_labels(config)[indicator.ward_vintage]
-            rows.append({
-                "indicator_id": indicator.id, "sex": sex, "name": name, "theme": indicator.theme,
-                "ward_vintage": indicator.ward_vintage, "imd_edition": basis["imd_edition"],
-                "population_weights": basis["population_weights"],
-                "unit": indicator.unit, "period": latest["period"],
-                "gap": value, "gap_lower_ci": None if measure is None else measure["lower_ci"],
-                "gap_upper_ci": None if measure is None else measure["upper_ci"],
-                "gap_text": _num(value, indicator.unit),
-                "gap_ci_text": "" if measure is None else _ci(measure["lower_ci"], measure["upper_ci"]),
-                "relative_gap": None if relative is None else relative["value"],
-                "relative_gap_text": _ratio_text(relative),
-                "rii": None if rii is None else rii["value"],
-                "rii_text": _ratio_text(rii),
-                "baseline_period": indicator.baseline_period,
-                "compared_period": "" if change is None else change["latest_period"],
-                "change": None if change is None else change["change"],
-                "change_text": "not available" if change is None else _num(change["change"], indicator.unit, signed=True),
-                "change_ci_text": "" if change is None else _ci(change["change_lower_ci"], change["change_upper_ci"]),
-                "verdict": "cannot be assessed" if change is None else change["verdict"],
-                "direction": DIRECTION.get("cannot be assessed" if change is None else change["verdict"],
-                                           DIRECTION["cannot be assessed"])[0],
-                "trend": "cannot be calculated" if trend is None else trend["trend"],
-                "trend_reason": "" if trend is None or pd.isna(trend["reason"]) else trend["reason"],
-                "trend_plain": _trend_plain(trend, indicator.baseline_period)[0],
-                "trend_detail": _trend_plain(trend, indicator.baseline_period)[1],
-                "trend_window": "" if trend is None else f"{trend['first_period']} to {trend['last_period']}",
-                "trend_statistic": _trend_statistic(trend),
-                "latest_year": None if pd.isna(latest["period_year"]) else int(latest["period_year"]),
-                "age_text": _age_text(latest["period_year"], run_date),
-                "target_status": "no target set" if target is None else target["status"],
-                "target_probability": None if target is None else target["probability_on_track"],
-                "target_text": "" if target is None else _target_text(target, indicator.unit),
-                "anchor": _slug(f"{indicator.id}-{indicator.short_name}-{sex}"),
-            })
+            rows.append(
+                {
+                    "indicator_id": indicator.id,
+                    "sex": sex,
+                    "name": name,
+                    "theme": indicator.theme,
+                    "ward_vintage": indicator.ward_vintage,
+                    "imd_edition": basis["imd_edition"],
+                    "population_weights": basis["population_weights"],
+                    "unit": indicator.unit,
+                    "period": latest["period"],
+                    "gap": value,
+                    "gap_lower_ci": None if measure is None else measure["lower_ci"],
+                    "gap_upper_ci": None if measure is None else measure["upper_ci"],
+                    "gap_text": _num(value, indicator.unit),
+                    "gap_ci_text": "" if measure is None else _ci(measure["lower_ci"], measure["upper_ci"]),
+                    "relative_gap": None if relative is None else relative["value"],
+                    "relative_gap_text": _ratio_text(relative),
+                    "rii": None if rii is None else rii["value"],
+                    "rii_text": _ratio_text(rii),
+                    "baseline_period": indicator.baseline_period,
+                    "compared_period": "" if change is None else change["latest_period"],
+                    "change": None if change is None else change["change"],
+                    "change_text": "not available"
+                    if change is None
+                    else _num(change["change"], indicator.unit, signed=True),
+                    "change_ci_text": ""
+                    if change is None
+                    else _ci(change["change_lower_ci"], change["change_upper_ci"]),
+                    "verdict": "cannot be assessed" if change is None else change["verdict"],
+                    "direction": DIRECTION.get(
+                        "cannot be assessed" if change is None else change["verdict"], DIRECTION["cannot be assessed"]
+                    )[0],
+                    "trend": "cannot be calculated" if trend is None else trend["trend"],
+                    "trend_reason": "" if trend is None or pd.isna(trend["reason"]) else trend["reason"],
+                    "trend_plain": _trend_plain(trend, indicator.baseline_period)[0],
+                    "trend_detail": _trend_plain(trend, indicator.baseline_period)[1],
+                    "trend_window": "" if trend is None else f"{trend['first_period']} to {trend['last_period']}",
+                    "trend_statistic": _trend_statistic(trend),
+                    "latest_year": None if pd.isna(latest["period_year"]) else int(latest["period_year"]),
+                    "age_text": _age_text(latest["period_year"], run_date),
+                    "target_status": "no target set" if target is None else target["status"],
+                    "target_probability": None if target is None else target["probability_on_track"],
+                    "target_text": "" if target is None else _target_text(target, indicator.unit),
+                    "anchor": _slug(f"{indicator.id}-{indicator.short_name}-{sex}"),
+                }
+            )
     return rows
 
 
@@ -177,8 +225,12 @@ def target_rows(config: Config, marts: dict[str, pd.DataFrame]) -> list[dict]:
     names = {i.id: i for i in config.indicators}
     rows = []
     order = {(i.id, sex): n for n, (i, sex) in enumerate((i, sex) for i in config.indicators for sex in i.sexes)}
-    series = marts["target_series"].assign(order=[order.get((i, x), 999) for i, x in zip(
-        marts["target_series"]["indicator_id"], marts["target_series"]["sex"])])
+    series = marts["target_series"].assign(
+        order=[
+            order.get((i, x), 999)
+            for i, x in zip(marts["target_series"]["indicator_id"], marts["target_series"]["sex"])
+        ]
+    )
     for t in series.sort_values(["order", "target_id"], kind="stable").itertuples():
         indicator = names.get(t.indicator_id)
         unit = indicator.unit if indicator else ""
@@ -188,7 +240,7 @@ def target_rows(config: Config, marts: dict[str, pd.DataFrame]) -> list[dict]:
         latest = valued.sort_values("period_year").iloc[-1] if len(valued) else None
         first = chosen.iloc[0] if len(chosen) else None
 
-        def show(value, measure=t.measure):
+        def show(value, measure=t.measure, unit=unit):
             if value is None or pd.isna(value):
                 return "not available"
             if measure == "value":
@@ -203,52 +255,77 @@ def target_rows(config: Config, marts: dict[str, pd.DataFrame]) -> list[dict]:
         else:
             note = "" if pd.isna(latest["note"]) else latest["note"]
         chance = None if latest is None else latest["probability_on_track"]
-        rows.append({
-            "target_id": t.target_id, "indicator_id": t.indicator_id, "sex": t.sex,
-            "indicator": indicator.short_name if indicator else t.indicator_id,
-            "measures": _target_subject(t.measure, t.grouping, config.la_name),
-            "measure": t.measure, "grouping": t.grouping, "shape": t.shape,
-            "baseline_period": indicator.baseline_period if indicator else "",
-            "baseline_text": "not available" if first is None else show(first["baseline_value"]),
-            "target_text": ("not available" if first is None or pd.isna(first["target_value"]) else
-                            f"{show(first['target_value'])} by {int(first['target_year'])}"),
-            "latest_period": "" if latest is None else latest["period"],
-            "actual_text": "" if latest is None else show(latest["actual_value"]),
-            "expected_text": "" if latest is None else show(latest["expected_value"]),
-            "status": status, "probability_on_track": chance,
-            "chance_text": "" if chance is None or pd.isna(chance) else _score_text(chance),
-            "note": note,
-        })
+        rows.append(
+            {
+                "target_id": t.target_id,
+                "indicator_id": t.indicator_id,
+                "sex": t.sex,
+                "indicator": indicator.short_name if indicator else t.indicator_id,
+                "measures": _target_subject(t.measure, t.grouping, config.la_name),
+                "measure": t.measure,
+                "grouping": t.grouping,
+                "shape": t.shape,
+                "baseline_period": indicator.baseline_period if indicator else "",
+                "baseline_text": "not available" if first is None else show(first["baseline_value"]),
+                "target_text": (
+                    "not available"
+                    if first is None or pd.isna(first["target_value"])
+                    else f"{show(first['target_value'])} by {int(first['target_year'])}"
+                ),
+                "latest_period": "" if latest is None else latest["period"],
+                "actual_text": "" if latest is None else show(latest["actual_value"]),
+                "expected_text": "" if latest is None else show(latest["expected_value"]),
+                "status": status,
+                "probability_on_track": chance,
+                "chance_text": "" if chance is None or pd.isna(chance) else _score_text(chance),
+                "note": note,
+            }
+        )
     return rows
 
 
 AT_A_GLANCE = [  # (column, meaning) of exports/at_a_glance.csv and the sheets of at_a_glance.xlsx
-    ("indicator_id", "Indicator identifier"), ("sex", "Male, Female or Persons"), ("name", "Indicator as shown"),
-    ("theme", "Theme"), ("unit", "Unit of the values; gaps of percentages are in percentage points"),
-    ("period", "Latest period of the gap"), ("latest_year", "Last year the latest period covers"),
+    ("indicator_id", "Indicator identifier"),
+    ("sex", "Male, Female or Persons"),
+    ("name", "Indicator as shown"),
+    ("theme", "Theme"),
+    ("unit", "Unit of the values; gaps of percentages are in percentage points"),
+    ("period", "Latest period of the gap"),
+    ("latest_year", "Last year the latest period covers"),
     ("age_text", "Age of the latest period at the report date"),
     ("gap", "Headline gap: most minus least deprived local quintile, oriented so that above 0 = deprived worse off"),
-    ("gap_lower_ci", "Lower 95% limit of the gap"), ("gap_upper_ci", "Upper 95% limit of the gap"),
-    ("baseline_period", "The indicator's baseline period"), ("change", "Change of the gap since the baseline"),
+    ("gap_lower_ci", "Lower 95% limit of the gap"),
+    ("gap_upper_ci", "Upper 95% limit of the gap"),
+    ("baseline_period", "The indicator's baseline period"),
+    ("change", "Change of the gap since the baseline"),
     ("verdict", "narrowed / widened / no significant change (95%), from marts.fct_gap_change"),
     ("direction", "Arrow of the verdict: ▲ widened, ▼ narrowed, ▶ no significant change"),
     ("trend", "Trend label of marts.fct_trend (gap series, periods from the baseline on)"),
-    ("trend_plain", "The trend in plain words"), ("trend_detail", "Why it cannot be tested, where it cannot"),
+    ("trend_plain", "The trend in plain words"),
+    ("trend_detail", "Why it cannot be tested, where it cannot"),
     ("trend_window", "Periods the trend test used"),
     ("trend_statistic", "The trend test, its level and statistic"),
     ("target_status", "Status of the headline target (marts.fct_target_progress)"),
     ("target_text", "The headline target in words"),
 ]
 TARGET_COLUMNS = [
-    ("target_id", "Target identifier (indicator id - n)"), ("indicator_id", "Indicator identifier"),
-    ("indicator", "Indicator as shown"), ("sex", "Male, Female or Persons"),
+    ("target_id", "Target identifier (indicator id - n)"),
+    ("indicator_id", "Indicator identifier"),
+    ("indicator", "Indicator as shown"),
+    ("sex", "Male, Female or Persons"),
     ("measures", "What the target measures (the borough's value or a gap measure and its grouping)"),
-    ("measure", "Measure code"), ("grouping", "Grouping code"), ("shape", "Trajectory shape"),
-    ("baseline_period", "Baseline period"), ("baseline_text", "Baseline value"), ("target_text", "Target"),
-    ("latest_period", "Latest period with a value"), ("actual_text", "Latest value"),
+    ("measure", "Measure code"),
+    ("grouping", "Grouping code"),
+    ("shape", "Trajectory shape"),
+    ("baseline_period", "Baseline period"),
+    ("baseline_text", "Baseline value"),
+    ("target_text", "Target"),
+    ("latest_period", "Latest period with a value"),
+    ("actual_text", "Latest value"),
     ("expected_text", "Value expected on the trajectory"),
     ("status", "on track / off track / significantly off track / cannot be assessed / no data yet"),
-    ("probability_on_track", "Probability of being on or better than the trajectory"), ("note", "Note"),
+    ("probability_on_track", "Probability of being on or better than the trajectory"),
+    ("note", "Note"),
 ]
 
 
@@ -299,8 +376,9 @@ def ward_profiles(config: Config, marts: dict) -> list[dict]:
     borough for an indicator England has no value of."""
     wards = _whole_population(marts["wards"])
     bench = _whole_population(marts["benchmark"])
-    bench = bench[bench["area_type"] == "ward"].set_index(
-        ["indicator_id", "sex", "period", "area_code", "benchmark"])["comparison_95"]
+    bench = bench[bench["area_type"] == "ward"].set_index(["indicator_id", "sex", "period", "area_code", "benchmark"])[
+        "comparison_95"
+    ]
     compared = set(zip(bench.index.get_level_values(0), bench.index.get_level_values(4)))
     profiles = []
     for vintage in config.ward_vintages:
@@ -312,42 +390,85 @@ def ward_profiles(config: Config, marts: dict) -> list[dict]:
                 if chosen.empty:
                     continue
                 period = chosen.sort_values("period_sort")["period"].iloc[-1]
-                columns.append({"label": indicator.short_name + ("" if sex == "Persons" else f" ({sex.lower()})"),
-                                "period": period, "unit": indicator.unit, "against": against})
+                columns.append(
+                    {
+                        "label": indicator.short_name + ("" if sex == "Persons" else f" ({sex.lower()})"),
+                        "period": period,
+                        "unit": indicator.unit,
+                        "against": against,
+                    }
+                )
                 for r in _pick(chosen, period=period).itertuples():
                     comparison = bench.get((indicator.id, sex, period, r.ward_code, against), "not compared")
                     cells.setdefault(r.ward_code, {})[len(columns) - 1] = {
                         "value": "suppressed" if pd.isna(r.value) else style.number(r.value, indicator.unit),
-                        "against": against, "comparison": comparison,
-                        "mark": style.COMPARISON_MARKS[comparison], "word": _PROFILE_WORDS[comparison]}
+                        "against": against,
+                        "comparison": comparison,
+                        "mark": style.COMPARISON_MARKS[comparison],
+                        "word": _PROFILE_WORDS[comparison],
+                    }
         if not columns:
             continue
-        names = (wards[wards["ward_vintage"] == vintage.id].drop_duplicates("ward_code")
-                 .sort_values(["local_rank", "ward_code"]))
-        profiles.append({"ward_vintage": vintage.id, "basis": basis_text(config, vintage.id), "columns": columns,
-                         "rows": [{"ward": r.ward_name, "code": r.ward_code,
-                                   "quintile": "" if pd.isna(r.local_quintile) else int(r.local_quintile),
-                                   "cells": [cells.get(r.ward_code, {}).get(n, {"value": "", "comparison": "not compared",
-                                                                                 "against": columns[n]["against"],
-                                                                                 "mark": "", "word": ""})
-                                             for n in range(len(columns))]} for r in names.itertuples()]})
+        names = (
+            wards[wards["ward_vintage"] == vintage.id]
+            .drop_duplicates("ward_code")
+            .sort_values(["local_rank", "ward_code"])
+        )
+        profiles.append(
+            {
+                "ward_vintage": vintage.id,
+                "basis": basis_text(config, vintage.id),
+                "columns": columns,
+                "rows": [
+                    {
+                        "ward": r.ward_name,
+                        "code": r.ward_code,
+                        "quintile": "" if pd.isna(r.local_quintile) else int(r.local_quintile),
+                        "cells": [
+                            cells.get(r.ward_code, {}).get(
+                                n,
+                                {
+                                    "value": "",
+                                    "comparison": "not compared",
+                                    "against": columns[n]["against"],
+                                    "mark": "",
+                                    "word": "",
+                                },
+                            )
+                            for n in range(len(columns))
+                        ],
+                    }
+                    for r in names.itertuples()
+                ],
+            }
+        )
     return profiles
 
 
 _PROFILE_WORDS = {"better": "better", "similar": "similar", "worse": "worse", "not compared": "not compared"}
-PROFILE_KEY = [{"comparison": c, "mark": style.COMPARISON_MARKS[c], "tint": style.COMPARISON_TINTS[c]}
-               for c in ("better", "similar", "worse", "not compared")]
+PROFILE_KEY = [
+    {"comparison": c, "mark": style.COMPARISON_MARKS[c], "tint": style.COMPARISON_TINTS[c]}
+    for c in ("better", "similar", "worse", "not compared")
+]
 
 
 def community_rows(marts: dict) -> list[dict]:
     """Headline gap of every community breakdown (category other than 'All'), latest period."""
     measures = marts["measures"].sort_values("period_sort")
-    chosen = measures[(measures["category"] != "All") & (measures["measure"] == HEADLINE[0])
-                      & (measures["grouping"] == HEADLINE[1])]
+    chosen = measures[
+        (measures["category"] != "All") & (measures["measure"] == HEADLINE[0]) & (measures["grouping"] == HEADLINE[1])
+    ]
     rows = []
     for (indicator, sex, category), group in chosen.groupby(["indicator_id", "sex", "category"]):
         latest = group.iloc[-1]
-        rows.append({"indicator": latest.get("indicator_name", indicator), "sex": sex, "category": category,
-                     "period": latest["period"], "value": "" if pd.isna(latest["value"]) else f"{latest['value']:.2f}",
-                     "ci": _ci(latest["lower_ci"], latest["upper_ci"], 2)})
+        rows.append(
+            {
+                "indicator": latest.get("indicator_name", indicator),
+                "sex": sex,
+                "category": category,
+                "period": latest["period"],
+                "value": "" if pd.isna(latest["value"]) else f"{latest['value']:.2f}",
+                "ci": _ci(latest["lower_ci"], latest["upper_ci"], 2),
+            }
+        )
     return rows

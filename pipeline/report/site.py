@@ -51,12 +51,20 @@ def run_identity(config: Config, period: str, run_date: date, manifest: list[dic
 
     revision = git_revision()
     digest = hashlib.sha256()
-    for part in (revision, config.path.read_bytes(), json.dumps(manifest, sort_keys=True, default=str),
-                 period, run_date.isoformat()):
+    for part in (
+        revision,
+        config.path.read_bytes(),
+        json.dumps(manifest, sort_keys=True, default=str),
+        period,
+        run_date.isoformat(),
+    ):
         digest.update(part if isinstance(part, bytes) else str(part).encode("utf-8"))
         digest.update(b"\0")
-    return {"git_revision": revision, "git_short": revision[:12] + ("+uncommitted" if revision.endswith(
-        "+uncommitted") else ""), "run_id": digest.hexdigest()[:12]}
+    return {
+        "git_revision": revision,
+        "git_short": revision[:12] + ("+uncommitted" if revision.endswith("+uncommitted") else ""),
+        "run_id": digest.hexdigest()[:12],
+    }
 
 
 class _Figures:
@@ -75,8 +83,9 @@ class _Figures:
         return figure
 
 
-def write_report(config: Config, period: str | None = None, run_date: date | None = None, progress=None,
-                 pdf: bool = True) -> Path:
+def write_report(
+    config: Config, period: str | None = None, run_date: date | None = None, progress=None, pdf: bool = True
+) -> Path:
     """Write reports/<period>/report.html, report.pdf and exports/; return the HTML path.
 
     The report is written into a hidden folder beside it and swapped in only when complete, so a failed
@@ -115,8 +124,9 @@ def _swap_in(new: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_report_into(config: Config, out_dir: Path, period: str, run_date: date, previous_snapshot, progress,
-                       pdf: bool) -> Path:
+def _write_report_into(
+    config: Config, out_dir: Path, period: str, run_date: date, previous_snapshot, progress, pdf: bool
+) -> Path:
     from pipeline.report import methods_appendix
     from pipeline.report.exports import write_exports
 
@@ -127,12 +137,20 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
         identity = run_identity(config, period, run_date, landed_records(con))
         marts = read_marts(con)
         limits = methods_appendix.limitations(con, config)
-        appendix = methods_appendix.appendix_context(config, previous_snapshot,
-                                                     methods_appendix.periods_by_indicator(con))
+        appendix = methods_appendix.appendix_context(
+            config, previous_snapshot, methods_appendix.periods_by_indicator(con)
+        )
         provenance = report_provenance(con, period, run_date, identity)
-        exports = write_exports(con, out_dir / "exports", notes=(
-            ["DEMONSTRATION DATA: the bundled values are synthetic, not statistics about real places."]
-            if demonstration else []), provenance=provenance)
+        exports = write_exports(
+            con,
+            out_dir / "exports",
+            notes=(
+                ["DEMONSTRATION DATA: the bundled values are synthetic, not statistics about real places."]
+                if demonstration
+                else []
+            ),
+            provenance=provenance,
+        )
     finally:
         con.close()
     figures = _Figures(out_dir / "charts")
@@ -146,24 +164,43 @@ def _write_report_into(config: Config, out_dir: Path, period: str, run_date: dat
     freshness = freshness_rows(config, marts["releases"])
     env = environment()
     html = env.get_template("report.html.j2").render(
-        headline=headline(summary, config.target_year, targets), targets=targets,
-        theme_sentences=theme_sentences(config, summary), new_box=new_this_quarter(freshness, period),
-        programme=config.programme, la_name=config.la_name, la_code=config.la_code, period=period,
-        run_date=run_date.isoformat(), demonstration=demonstration, summary=summary, themes=themes,
-        quintiles=quintiles, areas=areas, maps=map_entries, profiles=ward_profiles(config, marts),
+        headline=headline(summary, config.target_year, targets),
+        targets=targets,
+        theme_sentences=theme_sentences(config, summary),
+        new_box=new_this_quarter(freshness, period),
+        programme=config.programme,
+        la_name=config.la_name,
+        la_code=config.la_code,
+        period=period,
+        run_date=run_date.isoformat(),
+        demonstration=demonstration,
+        summary=summary,
+        themes=themes,
+        quintiles=quintiles,
+        areas=areas,
+        maps=map_entries,
+        profiles=ward_profiles(config, marts),
         communities=community_rows(marts),
         deprivation=deprivation_rows(config, marts),
-        freshness=freshness, comparator=config.comparator_name, version=__version__,
-        target_year=config.target_year, appendix=appendix, limits=limits, identity=identity,
+        freshness=freshness,
+        comparator=config.comparator_name,
+        version=__version__,
+        target_year=config.target_year,
+        appendix=appendix,
+        limits=limits,
+        identity=identity,
         report_dir=(config.reports_dir / period).resolve().as_uri(),
         exports=sorted(p.relative_to(out_dir).as_posix() for p in exports),
     )
     page = out_dir / "report.html"
     page.write_text(html, encoding="utf-8")
-    (out_dir / methods_appendix.SNAPSHOT_FILE).write_text(methods_appendix.snapshot_json(appendix["snapshot"]),
-                                                          encoding="utf-8")
-    (out_dir / "figures.json").write_text(json.dumps(
-        [{k: v for k, v in f.items() if k != "src"} for f in figures.drawn], indent=2) + "\n", encoding="utf-8")
+    (out_dir / methods_appendix.SNAPSHOT_FILE).write_text(
+        methods_appendix.snapshot_json(appendix["snapshot"]), encoding="utf-8"
+    )
+    (out_dir / "figures.json").write_text(
+        json.dumps([{k: v for k, v in f.items() if k != "src"} for f in figures.drawn], indent=2) + "\n",
+        encoding="utf-8",
+    )
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     if pdf:
         from pipeline.report.pdf import html_to_pdf

@@ -20,19 +20,21 @@ DEMONSTRATION_STAMP = "DEMONSTRATION DATA: synthetic values, not statistics abou
 
 
 def apply(plt) -> None:
-    plt.rcParams.update({
-        "font.family": "DejaVu Sans",
-        "font.size": 10,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.titlesize": 12,
-        "axes.titleweight": "bold",
-        "axes.titlelocation": "left",
-        "svg.hashsalt": "fsot",
-        # text from data (ward and indicator names) is never markup: "$\\frac{x$" is drawn as typed
-        "text.parse_math": False,
-        "text.usetex": False,
-    })
+    plt.rcParams.update(
+        {
+            "font.family": "DejaVu Sans",
+            "font.size": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "svg.hashsalt": "fsot",
+            # text from data (ward and indicator names) is never markup: "$\\frac{x$" is drawn as typed
+            "text.parse_math": False,
+            "text.usetex": False,
+        }
+    )
 
 
 def footer(fig, sources: str, demonstration: bool) -> None:
@@ -40,8 +42,9 @@ def footer(fig, sources: str, demonstration: bool) -> None:
     text = fig.text(0.01, 0.01, sources, fontsize=7.5, color="#444444", ha="left", va="bottom", wrap=True)
     fig._fsot_footer = text  # charts._save moves it below the lowest axis label, so it never overprints one
     if demonstration:
-        fig.text(0.99, 0.985, DEMONSTRATION_STAMP, fontsize=8.5, color="#B00020", ha="right", va="top",
-                 fontweight="bold")
+        fig.text(
+            0.99, 0.985, DEMONSTRATION_STAMP, fontsize=8.5, color="#B00020", ha="right", va="top", fontweight="bold"
+        )
 
 
 # --- One rounding rule per unit (charts, report tables and the workbook's number formats use these) ---

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 
 _RST_INLINE = re.compile(
-    r"``(?P<literal>[^`\n]+?)``"                                # ``code``
+    r"``(?P<literal>[^`\n]+?)``"  # ``code``
     r"|:(?P<role>math|func|class|meth|mod|data|attr|obj):`(?P<role_text>[^`\n]+?)`"  # :math:`x`, :func:`f`
-    r"|(?<![\w*])\*\*(?P<strong>[^*\s](?:[^*\n]*?[^*\s])?)\*\*(?![\w*])"      # **strong**
-    r"|(?<![\w*])\*(?P<em>[^*\s](?:[^*\n]*?[^*\s])?)\*(?![\w*])")            # *emphasis* (not a*b*c)
+    r"|(?<![\w*])\*\*(?P<strong>[^*\s](?:[^*\n]*?[^*\s])?)\*\*(?![\w*])"  # **strong**
+    r"|(?<![\w*])\*(?P<em>[^*\s](?:[^*\n]*?[^*\s])?)\*(?![\w*])"
+)  # *emphasis* (not a*b*c)
 
 
 def rst_inline(text: str):
@@ -26,7 +27,7 @@ def rst_inline(text: str):
     text = re.sub(r"(?m)(\S)::$", r"\1:", text or "")
     text = re.sub(r"(?m)^(\s*)::$", r"\1", text)
     for match in _RST_INLINE.finditer(text):
-        out.append(str(escape(text[at:match.start()])))
+        out.append(str(escape(text[at : match.start()])))
         if match.group("literal") is not None:
             out.append(f"<code>{escape(match.group('literal'))}</code>")
         elif match.group("role") == "math":
@@ -47,7 +48,8 @@ def environment():
     `rst` filter (rst_inline)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("pipeline.report", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(
+        loader=PackageLoader("pipeline.report", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
     env.filters["rst"] = rst_inline
     return env

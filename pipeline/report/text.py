@@ -86,27 +86,38 @@ def _edition_note(ward_vintage: str, imd_edition: str) -> str:
     """Why a ward vintage uses its IMD edition: IoD2019 scores 2011 LSOAs, the LSOAs of the pre-2023
     wards (the council's WD17 configuration); IoD2025 scores 2021 LSOAs, those of the current wards."""
     if "2019" in str(imd_edition):
-        return (f"{ward_vintage} uses IoD2019 although IoD2025 is out: {ward_vintage} is the council's published "
-                "configuration, built from 2011 LSOAs, and IoD2019 is the edition scored on 2011 LSOAs "
-                "(IoD2025 is scored on 2021 LSOAs, those of the current wards).")
+        return (
+            f"{ward_vintage} uses IoD2019 although IoD2025 is out: {ward_vintage} is the council's published "
+            "configuration, built from 2011 LSOAs, and IoD2019 is the edition scored on 2011 LSOAs "
+            "(IoD2025 is scored on 2021 LSOAs, those of the current wards)."
+        )
     if "2025" in str(imd_edition):
         return f"{ward_vintage} uses IoD2025, the latest edition, scored on the 2021 LSOAs of its wards."
     return ""
 
 
-TARGET_SUBJECTS = {"value": "borough value", "absolute_gap": "gap", "relative_gap": "gap ratio", "range_gap": "range",
-                   "sii": "SII", "rii": "RII"}
+TARGET_SUBJECTS = {
+    "value": "borough value",
+    "absolute_gap": "gap",
+    "relative_gap": "gap ratio",
+    "range_gap": "range",
+    "sii": "SII",
+    "rii": "RII",
+}
 
 
 def _target_text(target: pd.Series, unit: str) -> str:
     """'gap 11.3 years by 2031; expected now 14.1 years; 1% chance on track'."""
+
     def show(value):
         if target["measure"] == "value":
             return _level(value, unit)
         return _num(value, "" if target["measure"] in ("rii", "relative_gap") else unit)
 
-    text = (f"{TARGET_SUBJECTS.get(target['measure'], target['measure'])} {show(target['target_value'])} by "
-            f"{int(target['target_year'])}; expected now {show(target['expected_value'])}")
+    text = (
+        f"{TARGET_SUBJECTS.get(target['measure'], target['measure'])} {show(target['target_value'])} by "
+        f"{int(target['target_year'])}; expected now {show(target['expected_value'])}"
+    )
     chance = target["probability_on_track"]
     if pd.notna(chance):
         text += "; on-track score " + _score_text(chance)
@@ -122,14 +133,21 @@ def _score_text(chance) -> str:
 
 # Direction of a gap since its baseline (fct_gap_change.verdict): an arrow AND the words, never colour alone.
 # ▲ the gap grew (deprived wards further behind), ▼ it shrank, ▶ no significant change.
-DIRECTION = {"narrowed": ("▼", "narrowed"), "widened": ("▲", "widened"),
-             "no significant change": ("▶", "no significant change"),
-             "no period after the baseline yet": ("–", "no period after the baseline yet"),
-             "periods overlap: not tested": ("–", "periods overlap: not tested"),
-             "cannot be assessed": ("–", "cannot be assessed")}
+DIRECTION = {
+    "narrowed": ("▼", "narrowed"),
+    "widened": ("▲", "widened"),
+    "no significant change": ("▶", "no significant change"),
+    "no period after the baseline yet": ("–", "no period after the baseline yet"),
+    "periods overlap: not tested": ("–", "periods overlap: not tested"),
+    "cannot be assessed": ("–", "cannot be assessed"),
+}
 # fct_trend labels of a gap series in plain words (a widening gap is "worsening").
-TREND_WORDS = {"improving": "gap steadily narrowing", "worsening": "gap steadily widening",
-               "no significant change": "no steady trend either way", "cannot be calculated": "not testable yet"}
+TREND_WORDS = {
+    "improving": "gap steadily narrowing",
+    "worsening": "gap steadily widening",
+    "no significant change": "no steady trend either way",
+    "cannot be calculated": "not testable yet",
+}
 
 
 def _trend_plain(trend, baseline_period: str) -> tuple[str, str]:
@@ -178,33 +196,50 @@ def _ratio_text(measure) -> str:
 def headline(rows: list[dict], target_year: int, targets: list[dict] | None = None) -> str:
     """One sentence counting the verdicts of the summary table and the status of every configured
     target series (target_rows: each target × sex of config.indicator_target, with or without data)."""
+
     def count(items, key, value):
         return sum(1 for r in items if r[key] == value)
 
-    text = (f"Of {len(rows)} headline gaps, {count(rows, 'verdict', 'narrowed')} narrowed and "
-            f"{count(rows, 'verdict', 'widened')} widened significantly since baseline; "
-            f"{count(rows, 'verdict', 'no significant change')} show no significant change.")
+    text = (
+        f"Of {len(rows)} headline gaps, {count(rows, 'verdict', 'narrowed')} narrowed and "
+        f"{count(rows, 'verdict', 'widened')} widened significantly since baseline; "
+        f"{count(rows, 'verdict', 'no significant change')} show no significant change."
+    )
     pending = len(rows) - sum(count(rows, "verdict", v) for v in ("narrowed", "widened", "no significant change"))
     if pending:
         overlap = count(rows, "verdict", "periods overlap: not tested")
-        text += (f" {pending} cannot yet be compared with their baseline (no later period, "
-                 + ("only later periods that share years with it, " if overlap else "")
-                 + "or no confidence interval).")
+        text += (
+            f" {pending} cannot yet be compared with their baseline (no later period, "
+            + ("only later periods that share years with it, " if overlap else "")
+            + "or no confidence interval)."
+        )
     if targets:
-        parts = [f"{count(targets, 'status', s)} {s}" for s in ("off track", "significantly off track",
-                                                                 "cannot be assessed", "no data yet")
-                 if count(targets, "status", s)]
-        text += (f" {count(targets, 'status', 'on track')} of {len(targets)} targets for {target_year} are on track"
-                 + (" (" + ", ".join(parts) + ")" if parts else "") + ".")
+        parts = [
+            f"{count(targets, 'status', s)} {s}"
+            for s in ("off track", "significantly off track", "cannot be assessed", "no data yet")
+            if count(targets, "status", s)
+        ]
+        text += (
+            f" {count(targets, 'status', 'on track')} of {len(targets)} targets for {target_year} are on track"
+            + (" (" + ", ".join(parts) + ")" if parts else "")
+            + "."
+        )
     return text
 
 
-MEASURE_WORDS = {"absolute_gap": "gap", "relative_gap": "gap ratio", "sii": "slope index of inequality (SII)",
-                 "rii": "relative index of inequality (RII)", "range_gap": "range between the best and worst ward"}
-GROUPING_WORDS = {"local_quintile": "most vs least deprived fifth of the borough's wards",
-                  "local_decile": "across tenths of the borough's wards",
-                  "national_quintile": "most vs least deprived national fifth",
-                  "national_decile": "across national tenths of deprivation"}
+MEASURE_WORDS = {
+    "absolute_gap": "gap",
+    "relative_gap": "gap ratio",
+    "sii": "slope index of inequality (SII)",
+    "rii": "relative index of inequality (RII)",
+    "range_gap": "range between the best and worst ward",
+}
+GROUPING_WORDS = {
+    "local_quintile": "most vs least deprived fifth of the borough's wards",
+    "local_decile": "across tenths of the borough's wards",
+    "national_quintile": "most vs least deprived national fifth",
+    "national_decile": "across national tenths of deprivation",
+}
 
 
 def _target_subject(measure: str, grouping: str, la_name: str) -> str:
@@ -215,8 +250,11 @@ def _target_subject(measure: str, grouping: str, la_name: str) -> str:
         where = "across fifths of the borough's wards" if grouping == "local_quintile" else "across national fifths"
     else:
         where = GROUPING_WORDS.get(grouping, grouping)
-    return f"{MEASURE_WORDS.get(measure, measure)}, {where}" if grouping and grouping != "range" else \
-        MEASURE_WORDS.get(measure, measure)
+    return (
+        f"{MEASURE_WORDS.get(measure, measure)}, {where}"
+        if grouping and grouping != "range"
+        else MEASURE_WORDS.get(measure, measure)
+    )
 
 
 def theme_sentences(config: Config, rows: list[dict]) -> list[dict]:
@@ -231,29 +269,43 @@ def theme_sentences(config: Config, rows: list[dict]) -> list[dict]:
         if not mine and not unmeasured:
             continue
         clauses = []
-        for verdict, words in (("narrowed", "narrowed"), ("widened", "widened"),
-                               ("no significant change", "showed no significant change")):
+        for verdict, words in (
+            ("narrowed", "narrowed"),
+            ("widened", "widened"),
+            ("no significant change", "showed no significant change"),
+        ):
             names = [r["name"] for r in mine if r["verdict"] == verdict]
             if names:
                 clauses.append(f"the gap{'s' if len(names) > 1 else ''} in {_and(names)} {words}")
         overlap = [r["name"] for r in mine if r["verdict"] == "periods overlap: not tested"]
         if overlap:
-            clauses.append(f"the gap{'s' if len(overlap) > 1 else ''} in {_and(overlap)} cannot be compared with the "
-                           "baseline yet (periods overlap: not tested, as pooled periods sharing years are not "
-                           "independent)")
-        rest = [r["name"] for r in mine if r["verdict"] not in ("narrowed", "widened", "no significant change",
-                                                                 "periods overlap: not tested")]
+            clauses.append(
+                f"the gap{'s' if len(overlap) > 1 else ''} in {_and(overlap)} cannot be compared with the "
+                "baseline yet (periods overlap: not tested, as pooled periods sharing years are not "
+                "independent)"
+            )
+        rest = [
+            r["name"]
+            for r in mine
+            if r["verdict"] not in ("narrowed", "widened", "no significant change", "periods overlap: not tested")
+        ]
         if rest:
-            clauses.append(f"the gap{'s' if len(rest) > 1 else ''} in {_and(rest)} cannot yet be compared with "
-                           "the baseline")
+            clauses.append(
+                f"the gap{'s' if len(rest) > 1 else ''} in {_and(rest)} cannot yet be compared with the baseline"
+            )
         if unmeasured:
             clauses.append(f"gaps between wards cannot be measured for {_and(unmeasured)} (no ward values)")
         compared = any(r["verdict"] in ("narrowed", "widened", "no significant change") for r in mine)
         lead = f"{theme.capitalize()}, since the baseline" if compared else theme.capitalize()
-        out.append({"theme": theme, "sentence": f"{lead}: {'; '.join(clauses)}.",
-                    "narrowed": [r["name"] for r in mine if r["verdict"] == "narrowed"],
-                    "widened": [r["name"] for r in mine if r["verdict"] == "widened"],
-                    "unchanged": [r["name"] for r in mine if r["verdict"] == "no significant change"]})
+        out.append(
+            {
+                "theme": theme,
+                "sentence": f"{lead}: {'; '.join(clauses)}.",
+                "narrowed": [r["name"] for r in mine if r["verdict"] == "narrowed"],
+                "widened": [r["name"] for r in mine if r["verdict"] == "widened"],
+                "unchanged": [r["name"] for r in mine if r["verdict"] == "no significant change"],
+            }
+        )
     return out
 
 

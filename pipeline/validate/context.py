@@ -76,8 +76,11 @@ def validate(frame, suite_name: str, expectation_list: list) -> list:
     ctx = context()
     name = f"{suite_name}_{id(frame)}"
     source = ctx.data_sources.add_or_update_pandas(name)
-    batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(name).get_batch(
-        batch_parameters={"dataframe": frame})
+    batch = (
+        source.add_dataframe_asset(name=name)
+        .add_batch_definition_whole_dataframe(name)
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
 
     for position, expectation in enumerate(expectation_list):
         expectation.meta = {**(expectation.meta or {}), "fsot_position": position}

@@ -59,8 +59,10 @@ def check_drop(config: Config, path: Path, indicator_id: str, add: bool) -> dict
             result = validate_raw(con, config, lookup_known=lookup_known, tables=[local_drop.RAW_TABLE])
             [accounting] = result["files"]
             if accounting["rows_loaded"] == 0:
-                raise ValueError(f"{path}: no row passed the checks ({accounting['rows_quarantined']} quarantined); "
-                                 "nothing was landed; correct the file and run again")
+                raise ValueError(
+                    f"{path}: no row passed the checks ({accounting['rows_quarantined']} quarantined); "
+                    "nothing was landed; correct the file and run again"
+                )
             if add:
                 _refuse_clashes(con, config, path, indicator_id)
         finally:
@@ -93,12 +95,20 @@ def _refuse_clashes(con: duckdb.DuckDBPyConnection, config: Config, path: Path, 
     con.execute(f"create table raw.current_drop as select * from raw.{local_drop.RAW_TABLE} limit 0")
     insert_chunks(con, "current_drop", LOCAL_SOURCE, local_drop.read_chunks(current, indicator_id))
     key = ", ".join(CLASH_KEY)
-    clashes = con.execute(f"select count(*) from raw.{local_drop.RAW_TABLE} semi join "
-                          f"(select distinct {key} from raw.current_drop) using ({key})").fetchone()[0]
+    clashes = con.execute(
+        f"select count(*) from raw.{local_drop.RAW_TABLE} semi join "
+        f"(select distinct {key} from raw.current_drop) using ({key})"
+    ).fetchone()[0]
     if clashes:
-        shown = "; ".join(" / ".join(v for v in row if v) for row in con.execute(
-            f"select {key} from raw.{local_drop.RAW_TABLE} semi join raw.current_drop using ({key}) "
-            "order by _line limit 5").fetchall())
-        raise ValueError(f"{path}: {clashes} value(s) are already given by a current drop of {indicator_id} "
-                         f"(e.g. {shown}); nothing was landed: to replace that drop, run without --add (the new "
-                         "file then supersedes it)")
+        shown = "; ".join(
+            " / ".join(v for v in row if v)
+            for row in con.execute(
+                f"select {key} from raw.{local_drop.RAW_TABLE} semi join raw.current_drop using ({key}) "
+                "order by _line limit 5"
+            ).fetchall()
+        )
+        raise ValueError(
+            f"{path}: {clashes} value(s) are already given by a current drop of {indicator_id} "
+            f"(e.g. {shown}); nothing was landed: to replace that drop, run without --add (the new "
+            "file then supersedes it)"
+        )

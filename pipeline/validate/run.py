@@ -35,8 +35,11 @@ CROSS_ROW_POSITION = 1000  # cross-row checks are listed after a table's row che
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                            [schema, table]).fetchall()[0][0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+        ).fetchall()[0][0]
+    )
 
 
 def suite_fingerprint(config: Config) -> str:
@@ -50,8 +53,9 @@ def suite_fingerprint(config: Config) -> str:
     return digest.hexdigest()
 
 
-def validate_raw(con: duckdb.DuckDBPyConnection, config: Config, lookup_known: bool = True,
-                 tables: list[str] | None = None) -> dict:
+def validate_raw(
+    con: duckdb.DuckDBPyConnection, config: Config, lookup_known: bool = True, tables: list[str] | None = None
+) -> dict:
     """Validate every raw table (or those named); write quarantine.<table>; return the checks' results
     and per-file accounting. With lookup_known False (a file checked before any lookup is landed) the
     checks against the ward lookup are left to the build."""
@@ -77,26 +81,45 @@ def validate_raw(con: duckdb.DuckDBPyConnection, config: Config, lookup_known: b
                     _write_cache(cache, keys[f], outcomes[f])
         for (source, file), outcome in outcomes.items():
             for check in outcome["checks"]:
-                merged = results.setdefault(check["position"], {
-                    "table": table, "check": check["name"], "reason": check["reason"], "success": True,
-                    "rows_checked": total, "rows_failed": 0, "sample": [], "sample_values": []})
+                merged = results.setdefault(
+                    check["position"],
+                    {
+                        "table": table,
+                        "check": check["name"],
+                        "reason": check["reason"],
+                        "success": True,
+                        "rows_checked": total,
+                        "rows_failed": 0,
+                        "sample": [],
+                        "sample_values": [],
+                    },
+                )
                 merged["rows_failed"] += len(check["lines"])
                 merged["success"] = merged["success"] and not check["lines"]
                 room = SAMPLE_ROWS - len(merged["sample"])
-                merged["sample"] += [{"_source": source, "_file": file, "_line": line}
-                                     for line in check["lines"][:room]]
+                merged["sample"] += [
+                    {"_source": source, "_file": file, "_line": line} for line in check["lines"][:room]
+                ]
                 merged["sample_values"] += check["sample_values"][:room]
-                failed += [(source, file, line, check["position"], check["name"], check["reason"])
-                           for line in check["lines"]]
+                failed += [
+                    (source, file, line, check["position"], check["name"], check["reason"]) for line in check["lines"]
+                ]
         failed += _cross_row_checks(con, table, config, lookup_known, total, results)
         checks_out += [results[p] for p in sorted(results)]
         _write_quarantine(con, table, failed)
         files += _accounting(con, table)
         if table == "fingertips_indicator_value":
             missing = suites.completeness(_borough_rows(con, config), config, _borough_wards(con, config))
-            table_checks.append({"table": table, "check": "borough_wards_complete",
-                                 "reason": "every borough ward has a row for each configured indicator, sex and period",
-                                 "success": not missing, "rows_failed": len(missing), "sample": missing[:SAMPLE_ROWS]})
+            table_checks.append(
+                {
+                    "table": table,
+                    "check": "borough_wards_complete",
+                    "reason": "every borough ward has a row for each configured indicator, sex and period",
+                    "success": not missing,
+                    "rows_failed": len(missing),
+                    "sample": missing[:SAMPLE_ROWS],
+                }
+            )
     return {"checks": checks_out, "table_checks": table_checks, "files": files}
 
 
@@ -128,24 +151,31 @@ def _write_cache(folder: Path, key: str, outcome: dict) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         remove_partials(folder)
-        write_atomically(folder / f"{key}.json", lambda partial: partial.write_text(json.dumps(outcome),
-                                                                                     encoding="utf-8"))
+        write_atomically(
+            folder / f"{key}.json", lambda partial: partial.write_text(json.dumps(outcome), encoding="utf-8")
+        )
     except OSError:
         pass
 
 
-def _row_checks(con: duckdb.DuckDBPyConnection, table: str, files: list[tuple[str, str]],
-                config: Config) -> dict[tuple[str, str], dict]:
+def _row_checks(
+    con: duckdb.DuckDBPyConnection, table: str, files: list[tuple[str, str]], config: Config
+) -> dict[tuple[str, str], dict]:
     """Run the table's Great Expectations suite over the files' rows, a chunk at a time (one validation
     run per chunk, whatever the number of files). Returns, per file and per check in suite order, the
     failing rows' lines and the first failing rows' delivered values."""
     from pipeline.validate.context import validate  # Great Expectations is slow to import: only on a cache miss
 
     outcomes: dict[tuple[str, str], dict] = {f: {"checks": []} for f in files}
-    con.execute("create or replace temp table _unvalidated as select * from (values " +
-                ", ".join(["(?, ?)"] * len(files)) + ") as f(_source, _file)", [v for f in files for v in f])
+    con.execute(
+        "create or replace temp table _unvalidated as select * from (values "
+        + ", ".join(["(?, ?)"] * len(files))
+        + ") as f(_source, _file)",
+        [v for f in files for v in f],
+    )
     batches = con.sql(f"select * from raw.{table} semi join _unvalidated using (_source, _file)").to_arrow_reader(
-        config.performance.validation_chunk_rows)
+        config.performance.validation_chunk_rows
+    )
     for batch in batches:
         raw = batch.to_pandas()
         if raw.empty:
@@ -158,16 +188,25 @@ def _row_checks(con: duckdb.DuckDBPyConnection, table: str, files: list[tuple[st
         lines_of_rows = raw["_line"].to_numpy(dtype="int64")
         for position, (check, result) in enumerate(zip(prepared.checks, results)):
             if result.exception_info and result.exception_info.get("raised_exception"):
-                raise RuntimeError(f"validation check {table}.{check.name} could not run: "
-                                   f"{result.exception_info.get('exception_message')}")
+                raise RuntimeError(
+                    f"validation check {table}.{check.name} could not run: "
+                    f"{result.exception_info.get('exception_message')}"
+                )
             rows = [int(r) for r in result.result.get("unexpected_index_list") or []]
             by_file: dict[tuple[str, str], list[int]] = {}
             for r in rows:
                 by_file.setdefault(files_of_rows[r], []).append(r)
             for f, outcome in outcomes.items():
                 if position == len(outcome["checks"]):
-                    outcome["checks"].append({"position": position, "name": check.name, "reason": check.reason,
-                                              "lines": [], "sample_values": []})
+                    outcome["checks"].append(
+                        {
+                            "position": position,
+                            "name": check.name,
+                            "reason": check.reason,
+                            "lines": [],
+                            "sample_values": [],
+                        }
+                    )
                 record = outcome["checks"][position]
                 failing = by_file.get(f, [])
                 record["lines"] += lines_of_rows[failing].tolist()
@@ -178,8 +217,9 @@ def _row_checks(con: duckdb.DuckDBPyConnection, table: str, files: list[tuple[st
     return outcomes
 
 
-def _cross_row_checks(con: duckdb.DuckDBPyConnection, table: str, config: Config, lookup_known: bool, total: int,
-                      results: dict[int, dict]) -> list[tuple]:
+def _cross_row_checks(
+    con: duckdb.DuckDBPyConnection, table: str, config: Config, lookup_known: bool, total: int, results: dict[int, dict]
+) -> list[tuple]:
     failed = []
     parameters = {"la_code": config.la_code, "comparator_code": config.comparator_code}
     for n, check in enumerate(suites.CROSS_ROW.get(table, [])):
@@ -188,10 +228,15 @@ def _cross_row_checks(con: duckdb.DuckDBPyConnection, table: str, config: Config
         used = {k: v for k, v in parameters.items() if f"${k}" in check.failing}
         rows = con.execute(f"{check.failing} order by _source, _file, _line", used).fetchall()
         results[CROSS_ROW_POSITION + n] = {
-            "table": table, "check": check.name, "reason": check.reason, "success": not rows, "rows_checked": total,
-            "rows_failed": len(rows), "sample": [{"_source": s, "_file": f, "_line": line}
-                                                 for s, f, line in rows[:SAMPLE_ROWS]],
-            "sample_values": []}
+            "table": table,
+            "check": check.name,
+            "reason": check.reason,
+            "success": not rows,
+            "rows_checked": total,
+            "rows_failed": len(rows),
+            "sample": [{"_source": s, "_file": f, "_line": line} for s, f, line in rows[:SAMPLE_ROWS]],
+            "sample_values": [],
+        }
         failed += [(s, f, line, CROSS_ROW_POSITION + n, check.name, check.reason) for s, f, line in rows]
     return failed
 
@@ -199,7 +244,8 @@ def _cross_row_checks(con: duckdb.DuckDBPyConnection, table: str, config: Config
 def _write_quarantine(con: duckdb.DuckDBPyConnection, table: str, failed: list[tuple]) -> None:
     """quarantine.<table>: every raw row that failed a check, with the checks and reasons in suite order."""
     frame = pd.DataFrame(failed, columns=["_source", "_file", "_line", "position", "name", "reason"]).astype(
-        {"_source": "str", "_file": "str", "_line": "int64", "position": "int64", "name": "str", "reason": "str"})
+        {"_source": "str", "_file": "str", "_line": "int64", "position": "int64", "name": "str", "reason": "str"}
+    )
     con.register("_failed", frame)
     con.execute(f"""
         create or replace table quarantine.{table} as
@@ -217,22 +263,30 @@ def _write_quarantine(con: duckdb.DuckDBPyConnection, table: str, failed: list[t
 def _borough_wards(con: duckdb.DuckDBPyConnection, config: Config) -> set[str]:
     if not _table_exists(con, "raw", "lsoa_ward_lookup"):
         return set()
-    return {w for (w,) in con.execute("select distinct ward_code from raw.lsoa_ward_lookup where la_code = ?",
-                                      [config.la_code]).fetchall()}
+    return {
+        w
+        for (w,) in con.execute(
+            "select distinct ward_code from raw.lsoa_ward_lookup where la_code = ?", [config.la_code]
+        ).fetchall()
+    }
 
 
 def _borough_rows(con: duckdb.DuckDBPyConnection, config: Config) -> pd.DataFrame:
     """The Fingertips rows of the borough's wards (the columns the completeness check reads)."""
-    return con.execute("select indicator_id, sex, time_period, area_code from raw.fingertips_indicator_value "
-                       "where area_code in (select ward_code from raw.lsoa_ward_lookup where la_code = ?)",
-                       [config.la_code]).df()
+    return con.execute(
+        "select indicator_id, sex, time_period, area_code from raw.fingertips_indicator_value "
+        "where area_code in (select ward_code from raw.lsoa_ward_lookup where la_code = ?)",
+        [config.la_code],
+    ).df()
 
 
 def _sample_values(frame: pd.DataFrame, rows: list[int], check: suites.Check) -> list[dict]:
     """The offending rows' delivered values in the columns the check looks at (helper columns such as
     value_num or value_is_text are shown as the raw column they were parsed from)."""
     e = check.expectation
-    named = [getattr(e, a, None) for a in ("column", "column_A", "column_B")] + list(getattr(e, "column_list", None) or [])
+    named = [getattr(e, a, None) for a in ("column", "column_A", "column_B")] + list(
+        getattr(e, "column_list", None) or []
+    )
     base = []
     for column in filter(None, named):
         for suffix in ("_is_text", "_num"):
@@ -254,8 +308,18 @@ def _accounting(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:
     for source, file, rows_read, rows_quarantined in rows:
         rows_loaded = int(rows_read) - int(rows_quarantined)
         if rows_loaded < 0:
-            raise RuntimeError(f"{file}: row accounting does not add up ({rows_read} read, {rows_loaded} loaded, "
-                               f"{rows_quarantined} quarantined)")
-        out.append({"table": f"raw.{table}", "source": source, "file": file, "rows_read": int(rows_read),
-                    "rows_loaded": rows_loaded, "rows_quarantined": int(rows_quarantined)})
+            raise RuntimeError(
+                f"{file}: row accounting does not add up ({rows_read} read, {rows_loaded} loaded, "
+                f"{rows_quarantined} quarantined)"
+            )
+        out.append(
+            {
+                "table": f"raw.{table}",
+                "source": source,
+                "file": file,
+                "rows_read": int(rows_read),
+                "rows_loaded": rows_loaded,
+                "rows_quarantined": int(rows_quarantined),
+            }
+        )
     return out

@@ -30,21 +30,25 @@ GSS_CODE = r"^[EWSNLMJK]\d{8}$"
 AREA_CODE = r"^n?(?:[EWSNLMJK]\d{8}|[A-Z]\d{5}|[A-Z0-9]{3,5})$"
 # The period grammar: the forms Fingertips and Nomis label periods with (README, "Periods").
 _YEAR = r"(?:19|20)\d{2}"
-_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:tember)?|"
-          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
-PERIOD = (rf"^(?:{_YEAR}"                                 # 2021 (calendar year)
-          rf"|{_YEAR}/\d{{2}}"                            # 2021/22 (financial or academic year)
-          rf"|{_YEAR} ?- ?(?:\d{{2}}|{_YEAR})"            # 2019 - 21, 2019-2021 (pooled years)
-          rf"|{_YEAR}/\d{{2}} - \d{{2}}/\d{{2}}"            # 2018/19 - 20/21 (pooled financial years)
-          rf"|{_YEAR}(?:/\d{{2}})? Q[1-4]"                  # 2021 Q3, 2021/22 Q1 (quarters)
-          rf"|{_MONTH} {_YEAR})$")                         # Jan 2024, October 2026 (months)
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:tember)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+PERIOD = (
+    rf"^(?:{_YEAR}"  # 2021 (calendar year)
+    rf"|{_YEAR}/\d{{2}}"  # 2021/22 (financial or academic year)
+    rf"|{_YEAR} ?- ?(?:\d{{2}}|{_YEAR})"  # 2019 - 21, 2019-2021 (pooled years)
+    rf"|{_YEAR}/\d{{2}} - \d{{2}}/\d{{2}}"  # 2018/19 - 20/21 (pooled financial years)
+    rf"|{_YEAR}(?:/\d{{2}})? Q[1-4]"  # 2021 Q3, 2021/22 Q1 (quarters)
+    rf"|{_MONTH} {_YEAR})$"
+)  # Jan 2024, October 2026 (months)
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
-    reason: str              # what a failing row is told, and what to do
-    expectation: object      # a great_expectations Expectation
+    reason: str  # what a failing row is told, and what to do
+    expectation: object  # a great_expectations Expectation
 
 
 @dataclass
@@ -80,22 +84,29 @@ def columns_read(checks: list[Check], columns: list[str]) -> list[str]:
 
 def _gx():
     from pipeline.validate.context import expectations
+
     return expectations()
 
 
 def fields_check(gxe) -> Check:
-    return Check("fields_match_header", "the row has a different number of fields from the header; "
-                 "check for an unquoted comma in this line",
-                 gxe.ExpectColumnValuesToBeInSet(column="_fields_ok", value_set=[True]))
+    return Check(
+        "fields_match_header",
+        "the row has a different number of fields from the header; check for an unquoted comma in this line",
+        gxe.ExpectColumnValuesToBeInSet(column="_fields_ok", value_set=[True]),
+    )
 
 
 def numeric_checks(gxe, frame: pd.DataFrame, columns: list[str], markers: set[str]) -> list[Check]:
     checks = []
     for column in columns:
         frame[f"{column}_num"], frame[f"{column}_is_text"] = number(frame[column], markers)
-        checks.append(Check(f"{column}_is_a_number",
-                            f"'{column}' holds text that is not a number or a suppression marker; correct the cell",
-                            gxe.ExpectColumnValuesToBeInSet(column=f"{column}_is_text", value_set=[False])))
+        checks.append(
+            Check(
+                f"{column}_is_a_number",
+                f"'{column}' holds text that is not a number or a suppression marker; correct the cell",
+                gxe.ExpectColumnValuesToBeInSet(column=f"{column}_is_text", value_set=[False]),
+            )
+        )
     return checks
 
 
@@ -118,62 +129,128 @@ def indicator_value_checks(gxe, frame: pd.DataFrame, config: Config, columns: di
     frame["_finite"] = ~np.isinf(numbers).any(axis=1)
     frame["_count_ok"] = frame[count].isna() | ((frame[count] >= 0) & (frame[count] % 1 == 0))
     checks += [
-        Check("indicator_id_present", "the row has no indicator id; it cannot be matched to an indicator",
-              gxe.ExpectColumnValuesToMatchRegex(column=columns["indicator"], regex=r"^\S+$")),
-        Check("area_code_valid", "the area code is not a GSS or NHS organisation code; correct the code",
-              gxe.ExpectColumnValuesToMatchRegex(column=columns["area"], regex=AREA_CODE)),
-        Check("period_parses", "the period is not one of the forms 2021, 2021/22, 2019 - 21, 2018/19 - 20/21, "
-              "2021 Q3 or Jan 2024; correct it",
-              gxe.ExpectColumnValuesToMatchRegex(column=columns["period"], regex=PERIOD)),
-        Check("numbers_finite", "a number is infinite (inf); give a finite value or leave the cell empty",
-              gxe.ExpectColumnValuesToBeInSet(column="_finite", value_set=[True])),
-        Check("count_whole_not_negative", "the count is negative or not a whole number; correct it",
-              gxe.ExpectColumnValuesToBeInSet(column="_count_ok", value_set=[True])),
-        Check("denominator_not_negative", "the denominator is negative; correct it",
-              gxe.ExpectColumnValuesToBeBetween(column=denominator, min_value=0, max_value=None)),
-        Check("limits_ordered", "the lower 95% limit is above the upper one; correct the limits",
-              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=upper, column_B=lower, or_equal=True,
-                                                          ignore_row_if="either_value_is_missing")),
-        Check("ci_contains_value_lower", "the lower 95% limit is above the value; correct the limits",
-              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=value, column_B=lower, or_equal=True,
-                                                          ignore_row_if="either_value_is_missing")),
-        Check("ci_contains_value_upper", "the upper 95% limit is below the value; correct the limits",
-              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=upper, column_B=value, or_equal=True,
-                                                          ignore_row_if="either_value_is_missing")),
-        Check("count_within_denominator", "the count exceeds the denominator for a proportion; correct one of them",
-              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=denominator, column_B="_proportion_count",
-                                                          or_equal=True, ignore_row_if="either_value_is_missing")),
+        Check(
+            "indicator_id_present",
+            "the row has no indicator id; it cannot be matched to an indicator",
+            gxe.ExpectColumnValuesToMatchRegex(column=columns["indicator"], regex=r"^\S+$"),
+        ),
+        Check(
+            "area_code_valid",
+            "the area code is not a GSS or NHS organisation code; correct the code",
+            gxe.ExpectColumnValuesToMatchRegex(column=columns["area"], regex=AREA_CODE),
+        ),
+        Check(
+            "period_parses",
+            "the period is not one of the forms 2021, 2021/22, 2019 - 21, 2018/19 - 20/21, "
+            "2021 Q3 or Jan 2024; correct it",
+            gxe.ExpectColumnValuesToMatchRegex(column=columns["period"], regex=PERIOD),
+        ),
+        Check(
+            "numbers_finite",
+            "a number is infinite (inf); give a finite value or leave the cell empty",
+            gxe.ExpectColumnValuesToBeInSet(column="_finite", value_set=[True]),
+        ),
+        Check(
+            "count_whole_not_negative",
+            "the count is negative or not a whole number; correct it",
+            gxe.ExpectColumnValuesToBeInSet(column="_count_ok", value_set=[True]),
+        ),
+        Check(
+            "denominator_not_negative",
+            "the denominator is negative; correct it",
+            gxe.ExpectColumnValuesToBeBetween(column=denominator, min_value=0, max_value=None),
+        ),
+        Check(
+            "limits_ordered",
+            "the lower 95% limit is above the upper one; correct the limits",
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=upper, column_B=lower, or_equal=True, ignore_row_if="either_value_is_missing"
+            ),
+        ),
+        Check(
+            "ci_contains_value_lower",
+            "the lower 95% limit is above the value; correct the limits",
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=value, column_B=lower, or_equal=True, ignore_row_if="either_value_is_missing"
+            ),
+        ),
+        Check(
+            "ci_contains_value_upper",
+            "the upper 95% limit is below the value; correct the limits",
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=upper, column_B=value, or_equal=True, ignore_row_if="either_value_is_missing"
+            ),
+        ),
+        Check(
+            "count_within_denominator",
+            "the count exceeds the denominator for a proportion; correct one of them",
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=denominator,
+                column_B="_proportion_count",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+        ),
     ]
     for unit, (low, high) in sorted(config.plausible_ranges.items()):
-        checks.append(Check(f"value_plausible_{re.sub(r'[^a-z0-9]+', '_', unit.lower()) or 'unit'}",
-                            f"the value is outside the plausible range {low:g}–{high:g} for unit '{unit}'; "
-                            "check the figure",
-                            gxe.ExpectColumnValuesToBeBetween(column=value, min_value=low, max_value=high,
-                                                              row_condition=f"_unit=={unit!r}",
-                                                              condition_parser="pandas")))
+        checks.append(
+            Check(
+                f"value_plausible_{re.sub(r'[^a-z0-9]+', '_', unit.lower()) or 'unit'}",
+                f"the value is outside the plausible range {low:g}–{high:g} for unit '{unit}'; check the figure",
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=value,
+                    min_value=low,
+                    max_value=high,
+                    row_condition=f"_unit=={unit!r}",
+                    condition_parser="pandas",
+                ),
+            )
+        )
     return checks
 
 
 def prepare_fingertips(frame: pd.DataFrame, config: Config) -> Prepared:
     gxe = _gx()
     frame = frame.copy()
-    columns = {"value": "value", "lower": "lower_ci_95_limit", "upper": "upper_ci_95_limit", "count": "count",
-               "denominator": "denominator", "indicator": "indicator_id", "area": "area_code", "period": "time_period"}
+    columns = {
+        "value": "value",
+        "lower": "lower_ci_95_limit",
+        "upper": "upper_ci_95_limit",
+        "count": "count",
+        "denominator": "denominator",
+        "indicator": "indicator_id",
+        "area": "area_code",
+        "period": "time_period",
+    }
     return Prepared(frame, indicator_value_checks(gxe, frame, config, columns))
 
 
 def prepare_local(frame: pd.DataFrame, config: Config) -> Prepared:
     gxe = _gx()
     frame = frame.copy()
-    columns = {"value": "value", "lower": "lower_ci", "upper": "upper_ci", "count": "count",
-               "denominator": "denominator", "indicator": "indicator_id", "area": "area_code", "period": "period"}
+    columns = {
+        "value": "value",
+        "lower": "lower_ci",
+        "upper": "upper_ci",
+        "count": "count",
+        "denominator": "denominator",
+        "indicator": "indicator_id",
+        "area": "area_code",
+        "period": "period",
+    }
     checks = indicator_value_checks(gxe, frame, config, columns)
     checks += [
-        Check("sex_known", "sex must be Male, Female or Persons",
-              gxe.ExpectColumnValuesToBeInSet(column="sex", value_set=["Male", "Female", "Persons"])),
-        Check("formulas_calculated", "a cell of the row holds an Excel formula with no saved result; open the file "
-              "in Excel, save it, and send it again",
-              gxe.ExpectColumnValuesToBeInSet(column="_uncalculated", value_set=[""])),
+        Check(
+            "sex_known",
+            "sex must be Male, Female or Persons",
+            gxe.ExpectColumnValuesToBeInSet(column="sex", value_set=["Male", "Female", "Persons"]),
+        ),
+        Check(
+            "formulas_calculated",
+            "a cell of the row holds an Excel formula with no saved result; open the file "
+            "in Excel, save it, and send it again",
+            gxe.ExpectColumnValuesToBeInSet(column="_uncalculated", value_set=[""]),
+        ),
     ]
     return Prepared(frame, checks)
 
@@ -181,16 +258,31 @@ def prepare_local(frame: pd.DataFrame, config: Config) -> Prepared:
 def prepare_deprivation(frame: pd.DataFrame, config: Config) -> Prepared:
     frame, gxe, checks = _numbers_and_fields(frame, config, ["imd_score", "imd_rank", "imd_decile", "population"])
     checks += [
-        Check("lsoa_code_valid", "the LSOA code is not a GSS LSOA code (E01…/W01…); correct it",
-              gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$")),
-        Check("score_present", "the LSOA has no IMD score; the ward score would leave its population out",
-              gxe.ExpectColumnValuesToNotBeNull(column="imd_score_num")),
-        Check("score_in_range", "the IMD score is outside 0–100; check the figure",
-              gxe.ExpectColumnValuesToBeBetween(column="imd_score_num", min_value=0, max_value=100)),
-        Check("population_positive", "the population denominator is missing or not positive",
-              gxe.ExpectColumnValuesToBeBetween(column="population_num", min_value=1, max_value=None)),
-        Check("decile_in_range", "the IMD decile is not 1–10",
-              gxe.ExpectColumnValuesToBeBetween(column="imd_decile_num", min_value=1, max_value=10)),
+        Check(
+            "lsoa_code_valid",
+            "the LSOA code is not a GSS LSOA code (E01…/W01…); correct it",
+            gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$"),
+        ),
+        Check(
+            "score_present",
+            "the LSOA has no IMD score; the ward score would leave its population out",
+            gxe.ExpectColumnValuesToNotBeNull(column="imd_score_num"),
+        ),
+        Check(
+            "score_in_range",
+            "the IMD score is outside 0–100; check the figure",
+            gxe.ExpectColumnValuesToBeBetween(column="imd_score_num", min_value=0, max_value=100),
+        ),
+        Check(
+            "population_positive",
+            "the population denominator is missing or not positive",
+            gxe.ExpectColumnValuesToBeBetween(column="population_num", min_value=1, max_value=None),
+        ),
+        Check(
+            "decile_in_range",
+            "the IMD decile is not 1–10",
+            gxe.ExpectColumnValuesToBeBetween(column="imd_decile_num", min_value=1, max_value=10),
+        ),
     ]
     return Prepared(frame, checks)
 
@@ -199,15 +291,27 @@ def prepare_lookup(frame: pd.DataFrame, config: Config) -> Prepared:
     gxe = _gx()
     frame = frame.copy()
     frame["_fields_ok"] = frame["_fields"] == frame["_width"]
-    return Prepared(frame, [
-        fields_check(gxe),
-        Check("lsoa_code_valid", "the LSOA code is not a GSS LSOA code (E01…/W01…); correct it",
-              gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$")),
-        Check("ward_code_valid", "the ward code is not a GSS ward code (E05…/W05…); correct it",
-              gxe.ExpectColumnValuesToMatchRegex(column="ward_code", regex=r"^[EWSN]05\d{6}$")),
-        Check("la_code_valid", "the local authority code is not a GSS district/unitary code",
-              gxe.ExpectColumnValuesToMatchRegex(column="la_code", regex=r"^[EWSN]0[6-9]\d{6}$")),
-    ])
+    return Prepared(
+        frame,
+        [
+            fields_check(gxe),
+            Check(
+                "lsoa_code_valid",
+                "the LSOA code is not a GSS LSOA code (E01…/W01…); correct it",
+                gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$"),
+            ),
+            Check(
+                "ward_code_valid",
+                "the ward code is not a GSS ward code (E05…/W05…); correct it",
+                gxe.ExpectColumnValuesToMatchRegex(column="ward_code", regex=r"^[EWSN]05\d{6}$"),
+            ),
+            Check(
+                "la_code_valid",
+                "the local authority code is not a GSS district/unitary code",
+                gxe.ExpectColumnValuesToMatchRegex(column="la_code", regex=r"^[EWSN]0[6-9]\d{6}$"),
+            ),
+        ],
+    )
 
 
 def _numbers_and_fields(frame: pd.DataFrame, config: Config, numeric: list[str]) -> tuple:
@@ -222,10 +326,16 @@ def _numbers_and_fields(frame: pd.DataFrame, config: Config, numeric: list[str])
 def prepare_population(frame: pd.DataFrame, config: Config) -> Prepared:
     frame, gxe, checks = _numbers_and_fields(frame, config, ["population"])
     checks += [
-        Check("lsoa_code_valid", "the LSOA code is not a GSS LSOA code (E01…/W01…); correct it",
-              gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$")),
-        Check("population_positive", "the population is missing or not positive",
-              gxe.ExpectColumnValuesToBeBetween(column="population_num", min_value=1, max_value=None)),
+        Check(
+            "lsoa_code_valid",
+            "the LSOA code is not a GSS LSOA code (E01…/W01…); correct it",
+            gxe.ExpectColumnValuesToMatchRegex(column="lsoa_code", regex=r"^[EW]01\d{6}$"),
+        ),
+        Check(
+            "population_positive",
+            "the population is missing or not positive",
+            gxe.ExpectColumnValuesToBeBetween(column="population_num", min_value=1, max_value=None),
+        ),
     ]
     return Prepared(frame, checks)
 
@@ -233,15 +343,28 @@ def prepare_population(frame: pd.DataFrame, config: Config) -> Prepared:
 def prepare_area_counts(frame: pd.DataFrame, config: Config) -> Prepared:
     frame, gxe, checks = _numbers_and_fields(frame, config, ["count", "denominator"])
     checks += [
-        Check("area_code_valid", "the area code is not a GSS LSOA or OA code (E01…/E00…); correct it",
-              gxe.ExpectColumnValuesToMatchRegex(column="area_code", regex=r"^[EW]0[01]\d{6}$")),
-        Check("count_present", "the count is missing or suppressed; a ward sum would leave it out",
-              gxe.ExpectColumnValuesToNotBeNull(column="count_num")),
-        Check("count_not_negative", "the count is negative; correct the figure",
-              gxe.ExpectColumnValuesToBeBetween(column="count_num", min_value=0, max_value=None)),
-        Check("count_within_denominator", "the count exceeds the area's total; correct one of them",
-              gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="denominator_num", column_B="count_num",
-                                                          or_equal=True, ignore_row_if="either_value_is_missing")),
+        Check(
+            "area_code_valid",
+            "the area code is not a GSS LSOA or OA code (E01…/E00…); correct it",
+            gxe.ExpectColumnValuesToMatchRegex(column="area_code", regex=r"^[EW]0[01]\d{6}$"),
+        ),
+        Check(
+            "count_present",
+            "the count is missing or suppressed; a ward sum would leave it out",
+            gxe.ExpectColumnValuesToNotBeNull(column="count_num"),
+        ),
+        Check(
+            "count_not_negative",
+            "the count is negative; correct the figure",
+            gxe.ExpectColumnValuesToBeBetween(column="count_num", min_value=0, max_value=None),
+        ),
+        Check(
+            "count_within_denominator",
+            "the count exceeds the area's total; correct one of them",
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="denominator_num", column_B="count_num", or_equal=True, ignore_row_if="either_value_is_missing"
+            ),
+        ),
     ]
     return Prepared(frame, checks)
 
@@ -249,8 +372,11 @@ def prepare_area_counts(frame: pd.DataFrame, config: Config) -> Prepared:
 def prepare_nomis(frame: pd.DataFrame, config: Config) -> Prepared:
     frame, gxe, checks = _numbers_and_fields(frame, config, ["obs_value"])
     checks += [
-        Check("area_code_valid", "the geography code is not a GSS code; correct it",
-              gxe.ExpectColumnValuesToMatchRegex(column="geography_code", regex=GSS_CODE)),
+        Check(
+            "area_code_valid",
+            "the geography code is not a GSS code; correct it",
+            gxe.ExpectColumnValuesToMatchRegex(column="geography_code", regex=GSS_CODE),
+        ),
     ]
     return Prepared(frame, checks)
 
@@ -269,15 +395,18 @@ PREPARE = {
 def settings_of(config: Config) -> dict:
     """The settings that the row checks and their helper columns read: with a file's bytes and this
     module's code, all that a file's row-check result depends on (the validation cache's key)."""
-    return {"suppression_markers": sorted(config.suppression_markers),
-            "plausible_ranges": {unit: list(r) for unit, r in sorted(config.plausible_ranges.items())},
-            "units": {i.id: i.unit for i in config.indicators}}
+    return {
+        "suppression_markers": sorted(config.suppression_markers),
+        "plausible_ranges": {unit: list(r) for unit, r in sorted(config.plausible_ranges.items())},
+        "units": {i.id: i.unit for i in config.indicators},
+    }
 
 
 @dataclass(frozen=True)
 class CrossRowCheck:
     """A row check that compares rows with other rows or sources, in SQL on raw.<table>. `failing` is a
     query (parameters $la_code, $comparator_code) returning the failing rows' _source, _file, _line."""
+
     name: str
     reason: str
     failing: str
@@ -288,44 +417,88 @@ def duplicates(table: str, key: list[str]) -> str:
     """Every row whose key occurs more than once (all copies, as Great Expectations' compound-unique
     check counts them)."""
     columns = ", ".join(f'"{c}"' for c in key)
-    return (f"select _source, _file, _line from (select _source, _file, _line, count(*) over (partition by "
-            f"{columns}) as copies from raw.{table}) where copies > 1")
+    return (
+        f"select _source, _file, _line from (select _source, _file, _line, count(*) over (partition by "
+        f"{columns}) as copies from raw.{table}) where copies > 1"
+    )
 
 
 LOOKUP_WARDS = "select ward_code from raw.lsoa_ward_lookup where ward_code is not null"
 
 CROSS_ROW: dict[str, list[CrossRowCheck]] = {
-    "imd_lsoa": [CrossRowCheck("lsoa_unique", "the LSOA appears more than once in this source",
-                               duplicates("imd_lsoa", ["_source", "lsoa_code"]))],
-    "lsoa_ward_lookup": [CrossRowCheck("lsoa_unique", "the LSOA is placed in more than one ward",
-                                       duplicates("lsoa_ward_lookup", ["_source", "lsoa_code"]))],
+    "imd_lsoa": [
+        CrossRowCheck(
+            "lsoa_unique",
+            "the LSOA appears more than once in this source",
+            duplicates("imd_lsoa", ["_source", "lsoa_code"]),
+        )
+    ],
+    "lsoa_ward_lookup": [
+        CrossRowCheck(
+            "lsoa_unique",
+            "the LSOA is placed in more than one ward",
+            duplicates("lsoa_ward_lookup", ["_source", "lsoa_code"]),
+        )
+    ],
     "fingertips_indicator_value": [
-        CrossRowCheck("no_duplicate_rows", "the same value (indicator, area, sex, period …) appears more than once",
-                      duplicates("fingertips_indicator_value", ["_source", "indicator_id", "area_code", "sex", "age",
-                                                                "category_type", "category", "time_period"])),
-        CrossRowCheck("ward_in_lookup", "the ward code is not in the ward lookup (another boundary vintage?); "
-                      "use a lookup of the same ward vintage as this file",
-                      "select _source, _file, _line from raw.fingertips_indicator_value where parent_code = $la_code "
-                      f"and lower(area_type) like 'ward%' and area_code not in ({LOOKUP_WARDS})"),
+        CrossRowCheck(
+            "no_duplicate_rows",
+            "the same value (indicator, area, sex, period …) appears more than once",
+            duplicates(
+                "fingertips_indicator_value",
+                ["_source", "indicator_id", "area_code", "sex", "age", "category_type", "category", "time_period"],
+            ),
+        ),
+        CrossRowCheck(
+            "ward_in_lookup",
+            "the ward code is not in the ward lookup (another boundary vintage?); "
+            "use a lookup of the same ward vintage as this file",
+            "select _source, _file, _line from raw.fingertips_indicator_value where parent_code = $la_code "
+            f"and lower(area_type) like 'ward%' and area_code not in ({LOOKUP_WARDS})",
+        ),
     ],
     "local_indicator_value": [
-        CrossRowCheck("no_duplicate_rows", "the same value (indicator, area, sex, period …) appears more than once",
-                      duplicates("local_indicator_value", ["_source", "_file", "indicator_id", "area_code", "sex",
-                                                           "category_type", "category", "period"])),
-        CrossRowCheck("area_in_lookup", "the area code is not a ward of the lookup, the borough or England; "
-                      "use codes of the same ward vintage as the lookup",
-                      "select _source, _file, _line from raw.local_indicator_value where area_code not in "
-                      f"({LOOKUP_WARDS}) and area_code not in ($la_code, $comparator_code)", needs_lookup=True),
+        CrossRowCheck(
+            "no_duplicate_rows",
+            "the same value (indicator, area, sex, period …) appears more than once",
+            duplicates(
+                "local_indicator_value",
+                ["_source", "_file", "indicator_id", "area_code", "sex", "category_type", "category", "period"],
+            ),
+        ),
+        CrossRowCheck(
+            "area_in_lookup",
+            "the area code is not a ward of the lookup, the borough or England; "
+            "use codes of the same ward vintage as the lookup",
+            "select _source, _file, _line from raw.local_indicator_value where area_code not in "
+            f"({LOOKUP_WARDS}) and area_code not in ($la_code, $comparator_code)",
+            needs_lookup=True,
+        ),
     ],
-    "lsoa_population": [CrossRowCheck("lsoa_unique", "the LSOA appears more than once in this source",
-                                      duplicates("lsoa_population", ["_source", "lsoa_code"]))],
-    "area_count": [CrossRowCheck("no_duplicate_rows", "the same area and category appear more than once",
-                                 duplicates("area_count", ["_source", "area_code", "category"]))],
-    "nomis_observation": [CrossRowCheck("no_duplicate_rows",
-                                        "the same observation (date, geography, measure, dimensions) appears twice",
-                                        duplicates("nomis_observation", ["_source", "date", "geography_code",
-                                                                         "measure_name", "measures_name",
-                                                                         "dimensions"]))],
+    "lsoa_population": [
+        CrossRowCheck(
+            "lsoa_unique",
+            "the LSOA appears more than once in this source",
+            duplicates("lsoa_population", ["_source", "lsoa_code"]),
+        )
+    ],
+    "area_count": [
+        CrossRowCheck(
+            "no_duplicate_rows",
+            "the same area and category appear more than once",
+            duplicates("area_count", ["_source", "area_code", "category"]),
+        )
+    ],
+    "nomis_observation": [
+        CrossRowCheck(
+            "no_duplicate_rows",
+            "the same observation (date, geography, measure, dimensions) appears twice",
+            duplicates(
+                "nomis_observation",
+                ["_source", "date", "geography_code", "measure_name", "measures_name", "dimensions"],
+            ),
+        )
+    ],
 }
 
 

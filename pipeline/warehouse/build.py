@@ -16,12 +16,13 @@ rebuilds anyway.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -86,9 +87,13 @@ def _built_from(target: Path) -> tuple[str, str] | None:
         return None
 
 
-def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
-                    progress: Callable[[str], None] | None = None, force: bool = False,
-                    python_models: Iterable[Model] = PYTHON_MODELS) -> dict:
+def build_warehouse(
+    config: Config,
+    sql_dir: Path = SQL_DIR,
+    progress: Callable[[str], None] | None = None,
+    force: bool = False,
+    python_models: Iterable[Model] = PYTHON_MODELS,
+) -> dict:
     """Build the warehouse from scratch; return a summary (row counts, model order, tests, timings).
     The models are those of sql_dir and python_models (by default the project's own sql/ and its Python
     models; a caller with another sql_dir passes the Python models that go with it, usually none).
@@ -108,8 +113,13 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
     fingerprint = build_inputs(config, sql_dir, records)
     recorded = None if force else _built_from(target)
     if recorded and recorded[0] == fingerprint:
-        return {"warehouse": str(target), "up_to_date": True, "built_at": recorded[1], "fingerprint": fingerprint,
-                "seconds": round(time.perf_counter() - started, 3)}
+        return {
+            "warehouse": str(target),
+            "up_to_date": True,
+            "built_at": recorded[1],
+            "fingerprint": fingerprint,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
     con = None
     try:
         con = connect_for_writing(staging_file, config)
@@ -131,27 +141,33 @@ def build_warehouse(config: Config, sql_dir: Path = SQL_DIR,
         models = run_models(con, sql_dir, python_models, progress=progress)
         tests = run_tests(con, sql_dir)
         # the SQL tests on the models (staged rows complete, keys unique, …) are listed with the checks
-        validation["model_tests"] = [{"table": "sql/tests", "check": t["test"], "reason": t["description"],
-                                      "success": not t["offending_rows"], "rows_checked": "",
-                                      "rows_failed": t["offending_rows"], "sample": []} for t in tests]
-        built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        con.execute("create table config.build_inputs as select ? as fingerprint, ? as built_at",
-                    [fingerprint, built_at])
+        validation["model_tests"] = [
+            {
+                "table": "sql/tests",
+                "check": t["test"],
+                "reason": t["description"],
+                "success": not t["offending_rows"],
+                "rows_checked": "",
+                "rows_failed": t["offending_rows"],
+                "sample": [],
+            }
+            for t in tests
+        ]
+        built_at = datetime.now(UTC).isoformat(timespec="seconds")
+        con.execute(
+            "create table config.build_inputs as select ? as fingerprint, ? as built_at", [fingerprint, built_at]
+        )
         con.execute("checkpoint")
         con.close()
         os.replace(staging_file, target)
         prune_caches(config)
     except BaseException as exc:
         if con is not None:
-            try:
+            with contextlib.suppress(duckdb.Error):  # a connection a fatal error (a full disk) broke may not close
                 con.close()
-            except duckdb.Error:  # a connection invalidated by a fatal error (a full disk) may fail to close
-                pass
         for leftover in leftovers:
-            try:
+            with contextlib.suppress(OSError):
                 leftover.unlink(missing_ok=True)
-            except OSError:
-                pass
         disk = os_error_of(exc, staging_file) if isinstance(exc, duckdb.Error) else None
         if disk:
             raise disk from exc

@@ -99,12 +99,20 @@ def read_key(table: str, settings: str, paths: list[Path], reader) -> str:
     return digest.hexdigest()
 
 
-def insert_read(con: duckdb.DuckDBPyConnection, config: Config, table: str, key: str, where: str,
-                parameters: list, source_id: str, chunks: Iterator[pd.DataFrame]) -> None:
+def insert_read(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    table: str,
+    key: str,
+    where: str,
+    parameters: list,
+    source_id: str,
+    chunks: Iterator[pd.DataFrame],
+) -> None:
     """Insert rows of raw.<table> read from landed files: from the read cache (Parquet, keyed by the
     files' checksums and the reader's code) when these files were read before, else from `chunks` (a
-    generator: nothing is read unless it is needed), after which the rows (`where`) are kept in the cache. Landed files never change, so a rebuild reads
-    each file once; a damaged entry is read again from the file."""
+    generator: nothing is read unless it is needed), after which the rows (`where`) are kept in the cache.
+    Landed files never change, so a rebuild reads each file once; a damaged entry is read again from the file."""
     cached = config.processed_dir / READ_CACHE / f"{key}.parquet"
     if cached.is_file():
         try:
@@ -116,8 +124,12 @@ def insert_read(con: duckdb.DuckDBPyConnection, config: Config, table: str, key:
     insert_chunks(con, table, source_id, chunks)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(cached, lambda partial: con.sql(f"select * from raw.{table} where {where}",
-                                                         params=parameters).write_parquet(str(partial)))
+        write_atomically(
+            cached,
+            lambda partial: con.sql(f"select * from raw.{table} where {where}", params=parameters).write_parquet(
+                str(partial)
+            ),
+        )
     except (OSError, duckdb.Error):  # a cache that cannot be written only costs time at the next build
         pass
 
@@ -152,22 +164,45 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
         reader = reader_for(source.reads_as)
         try:
             paths = landed_files(config, source)
-            insert_read(con, config, reader.RAW_TABLE, read_key(reader.RAW_TABLE, repr(source), paths, reader),
-                        "_source = $1", [source.id], source.id, read_chunks(reader, paths, source))
+            insert_read(
+                con,
+                config,
+                reader.RAW_TABLE,
+                read_key(reader.RAW_TABLE, repr(source), paths, reader),
+                "_source = $1",
+                [source.id],
+                source.id,
+                read_chunks(reader, paths, source),
+            )
         except (SourceFileError, LandingError) as exc:
             con.execute(f"delete from raw.{reader.RAW_TABLE} where _source = ?", [source.id])
             errors.append(f"source {source.id!r}: {exc}")
             continue
-        files += [{"raw_table": reader.RAW_TABLE, "_source": source.id, "_file": p.name, "path": str(p),
-                   "sha256": sha256_of(p), "settings": f"{source!r} read by {reader_version(reader)}"} for p in paths]
+        files += [
+            {
+                "raw_table": reader.RAW_TABLE,
+                "_source": source.id,
+                "_file": p.name,
+                "path": str(p),
+                "sha256": sha256_of(p),
+                "settings": f"{source!r} read by {reader_version(reader)}",
+            }
+            for p in paths
+        ]
     declared = {i.id for i in config.indicators if i.source == LOCAL_SOURCE}
     try:
         for indicator, paths in sorted(local_drops(config).items()):
             if indicator in declared:  # a drop for an indicator no longer declared as local is not loaded
-                insert_read(con, config, local_drop.RAW_TABLE,
-                            read_key(local_drop.RAW_TABLE, f"local drop of indicator {indicator}", paths, local_drop),
-                            "_source = $1 and indicator_id = $2", [LOCAL_SOURCE, indicator], LOCAL_SOURCE,
-                            local_drop.read_chunks(paths, indicator))
+                insert_read(
+                    con,
+                    config,
+                    local_drop.RAW_TABLE,
+                    read_key(local_drop.RAW_TABLE, f"local drop of indicator {indicator}", paths, local_drop),
+                    "_source = $1 and indicator_id = $2",
+                    [LOCAL_SOURCE, indicator],
+                    LOCAL_SOURCE,
+                    local_drop.read_chunks(paths, indicator),
+                )
                 files += [local_file(p, indicator) for p in paths]
     except (SourceFileError, LandingError) as exc:
         con.execute(f"delete from raw.{local_drop.RAW_TABLE}")
@@ -181,9 +216,14 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
 
 def local_file(path: Path, indicator_id: str) -> dict:
     """raw.landed_file's row for a council's file of one indicator (its rows carry the indicator's id)."""
-    return {"raw_table": local_drop.RAW_TABLE, "_source": LOCAL_SOURCE, "_file": path.name, "path": str(path),
-            "sha256": sha256_of(path),
-            "settings": f"local drop of indicator {indicator_id} read by {reader_version(local_drop)}"}
+    return {
+        "raw_table": local_drop.RAW_TABLE,
+        "_source": LOCAL_SOURCE,
+        "_file": path.name,
+        "path": str(path),
+        "sha256": sha256_of(path),
+        "settings": f"local drop of indicator {indicator_id} read by {reader_version(local_drop)}",
+    }
 
 
 def load_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
@@ -191,49 +231,118 @@ def load_config(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     DuckDB variables."""
     vintages = ward_vintage_labels(config)
     indicators = pd.DataFrame(
-        [{
-            "indicator_id": i.id, "indicator_name": i.name, "short_name": i.short_name, "theme": i.theme,
-            "unit": i.unit, "polarity": i.polarity, "source": i.source, "baseline_period": i.baseline_period,
-            # +1 when a higher value is better, -1 when lower is better: multiplying by it orients every gap
-            "polarity_sign": 1 if i.higher_is_better else -1,
-            "sort_order": n,
-            "ward_vintage": i.ward_vintage,
-            "imd_edition": vintages[i.ward_vintage]["imd_edition"],
-            "population_weights": vintages[i.ward_vintage]["population_weights"],
-            # counts sources only: the period the counts describe (e.g. Census 2021)
-            "counts_period": config.source(i.source).period if i.numerator else None,
-            "counts_total_category": config.source(i.source).total_category or None if i.numerator else None,
-            "nomis_measure": i.measure or None,  # Nomis sources: the MEASURE_NAME of the value
-        } for n, i in enumerate(config.indicators)],
-        columns=["indicator_id", "indicator_name", "short_name", "theme", "unit", "polarity", "source",
-                 "baseline_period", "polarity_sign", "sort_order", "ward_vintage", "imd_edition",
-                 "population_weights", "counts_period", "counts_total_category", "nomis_measure"],
+        [
+            {
+                "indicator_id": i.id,
+                "indicator_name": i.name,
+                "short_name": i.short_name,
+                "theme": i.theme,
+                "unit": i.unit,
+                "polarity": i.polarity,
+                "source": i.source,
+                "baseline_period": i.baseline_period,
+                # +1 when a higher value is better, -1 when lower is better: multiplying by it orients every gap
+                "polarity_sign": 1 if i.higher_is_better else -1,
+                "sort_order": n,
+                "ward_vintage": i.ward_vintage,
+                "imd_edition": vintages[i.ward_vintage]["imd_edition"],
+                "population_weights": vintages[i.ward_vintage]["population_weights"],
+                # counts sources only: the period the counts describe (e.g. Census 2021)
+                "counts_period": config.source(i.source).period if i.numerator else None,
+                "counts_total_category": config.source(i.source).total_category or None if i.numerator else None,
+                "nomis_measure": i.measure or None,  # Nomis sources: the MEASURE_NAME of the value
+            }
+            for n, i in enumerate(config.indicators)
+        ],
+        columns=[
+            "indicator_id",
+            "indicator_name",
+            "short_name",
+            "theme",
+            "unit",
+            "polarity",
+            "source",
+            "baseline_period",
+            "polarity_sign",
+            "sort_order",
+            "ward_vintage",
+            "imd_edition",
+            "population_weights",
+            "counts_period",
+            "counts_total_category",
+            "nomis_measure",
+        ],
     ).astype({"indicator_id": "str", "counts_period": "str", "counts_total_category": "str", "nomis_measure": "str"})
-    numerators = pd.DataFrame([{"indicator_id": i.id, "category": c} for i in config.indicators for c in i.numerator],
-                              columns=["indicator_id", "category"]).astype("str")
-    ward_vintages = pd.DataFrame(list(vintages.values()),
-                                 columns=["ward_vintage", "lookup_source", "deprivation_source", "imd_edition",
-                                          "population_weights", "sort_order"])
-    weights = pd.DataFrame([{"ward_vintage": v.id, "population_source": p, "preference": n}
-                            for v in config.ward_vintages for n, p in enumerate(v.population, start=1)],
-                           columns=["ward_vintage", "population_source", "preference"])
+    numerators = pd.DataFrame(
+        [{"indicator_id": i.id, "category": c} for i in config.indicators for c in i.numerator],
+        columns=["indicator_id", "category"],
+    ).astype("str")
+    ward_vintages = pd.DataFrame(
+        list(vintages.values()),
+        columns=[
+            "ward_vintage",
+            "lookup_source",
+            "deprivation_source",
+            "imd_edition",
+            "population_weights",
+            "sort_order",
+        ],
+    )
+    weights = pd.DataFrame(
+        [
+            {"ward_vintage": v.id, "population_source": p, "preference": n}
+            for v in config.ward_vintages
+            for n, p in enumerate(v.population, start=1)
+        ],
+        columns=["ward_vintage", "population_source", "preference"],
+    )
     sexes = pd.DataFrame([{"indicator_id": i.id, "sex": s} for i in config.indicators for s in i.sexes])
     areas = pd.DataFrame(
-        [{"target_area": a.name, "ward_vintage": a.ward_vintage, "ward_code": w} for a in config.target_areas
-         for w in a.wards],
+        [
+            {"target_area": a.name, "ward_vintage": a.ward_vintage, "ward_code": w}
+            for a in config.target_areas
+            for w in a.wards
+        ],
         columns=["target_area", "ward_vintage", "ward_code"],
     ).astype("str")
     targets = pd.DataFrame(
-        [{"target_id": f"{i.id}-{n}", "indicator_id": i.id, "sex": sex, "measure": t.measure, "grouping": t.grouping,
-          "target_value": t.value, "reduction": t.reduction, "shape": t.shape}
-         for i in config.indicators for n, t in enumerate(i.targets, start=1)
-         for sex in ([t.sex] if t.sex else i.sexes)],
+        [
+            {
+                "target_id": f"{i.id}-{n}",
+                "indicator_id": i.id,
+                "sex": sex,
+                "measure": t.measure,
+                "grouping": t.grouping,
+                "target_value": t.value,
+                "reduction": t.reduction,
+                "shape": t.shape,
+            }
+            for i in config.indicators
+            for n, t in enumerate(i.targets, start=1)
+            for sex in ([t.sex] if t.sex else i.sexes)
+        ],
         columns=["target_id", "indicator_id", "sex", "measure", "grouping", "target_value", "reduction", "shape"],
-    ).astype({"target_id": "str", "indicator_id": "str", "sex": "str", "measure": "str", "grouping": "str", "target_value": "float64",
-              "reduction": "float64", "shape": "str"})
-    for name, frame in (("indicator", indicators), ("indicator_sex", sexes), ("target_area_ward", areas),
-                        ("indicator_target", targets), ("indicator_numerator", numerators),
-                        ("ward_vintage", ward_vintages), ("ward_vintage_population", weights)):
+    ).astype(
+        {
+            "target_id": "str",
+            "indicator_id": "str",
+            "sex": "str",
+            "measure": "str",
+            "grouping": "str",
+            "target_value": "float64",
+            "reduction": "float64",
+            "shape": "str",
+        }
+    )
+    for name, frame in (
+        ("indicator", indicators),
+        ("indicator_sex", sexes),
+        ("target_area_ward", areas),
+        ("indicator_target", targets),
+        ("indicator_numerator", numerators),
+        ("ward_vintage", ward_vintages),
+        ("ward_vintage_population", weights),
+    ):
         con.register("_incoming", frame)
         con.execute(f"create or replace table config.{name} as select * from _incoming")
         con.unregister("_incoming")

@@ -12,7 +12,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from filelock import FileLock, Timeout
 
@@ -24,8 +24,9 @@ class LockTimeout(RuntimeError):
 
 
 @contextmanager
-def warehouse_lock(config: Config, command: str, timeout: float = 600,
-                   notify: Callable[[str], None] | None = None) -> Iterator[None]:
+def warehouse_lock(
+    config: Config, command: str, timeout: float = 600, notify: Callable[[str], None] | None = None
+) -> Iterator[None]:
     config.processed_dir.mkdir(parents=True, exist_ok=True)
     path = config.processed_dir / ".fsot.lock"
     holder_path = path.with_suffix(".holder")
@@ -44,10 +45,17 @@ def warehouse_lock(config: Config, command: str, timeout: float = 600,
                 "(or end that process) and run again"
             ) from exc
     try:
-        holder_path.write_text(json.dumps({
-            "pid": os.getpid(), "host": socket.gethostname(), "command": command,
-            "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }), encoding="utf-8")
+        holder_path.write_text(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "command": command,
+                    "since": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            ),
+            encoding="utf-8",
+        )
         yield
     finally:
         holder_path.unlink(missing_ok=True)

@@ -33,9 +33,32 @@ from pipeline.ingest.landing import landing_dir
 RAW_TABLE = "landing_manifest"
 # The fields of a manifest record (pipeline.ingest.landing.Provenance, and a local drop's status fields),
 # in the order of raw.landing_manifest; a field a record lacks is NULL, one it adds stays in `record`.
-FIELDS = ("source", "format", "title", "publisher", "release", "licence", "origin", "path", "retrieved_at",
-          "bytes", "sha256", "demonstration", "indicator", "url", "http_status", "etag", "last_modified",
-          "release_sha256", "role", "changes", "status", "superseded_by", "status_changed_at", "rows")
+FIELDS = (
+    "source",
+    "format",
+    "title",
+    "publisher",
+    "release",
+    "licence",
+    "origin",
+    "path",
+    "retrieved_at",
+    "bytes",
+    "sha256",
+    "demonstration",
+    "indicator",
+    "url",
+    "http_status",
+    "etag",
+    "last_modified",
+    "release_sha256",
+    "role",
+    "changes",
+    "status",
+    "superseded_by",
+    "status_changed_at",
+    "rows",
+)
 
 
 def _text(value) -> str | None:
@@ -77,19 +100,38 @@ def load_provenance(con: duckdb.DuckDBPyConnection, config: Config, records: lis
     config.ward_vintage_boundaries, and set the variable raw_folder; return the number of records."""
     _create(con, f"raw.{RAW_TABLE}", manifest_frame(records), {"_record": "bigint"})
     sources = pd.DataFrame(
-        [{"source_id": s.id, "sort_order": n, "format": s.format, "reads_as": s.reads_as, "release": s.release,
-          "pulled": s.pulled} for n, s in enumerate(config.sources)],
-        columns=["source_id", "sort_order", "format", "reads_as", "release", "pulled"])
+        [
+            {
+                "source_id": s.id,
+                "sort_order": n,
+                "format": s.format,
+                "reads_as": s.reads_as,
+                "release": s.release,
+                "pulled": s.pulled,
+            }
+            for n, s in enumerate(config.sources)
+        ],
+        columns=["source_id", "sort_order", "format", "reads_as", "release", "pulled"],
+    )
     _create(con, "config.source", sources, {"sort_order": "integer", "pulled": "boolean"})
     files = pd.DataFrame(
-        [{"source_id": s.id, "file_order": n,
-          "path": (landing_dir(config, s) / Path(name).name).relative_to(config.raw_dir).as_posix()}
-         for s in config.sources if not s.pulled for n, name in enumerate(s.files, start=1)],
-        columns=["source_id", "file_order", "path"])
+        [
+            {
+                "source_id": s.id,
+                "file_order": n,
+                "path": (landing_dir(config, s) / Path(name).name).relative_to(config.raw_dir).as_posix(),
+            }
+            for s in config.sources
+            if not s.pulled
+            for n, name in enumerate(s.files, start=1)
+        ],
+        columns=["source_id", "file_order", "path"],
+    )
     _create(con, "config.source_file", files, {"file_order": "integer"})
-    boundaries = pd.DataFrame([{"ward_vintage": v.id, "boundaries_source": v.boundaries}
-                               for v in config.ward_vintages if v.boundaries],
-                              columns=["ward_vintage", "boundaries_source"])
+    boundaries = pd.DataFrame(
+        [{"ward_vintage": v.id, "boundaries_source": v.boundaries} for v in config.ward_vintages if v.boundaries],
+        columns=["ward_vintage", "boundaries_source"],
+    )
     _create(con, "config.ward_vintage_boundaries", boundaries, {})
     con.execute("set variable raw_folder = ?", [_relative_to_project(config, config.raw_dir)])
     return len(records)

@@ -20,10 +20,15 @@ from pipeline.warehouse.registry import PythonModels
 PYTHON_MODELS = PythonModels()
 
 
-@PYTHON_MODELS.register("marts.fct_trend",
-                        depends_on=["intermediate.int_indicator_value__configured",
-                                    "intermediate.int_ward_deprivation", "marts.fct_gap_measure"],
-                        methods=[proportion_trend, trend_label, weighted_trend])
+@PYTHON_MODELS.register(
+    "marts.fct_trend",
+    depends_on=[
+        "intermediate.int_indicator_value__configured",
+        "intermediate.int_ward_deprivation",
+        "marts.fct_gap_measure",
+    ],
+    methods=[proportion_trend, trend_label, weighted_trend],
+)
 def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """fct_trend: the Fingertips recent trend of every series of values and of gaps.
 
@@ -77,23 +82,38 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                    group by all) as base using (indicator_id, sex, category, measure, grouping)
         where base.baseline_sort is null or v.period_sort >= base.baseline_sort
     """).df()
-    since_baseline = set(map(tuple, con.execute("""
+    since_baseline = set(
+        map(
+            tuple,
+            con.execute("""
         select distinct indicator_id, sex, category, replace(measure, '_', ' '), grouping
         from marts.fct_gap_measure where is_baseline
-    """).fetchall()))
+    """).fetchall(),
+        )
+    )
     series = pd.concat([values, gaps], ignore_index=True).sort_values(
-        ["indicator_id", "sex", "category", "series", "subject", "period_sort"], kind="stable")
+        ["indicator_id", "sex", "category", "series", "subject", "period_sort"], kind="stable"
+    )
     keys = ["indicator_id", "sex", "category", "series", "subject"]
     last = series.groupby(keys, sort=True).tail(POINTS).copy()
     last["position"] = last.groupby(keys).cumcount() + (POINTS - last.groupby(keys)["period"].transform("size"))
-    frame = last.pivot_table(index=keys, columns="position", values=["value", "lower_ci", "upper_ci", "count",
-                                                                     "denominator"], aggfunc="first", dropna=False)
-    meta = last.groupby(keys).agg(subject_name=("subject_name", "first"), first_period=("period", "first"),
-                                  last_period=("period", "last"), points=("period", "size"),
-                                  is_proportion=("is_proportion", "first"),
-                                  higher_is_better=("higher_is_better", "first"),
-                                  is_ratio=("is_ratio", "first"),
-                                  overlapping=("period_range", lambda r: bool((r.fillna("1y") != "1y").any())))
+    frame = last.pivot_table(
+        index=keys,
+        columns="position",
+        values=["value", "lower_ci", "upper_ci", "count", "denominator"],
+        aggfunc="first",
+        dropna=False,
+    )
+    meta = last.groupby(keys).agg(
+        subject_name=("subject_name", "first"),
+        first_period=("period", "first"),
+        last_period=("period", "last"),
+        points=("period", "size"),
+        is_proportion=("is_proportion", "first"),
+        higher_is_better=("higher_is_better", "first"),
+        is_ratio=("is_ratio", "first"),
+        overlapping=("period_range", lambda r: bool((r.fillna("1y") != "1y").any())),
+    )
 
     def block(name: str) -> np.ndarray:
         out = np.full((len(meta), POINTS), np.nan)
@@ -103,10 +123,12 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                 out[:, int(position)] = part[position].to_numpy(dtype=float)
         return out
 
-    value, lower, upper, count, denominator = (block(n) for n in ("value", "lower_ci", "upper_ci", "count",
-                                                                   "denominator"))
-    by_proportion = meta["is_proportion"].to_numpy() & np.isfinite(count).all(axis=1) & \
-        np.isfinite(denominator).all(axis=1)
+    value, lower, upper, count, denominator = (
+        block(n) for n in ("value", "lower_ci", "upper_ci", "count", "denominator")
+    )
+    by_proportion = (
+        meta["is_proportion"].to_numpy() & np.isfinite(count).all(axis=1) & np.isfinite(denominator).all(axis=1)
+    )
     proportion = proportion_trend(count, denominator)
     weighted = weighted_trend(value, lower, upper)
     chosen = {k: np.where(by_proportion, proportion[k], weighted[k]) for k in ("chi2", "slope_sign", "stable", "valid")}
@@ -116,17 +138,29 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     baseline = con.execute("select indicator_id, baseline_period from config.indicator").df()
     baseline_of = dict(zip(baseline["indicator_id"], baseline["baseline_period"]))
     short = windowed & (meta["points"].to_numpy() < POINTS)
-    reason = np.where(short, [f"only {n} period(s) from the baseline {baseline_of.get(k[0])} on (five are needed)"
-                              for k, n in zip(meta.index, meta["points"])], reason)
-    reason = np.where(meta["overlapping"].to_numpy(), "periods overlap (rolling multi-year periods are not tested)",
-                      reason)
+    reason = np.where(
+        short,
+        [
+            f"only {n} period(s) from the baseline {baseline_of.get(k[0])} on (five are needed)"
+            for k, n in zip(meta.index, meta["points"])
+        ],
+        reason,
+    )
+    reason = np.where(
+        meta["overlapping"].to_numpy(), "periods overlap (rolling multi-year periods are not tested)", reason
+    )
     out = meta.reset_index()
     out["trend_window"] = np.where(windowed, "since baseline", "last five periods")
     out["baseline_period"] = out["indicator_id"].map(baseline_of)
-    out["method"] = np.where(by_proportion, "chi-squared test for trend (proportion)",
-                             np.where(out["is_ratio"], "inverse-variance weighted regression on the log of the "
-                                      "ratio and its 95% limits",
-                                      "inverse-variance weighted regression on the 95% limits"))
+    out["method"] = np.where(
+        by_proportion,
+        "chi-squared test for trend (proportion)",
+        np.where(
+            out["is_ratio"],
+            "inverse-variance weighted regression on the log of the ratio and its 95% limits",
+            "inverse-variance weighted regression on the 95% limits",
+        ),
+    )
     out["slope_per_period"] = np.where(by_proportion, np.nan, weighted["slope"])
     out["chi_squared"] = chosen["chi2"]
     out["trend"] = label
@@ -134,13 +168,35 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     out["confidence"] = "99.8%"
     basis = con.execute("select indicator_id, ward_vintage, imd_edition, population_weights from config.indicator").df()
     out = out.merge(basis, on="indicator_id", how="left")
-    return out[["indicator_id", "ward_vintage", "imd_edition", "population_weights", "sex", "category", "series",
-                "subject", "subject_name", "trend_window", "baseline_period", "first_period", "last_period", "points",
-                "method", "slope_per_period", "chi_squared", "trend", "reason", "confidence"]]
+    return out[
+        [
+            "indicator_id",
+            "ward_vintage",
+            "imd_edition",
+            "population_weights",
+            "sex",
+            "category",
+            "series",
+            "subject",
+            "subject_name",
+            "trend_window",
+            "baseline_period",
+            "first_period",
+            "last_period",
+            "points",
+            "method",
+            "slope_per_period",
+            "chi_squared",
+            "trend",
+            "reason",
+            "confidence",
+        ]
+    ]
 
 
-@PYTHON_MODELS.register("intermediate.int_slope_index", depends_on=["intermediate.int_deprivation_group"],
-                        methods=[phe_sii])
+@PYTHON_MODELS.register(
+    "intermediate.int_slope_index", depends_on=["intermediate.int_deprivation_group"], methods=[phe_sii]
+)
 def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """int_slope_index: slope and relative index of inequality (SII, RII) across the borough's
     deprivation groups, per indicator × sex × category × period × grouping (local/national quintiles
@@ -167,17 +223,22 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     seed = int(con.execute("select getvariable('sii_seed')").fetchall()[0][0])
     keys = ["indicator_id", "sex", "category", "period", "grouping"]
     summary = groups.groupby(keys, sort=True).agg(
-        groups=("deprivation_group", "size"), expected=("groups_in_grouping", "first"),
-        complete_se=("standard_error", lambda v: bool(v.notna().all())), polarity_sign=("polarity_sign", "first"))
+        groups=("deprivation_group", "size"),
+        expected=("groups_in_grouping", "first"),
+        complete_se=("standard_error", lambda v: bool(v.notna().all())),
+        polarity_sign=("polarity_sign", "first"),
+    )
     summary["complete_se"] = summary["complete_se"].astype(bool)  # an empty frame's aggregate is not boolean
     summary["complete"] = (summary["groups"] == summary["expected"]) & summary["complete_se"]
     out = summary.reset_index()[keys + ["polarity_sign"]]
     columns = ("sii", "sii_lower_ci", "sii_upper_ci", "rii", "rii_lower_ci", "rii_upper_ci", "intercept")
     for column in columns:
         out[column] = np.nan
-    out["note"] = np.where(summary["groups"].to_numpy() < summary["expected"].to_numpy(),
-                           "a deprivation group has no borough ward with a value",
-                           np.where(~summary["complete_se"].to_numpy(), "a group mean has no standard error", None))
+    out["note"] = np.where(
+        summary["groups"].to_numpy() < summary["expected"].to_numpy(),
+        "a deprivation group has no borough ward with a value",
+        np.where(~summary["complete_se"].to_numpy(), "a group mean has no standard error", None),
+    )
     complete = summary[summary["complete"]]
     # One simulation call per category (then per polarity and group count): a series' simulated limits
     # depend on its place among the series of its call, so a community breakdown never changes the
@@ -192,27 +253,37 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                     continue
                 rows = groups.set_index(keys).loc[subset.index].reset_index()
                 shape = (len(subset), int(size))
-                result = phe_sii(population=rows["population"].to_numpy().reshape(shape),
-                                 value=rows["mean"].to_numpy().reshape(shape),
-                                 se=rows["standard_error"].to_numpy().reshape(shape),
-                                 value_type=0, multiplier=sign, repetitions=repetitions, rii=True, intercept=True,
-                                 seed=seed)
+                result = phe_sii(
+                    population=rows["population"].to_numpy().reshape(shape),
+                    value=rows["mean"].to_numpy().reshape(shape),
+                    se=rows["standard_error"].to_numpy().reshape(shape),
+                    value_type=0,
+                    multiplier=sign,
+                    repetitions=repetitions,
+                    rii=True,
+                    intercept=True,
+                    seed=seed,
+                )
                 position = out.set_index(keys).index.get_indexer(subset.index)
                 for column in columns:
                     out.loc[position, column] = result[column]
     crosses_zero = (out["rii"] <= 0) | (out["rii_lower_ci"] <= 0)
     out.loc[crosses_zero, ["rii", "rii_lower_ci", "rii_upper_ci"]] = np.nan
-    out.loc[crosses_zero, "note"] = ("RII not reported: the fitted line reaches zero at one end of the deprivation "
-                                     "scale, so the ratio of its ends has no meaning; use the SII")
-    out["method"] = (f"slope index of inequality (phe_sii, value type 0), 95% CI by simulation, "
-                     f"{repetitions} repetitions")
+    out.loc[crosses_zero, "note"] = (
+        "RII not reported: the fitted line reaches zero at one end of the deprivation "
+        "scale, so the ratio of its ends has no meaning; use the SII"
+    )
+    out["method"] = (
+        f"slope index of inequality (phe_sii, value type 0), 95% CI by simulation, {repetitions} repetitions"
+    )
     return out.drop(columns="polarity_sign")
 
 
-@PYTHON_MODELS.register("intermediate.int_indicator_value__from_counts",
-                        depends_on=["staging.stg_counts__area", "staging.stg_ons__lsoa_ward",
-                                    "intermediate.int_ward_deprivation"],
-                        methods=[proportion])
+@PYTHON_MODELS.register(
+    "intermediate.int_indicator_value__from_counts",
+    depends_on=["staging.stg_counts__area", "staging.stg_ons__lsoa_ward", "intermediate.int_ward_deprivation"],
+    methods=[proportion],
+)
 def int_indicator_value__from_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """int_indicator_value__from_counts: ward and borough values of the indicators made from counts by
     LSOA (sources of format area_counts, e.g. Census 2021 tables), one row per indicator × area.
@@ -267,8 +338,12 @@ def int_indicator_value__from_counts(con: duckdb.DuckDBPyConnection) -> pd.DataF
     value = np.full(len(frame), np.nan)
     lower, upper = value.copy(), value.copy()
     if positive.any():
-        result = proportion(frame["count"].to_numpy(dtype=float)[positive],
-                            frame["denominator"].to_numpy(dtype=float)[positive], confidence=0.95, multiplier=100)
+        result = proportion(
+            frame["count"].to_numpy(dtype=float)[positive],
+            frame["denominator"].to_numpy(dtype=float)[positive],
+            confidence=0.95,
+            multiplier=100,
+        )
         value[positive], lower[positive], upper[positive] = result["value"], result["lower_ci"], result["upper_ci"]
     frame["value"], frame["lower_ci"], frame["upper_ci"] = value, lower, upper
     frame["value_note"] = pd.Series(np.where(positive, None, "no value: the areas' denominators sum to 0"), dtype="str")
@@ -277,7 +352,25 @@ def int_indicator_value__from_counts(con: duckdb.DuckDBPyConnection) -> pd.DataF
     frame["period_sort"] = pd.to_numeric(frame["period"].str.extract(r"(\d{4})")[0], errors="coerce") * 10000
     frame["period_range"] = pd.Series([None] * len(frame), dtype="str")
     frame["_line"] = pd.Series([None] * len(frame), dtype="Int64")
-    return frame[["indicator_id", "sex", "category", "period", "period_sort", "period_range", "area_code", "area_name",
-                  "area_type", "value", "lower_ci", "upper_ci", "count", "denominator", "value_note", "_source",
-                  "_file", "_line"]].astype({"period_sort": "Int64"})
-
+    return frame[
+        [
+            "indicator_id",
+            "sex",
+            "category",
+            "period",
+            "period_sort",
+            "period_range",
+            "area_code",
+            "area_name",
+            "area_type",
+            "value",
+            "lower_ci",
+            "upper_ci",
+            "count",
+            "denominator",
+            "value_note",
+            "_source",
+            "_file",
+            "_line",
+        ]
+    ].astype({"period_sort": "Int64"})

@@ -40,14 +40,14 @@ class ModelError(RuntimeError):
 class Model:
     name: str
     layer: str
-    path: Path                   # the SQL file, or the Python file that defines the model
-    sql: str = ""                # a SQL model's code (";" stripped); "" for a Python model
+    path: Path  # the SQL file, or the Python file that defines the model
+    sql: str = ""  # a SQL model's code (";" stripped); "" for a Python model
     depends_on: frozenset[str] = field(default_factory=frozenset)
-    build: BuildFunction | None = None   # a Python model: reads the warehouse, returns one DataFrame
-    doc: str = ""                # the SQL header comment, or the Python model's docstring
+    build: BuildFunction | None = None  # a Python model: reads the warehouse, returns one DataFrame
+    doc: str = ""  # the SQL header comment, or the Python model's docstring
     methods: tuple[Callable[..., Any], ...] = ()  # the pipeline.methods functions a Python model runs
-    line: int = 1                # where the definition starts in `path` (the `def` line of a Python model)
-    code: str = ""               # the code the model runs: SQL without its comments, or the function's source
+    line: int = 1  # where the definition starts in `path` (the `def` line of a Python model)
+    code: str = ""  # the code the model runs: SQL without its comments, or the function's source
 
     @property
     def relation(self) -> str:
@@ -101,9 +101,15 @@ def function_source(function: Callable[..., Any]) -> tuple[int, str]:
 def sql_model(path: Path, layer: str) -> Model:
     """The model of one SQL file."""
     text = path.read_text(encoding="utf-8")
-    return Model(name=path.stem, layer=layer, path=path, sql=text.strip().rstrip(";"),
-                 depends_on=frozenset(references(text) - {f"{layer}.{path.stem}"}), doc=header_comment(text),
-                 code=sql_code(text).strip())
+    return Model(
+        name=path.stem,
+        layer=layer,
+        path=path,
+        sql=text.strip().rstrip(";"),
+        depends_on=frozenset(references(text) - {f"{layer}.{path.stem}"}),
+        doc=header_comment(text),
+        code=sql_code(text).strip(),
+    )
 
 
 class PythonModels(Sequence[Model]):
@@ -112,8 +118,9 @@ class PythonModels(Sequence[Model]):
     def __init__(self) -> None:
         self._models: list[Model] = []
 
-    def register(self, relation: str, *, depends_on: Iterable[str],
-                 methods: Iterable[Callable[..., Any]] = ()) -> Callable[[BuildFunction], BuildFunction]:
+    def register(
+        self, relation: str, *, depends_on: Iterable[str], methods: Iterable[Callable[..., Any]] = ()
+    ) -> Callable[[BuildFunction], BuildFunction]:
         """Register the decorated function as the model `relation` ("<layer>.<name>"), reading `depends_on`
         and running the pipeline.methods functions `methods` (listed in the methods appendix)."""
         layer, _, name = relation.partition(".")
@@ -122,10 +129,19 @@ class PythonModels(Sequence[Model]):
 
         def decorate(function: BuildFunction) -> BuildFunction:
             line, code = function_source(function)
-            self._models.append(Model(name=name, layer=layer, path=Path(inspect.getfile(function)),
-                                      depends_on=frozenset(depends_on), build=function,
-                                      doc=inspect.getdoc(function) or "", methods=tuple(methods), line=line,
-                                      code=code))
+            self._models.append(
+                Model(
+                    name=name,
+                    layer=layer,
+                    path=Path(inspect.getfile(function)),
+                    depends_on=frozenset(depends_on),
+                    build=function,
+                    doc=inspect.getdoc(function) or "",
+                    methods=tuple(methods),
+                    line=line,
+                    code=code,
+                )
+            )
             return function
 
         return decorate
@@ -167,8 +183,9 @@ def order(models: dict[str, Model]) -> list[Model]:
         graph[relation] = set(sorted(model.depends_on))
     ordered: list[str] = []
     for layer in LAYERS:  # layer by layer, each in dependency order (deps only point back or across)
-        members = {r: {d for d in deps if models[d].layer == layer} for r, deps in graph.items()
-                   if models[r].layer == layer}
+        members = {
+            r: {d for d in deps if models[d].layer == layer} for r, deps in graph.items() if models[r].layer == layer
+        }
         sorter = TopologicalSorter(members)
         try:
             sorter.prepare()

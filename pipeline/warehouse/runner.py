@@ -32,12 +32,13 @@ def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
     """Run sql/macros/*.sql (one `create or replace macro` per file, named after the file, each after the
     macros it calls), used by the models; and register
     the one function DuckDB lacks, normal_cdf(x) = Φ(x) (a vectorised Python function)."""
-    con.create_function("normal_cdf", _normal_cdf, [duckdb.sqltype("DOUBLE")], duckdb.sqltype("DOUBLE"),
-                        type="arrow")
+    con.create_function("normal_cdf", _normal_cdf, [duckdb.sqltype("DOUBLE")], duckdb.sqltype("DOUBLE"), type="arrow")
     macros = {p.stem: p for p in sorted((sql_dir / "macros").glob("*.sql"))}
     texts = {name: LINE_COMMENT.sub("", path.read_text(encoding="utf-8")) for name, path in macros.items()}
-    uses = {name: {other for other in macros if other != name and re.search(rf"\b{other}\(", texts[name])}
-            for name in macros}  # a macro file is created after the macros it calls
+    uses = {
+        name: {other for other in macros if other != name and re.search(rf"\b{other}\(", texts[name])}
+        for name in macros
+    }  # a macro file is created after the macros it calls
     try:
         order = list(TopologicalSorter(uses).static_order())
     except CycleError as exc:
@@ -50,8 +51,9 @@ def create_macros(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
             raise ModelError(f"{path}: {exc}".splitlines()[0]) from exc
 
 
-def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, python_models: Iterable[Model] = (),
-               progress=None) -> list[dict]:
+def run_models(
+    con: duckdb.DuckDBPyConnection, sql_dir: Path, python_models: Iterable[Model] = (), progress=None
+) -> list[dict]:
     """Create the macros, then every model of sql_dir and python_models in build order; return one record
     per model (name, kind, rows, seconds)."""
     create_macros(con, sql_dir)
@@ -68,11 +70,19 @@ def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, python_models: Ite
             else:
                 con.execute(f"create or replace {kind} {model.relation} as\n{model.sql}")
         except duckdb.Error as exc:
-            raise ModelError(f"{model.path}: {exc}".splitlines()[0]
-                             + " (fix the SQL and run `fsot build` again)") from exc
+            raise ModelError(
+                f"{model.path}: {exc}".splitlines()[0] + " (fix the SQL and run `fsot build` again)"
+            ) from exc
         rows = con.execute(f"select count(*) from {model.relation}").fetchall()[0][0]
-        records.append({"model": model.relation, "kind": kind, "rows": rows,
-                        "seconds": round(time.perf_counter() - started, 4), "file": model.path.name})
+        records.append(
+            {
+                "model": model.relation,
+                "kind": kind,
+                "rows": rows,
+                "seconds": round(time.perf_counter() - started, 4),
+                "file": model.path.name,
+            }
+        )
         if progress:
             progress(model.relation)
     return records
@@ -91,8 +101,12 @@ def uniqueness_tests(sql_dir: Path) -> list[tuple[str, str]]:
         key = entry.get("key")
         if key:
             columns = ", ".join(f'"{c}"' for c in key)
-            tests.append((f"unique_{table.replace('.', '_')}",
-                          f"select {columns}, count(*) as copies from {table} group by {columns} having count(*) > 1"))
+            tests.append(
+                (
+                    f"unique_{table.replace('.', '_')}",
+                    f"select {columns}, count(*) as copies from {table} group by {columns} having count(*) > 1",
+                )
+            )
     return tests
 
 
@@ -105,18 +119,26 @@ def run_tests(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[dict]:
             frame = con.execute(sql).df()
         except duckdb.Error as exc:
             raise ModelError(f"{sql_dir / 'data_dictionary.toml'}: key of {name}: {exc}".splitlines()[0]) from exc
-        results.append({"test": name, "offending_rows": len(frame),
-                        "description": "one row per key (sql/data_dictionary.toml)"})
+        results.append(
+            {"test": name, "offending_rows": len(frame), "description": "one row per key (sql/data_dictionary.toml)"}
+        )
         if len(frame):
-            failures.append(f"{name}: {len(frame)} key(s) occur more than once:\n"
-                            f"{frame.head(10).to_string(index=False)}")
+            failures.append(
+                f"{name}: {len(frame)} key(s) occur more than once:\n{frame.head(10).to_string(index=False)}"
+            )
     for path in sorted((sql_dir / "tests").glob("assert_*.sql")):
         try:
             frame = con.execute(path.read_text(encoding="utf-8").strip().rstrip(";")).df()
         except duckdb.Error as exc:
             raise ModelError(f"{path}: {exc}".splitlines()[0]) from exc
-        comment = next((line.lstrip("- ").strip() for line in path.read_text(encoding="utf-8").splitlines()
-                        if line.startswith("--")), "")
+        comment = next(
+            (
+                line.lstrip("- ").strip()
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if line.startswith("--")
+            ),
+            "",
+        )
         results.append({"test": path.stem, "offending_rows": len(frame), "description": comment})
         if len(frame):
             failures.append(f"{path.name} returned {len(frame)} row(s):\n{frame.head(10).to_string(index=False)}")

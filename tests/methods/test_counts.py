@@ -25,6 +25,7 @@ from pipeline.methods.counts import (
 
 # --- hand-computed (methods.md §10) -------------------------------------------------------------
 
+
 def test_byars_65_worked_example():
     assert byars_lower(65) == pytest.approx(50.163188, abs=1e-6)
     assert byars_upper(65) == pytest.approx(82.849139, abs=1e-6)
@@ -50,9 +51,9 @@ def test_exact_zero_count():
 
 
 def test_byars_lower_negative_becomes_missing():
-    assert np.isnan(byars_lower(1, 0.998))           # the formula goes negative: NA in R
+    assert np.isnan(byars_lower(1, 0.998))  # the formula goes negative: NA in R
     assert byars_lower(1, 0.95) == pytest.approx(0.013072, abs=1e-6)
-    assert np.isnan(byars_lower(0))                  # undefined at 0
+    assert np.isnan(byars_lower(0))  # undefined at 0
 
 
 def test_missing_inputs_give_missing_limits():
@@ -63,7 +64,7 @@ def test_missing_inputs_give_missing_limits():
 
 def test_wilson_edges():
     assert wilson_lower(0, 50) == 0.0
-    assert wilson_upper(50, 50) == pytest.approx(1.0, abs=1e-15)   # not clamped, only rounding away from 1
+    assert wilson_upper(50, 50) == pytest.approx(1.0, abs=1e-15)  # not clamped, only rounding away from 1
     assert wilson_lower(5, 10, 1) == 0.0 and wilson_upper(5, 10, 100) == 1.0
     x, n, z = 50.0, 50.0, 1.9599639845400536
     assert wilson_upper(x, n) == (2 * x + z**2 + z * math.sqrt(z**2 + 4 * x * (1 - x / n))) / (2 * (n + z**2))
@@ -92,6 +93,7 @@ def test_confidence_helpers():
 
 # --- the package's test data ------------------------------------------------------------------
 
+
 def test_byars_wilson_reference_sheet(shared_reference):
     sheet = pd.read_excel(shared_reference / "phe-indicator-methods" / "testdata_Byars_Wilson.xlsx")
     assert len(sheet) == 13
@@ -108,4 +110,4 @@ def test_byars_wilson_reference_sheet(shared_reference):
             assert lower == pytest.approx(row.lowercl, rel=1e-13, abs=1e-13)
         assert upper == pytest.approx(row.uppercl, rel=1e-13, abs=1e-13)
         matched += 1
-    assert matched == 13   # 7 Byars rows (incl. NA lower at x = 1, 99.8 %) + 6 Wilson rows
+    assert matched == 13  # 7 Byars rows (incl. NA lower at x = 1, 99.8 %) + 6 Wilson rows

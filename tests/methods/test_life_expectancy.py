@@ -24,23 +24,140 @@ from pipeline.methods.life_expectancy import (
 )
 
 # The package's 20-band example (df1 in its tests/testthat/testLifeExpectancy.R).
-POPS = [7060, 35059, 46974, 48489, 43219, 38561, 46009, 57208, 61435, 55601, 50209, 56416, 46411, 39820, 37978,
-        37039, 33288, 23306, 11936, 11936]
+POPS = [
+    7060,
+    35059,
+    46974,
+    48489,
+    43219,
+    38561,
+    46009,
+    57208,
+    61435,
+    55601,
+    50209,
+    56416,
+    46411,
+    39820,
+    37978,
+    37039,
+    33288,
+    23306,
+    11936,
+    11936,
+]
 DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872, 1390, 1605, 1936, 1937]
 # answer1 of the package's test: value, lowercl, uppercl. The limits were made with z = 1.96.
-ANSWER_VALUE = [80.16960813, 79.36245674, 75.44193645, 70.47299936, 65.52909542, 60.67510088, 55.78835987,
-                50.92752727, 46.06740425, 41.24505636, 36.49322717, 31.83343842, 27.26027992, 22.9719144,
-                18.76856852, 14.95858336, 11.51684445, 8.618849241, 6.163942934, 6.16210635]
-ANSWER_LOWER = [79.88268548, 79.0898816, 75.17407307, 70.20675732, 65.26548673, 60.41876577, 55.53801579,
-                50.68279939, 45.82666794, 41.00842831, 36.26223216, 31.60996318, 27.04337271, 22.76653134,
-                18.57570352, 14.77985004, 11.34831778, 8.451134045, 5.978358351, 5.887683386]
-ANSWER_UPPER = [80.45653078, 79.63503188, 75.70979983, 70.7392414, 65.79270412, 60.931436, 56.03870395,
-                51.17225516, 46.30814055, 41.48168441, 36.72422219, 32.05691365, 27.47718713, 23.17729746,
-                18.96143352, 15.13731667, 11.68537112, 8.786564437, 6.349527517, 6.436529314]
-POPS_USED = [787954, 780894, 745835, 698861, 650372, 607153, 568592, 522583, 465375, 403940, 348339, 298130,
-             241714, 195303, 155483, 117505, 80466, 47178, 23872, 11936]
-DTHS_USED = [9357, 9340, 9331, 9327, 9319, 9299, 9284, 9260, 9227, 9177, 9106, 9006, 8843, 8580, 8276, 7740, 6868,
-             5478, 3873, 1937]
+ANSWER_VALUE = [
+    80.16960813,
+    79.36245674,
+    75.44193645,
+    70.47299936,
+    65.52909542,
+    60.67510088,
+    55.78835987,
+    50.92752727,
+    46.06740425,
+    41.24505636,
+    36.49322717,
+    31.83343842,
+    27.26027992,
+    22.9719144,
+    18.76856852,
+    14.95858336,
+    11.51684445,
+    8.618849241,
+    6.163942934,
+    6.16210635,
+]
+ANSWER_LOWER = [
+    79.88268548,
+    79.0898816,
+    75.17407307,
+    70.20675732,
+    65.26548673,
+    60.41876577,
+    55.53801579,
+    50.68279939,
+    45.82666794,
+    41.00842831,
+    36.26223216,
+    31.60996318,
+    27.04337271,
+    22.76653134,
+    18.57570352,
+    14.77985004,
+    11.34831778,
+    8.451134045,
+    5.978358351,
+    5.887683386,
+]
+ANSWER_UPPER = [
+    80.45653078,
+    79.63503188,
+    75.70979983,
+    70.7392414,
+    65.79270412,
+    60.931436,
+    56.03870395,
+    51.17225516,
+    46.30814055,
+    41.48168441,
+    36.72422219,
+    32.05691365,
+    27.47718713,
+    23.17729746,
+    18.96143352,
+    15.13731667,
+    11.68537112,
+    8.786564437,
+    6.349527517,
+    6.436529314,
+]
+POPS_USED = [
+    787954,
+    780894,
+    745835,
+    698861,
+    650372,
+    607153,
+    568592,
+    522583,
+    465375,
+    403940,
+    348339,
+    298130,
+    241714,
+    195303,
+    155483,
+    117505,
+    80466,
+    47178,
+    23872,
+    11936,
+]
+DTHS_USED = [
+    9357,
+    9340,
+    9331,
+    9327,
+    9319,
+    9299,
+    9284,
+    9260,
+    9227,
+    9177,
+    9106,
+    9006,
+    8843,
+    8580,
+    8276,
+    7740,
+    6868,
+    5478,
+    3873,
+    1937,
+]
 
 
 def frame(deaths=DEATHS, pops=POPS, area=None, ages=START_AGES):
@@ -58,6 +175,7 @@ def quiet(call, *args, **kwargs):
 
 
 # --- hand-sized: the 3-band toy life table (methods.md §10) ----------------------------------------
+
 
 def test_three_band_toy_recurrence():
     t = _chiang_life_table([10, 2, 500], [1000, 4000, 5000], [0, 1, 5])
@@ -81,6 +199,7 @@ def test_public_function_insists_on_20_bands():
 
 
 # --- the package example (df1) ------------------------------------------------------------------------
+
 
 def test_package_example_values_and_limits():
     out = life_expectancy(DEATHS, POPS)
@@ -106,8 +225,18 @@ def test_package_example_frame_full_output():
     assert (out["note"] == "").all() and (out["confidence"] == "95%").all()
     assert out.loc[2, "statistic"] == "life expectancy at 5"
     assert (out["method"] == "Chiang, using Silcocks et al for confidence limits").all()
-    assert list(out.columns) == ["start_age", "value", "lower_ci", "upper_ci", "note", "pops_used", "dths_used",
-                                 "confidence", "statistic", "method"]
+    assert list(out.columns) == [
+        "start_age",
+        "value",
+        "lower_ci",
+        "upper_ci",
+        "note",
+        "pops_used",
+        "dths_used",
+        "confidence",
+        "statistic",
+        "method",
+    ]
 
 
 def test_unordered_bands_and_text_labels():
@@ -143,6 +272,7 @@ def test_argument_errors():
 
 # --- suppression rules and edge cases --------------------------------------------------------------
 
+
 def test_group_rules_in_order_with_suppressed_groups_appended():
     good = frame(area="good")
     negative = frame(area="negative").assign(deaths=lambda d: d.deaths.where(d.age_band != 5, -2))
@@ -162,8 +292,13 @@ def test_group_rules_in_order_with_suppressed_groups_appended():
     suppressed = out[out["area"] != "good"]
     assert suppressed[["value", "lower_ci", "upper_ci"]].isna().all().all()
     assert out[out["area"] == "good"]["value"].notna().all()
-    for text in ("negative deaths", "zero or less population", "different number of age bands than 20",
-                 "more deaths than population", "total population of less than 5,000"):
+    for text in (
+        "negative deaths",
+        "zero or less population",
+        "different number of age bands than 20",
+        "more deaths than population",
+        "total population of less than 5,000",
+    ):
         assert any(text in m for m in messages)
 
 
@@ -183,7 +318,7 @@ def test_deaths_above_population_in_one_band_suppresses_group():
 
 
 def test_no_deaths_in_the_open_band():
-    out, _ = quiet(life_expectancy, DEATHS[:-1] + [0], POPS)    # R: value NA, lower NaN, upper +Inf
+    out, _ = quiet(life_expectancy, DEATHS[:-1] + [0], POPS)  # R: value NA, lower NaN, upper +Inf
     assert np.isnan(out["value"]).all()
     assert np.isnan(out["lower_ci"]).all()
     assert np.isposinf(out["upper_ci"]).all()
@@ -192,7 +327,7 @@ def test_no_deaths_in_the_open_band():
 
 def test_band_with_q_equal_to_one():
     deaths = list(DEATHS)
-    deaths[10] = 21000          # band 45-49: D > P/(n a) = 50209/2.5, but D ≤ P
+    deaths[10] = 21000  # band 45-49: D > P/(n a) = 50209/2.5, but D ≤ P
     out, _ = quiet(life_expectancy, deaths, POPS)
     table = _chiang_life_table(deaths, POPS, START_AGES)
     assert table["q"][10] == 1
@@ -207,17 +342,64 @@ def test_wide_confidence_interval_package_case():
     deaths = [17, 9, 4, 8, 20, 15, 24, 33, 50, 51, 10, 16, 26, 30, 36, 22, 13, 5, 6, 1]
     data = pd.concat([frame(deaths[:-1] + [312], pops, "Area 1"), frame(deaths, pops, "Area 2")], ignore_index=True)
     out, messages = quiet(life_expectancy_frame, data, ["area"], (0.95, 0.998))
-    value = [19.22914685, 19.44120610, 18.33467808, 14.67659995, 11.81284556, 11.63815414, 10.05641628,
-             9.93152356, 11.95846561] + [np.nan] * 31
-    lower = [16.43900644, 16.53437505, 15.62922550, 12.08108630, 9.21823373, 8.68414661, 6.54020385, 4.71570153,
-             2.37762283, -1.60695210, -10.33328815, -17.16409724, -26.91715103, -45.04820928, -76.27067271,
-             -137.12203187, -195.39453664, -242.37480291, -266.74198466, -298.54880400] + [np.nan] * 20
-    upper = [22.01928726, 22.34803716, 21.04013066, 17.27211361, 14.40745738, 14.59216167, 13.57262872,
-             15.14734559, 21.53930839, 50.29765396, 97.99598549, 107.54413263, 128.91238524, 181.91668353,
-             278.06441642, 472.32822039, 649.40455756, 783.50845564, 841.04259816, 920.54880400] + [np.nan] * 20
+    value = [
+        19.22914685,
+        19.44120610,
+        18.33467808,
+        14.67659995,
+        11.81284556,
+        11.63815414,
+        10.05641628,
+        9.93152356,
+        11.95846561,
+    ] + [np.nan] * 31
+    lower = [
+        16.43900644,
+        16.53437505,
+        15.62922550,
+        12.08108630,
+        9.21823373,
+        8.68414661,
+        6.54020385,
+        4.71570153,
+        2.37762283,
+        -1.60695210,
+        -10.33328815,
+        -17.16409724,
+        -26.91715103,
+        -45.04820928,
+        -76.27067271,
+        -137.12203187,
+        -195.39453664,
+        -242.37480291,
+        -266.74198466,
+        -298.54880400,
+    ] + [np.nan] * 20
+    upper = [
+        22.01928726,
+        22.34803716,
+        21.04013066,
+        17.27211361,
+        14.40745738,
+        14.59216167,
+        13.57262872,
+        15.14734559,
+        21.53930839,
+        50.29765396,
+        97.99598549,
+        107.54413263,
+        128.91238524,
+        181.91668353,
+        278.06441642,
+        472.32822039,
+        649.40455756,
+        783.50845564,
+        841.04259816,
+        920.54880400,
+    ] + [np.nan] * 20
     assert list(out["area"]) == ["Area 2"] * 20 + ["Area 1"] * 20
     for ours, theirs in (("value", value), ("lower_ci", lower), ("upper_ci", upper)):
-        assert (out[ours].isna().to_numpy() == np.isnan(theirs)).all()     # NA pattern, 60 cells
+        assert (out[ours].isna().to_numpy() == np.isnan(theirs)).all()  # NA pattern, 60 cells
         # numbers within 4.81e-6: that answer was made with z = 1.959964 (methods.md §6)
         np.testing.assert_allclose(out[ours], theirs, rtol=0, atol=4.81e-6, equal_nan=True)
     assert (out["note"].iloc[9:20] == NOTE_WIDE_CI).all()
@@ -230,6 +412,7 @@ def test_wide_confidence_interval_package_case():
 
 
 # --- the oracle: 120 groups computed with the package ------------------------------------------------
+
 
 def test_oracle_life_expectancy_120_groups(shared_reference):
     folder = shared_reference / "phe-oracle-cases"

@@ -8,8 +8,12 @@ import pytest
 
 from pipeline.methods.proportion import proportion, proportion_frame
 
-RENAME = {"lower_ci": "lower95_0cl", "upper_ci": "upper95_0cl", "lower_ci_998": "lower99_8cl",
-          "upper_ci_998": "upper99_8cl"}
+RENAME = {
+    "lower_ci": "lower95_0cl",
+    "upper_ci": "upper95_0cl",
+    "lower_ci_998": "lower99_8cl",
+    "upper_ci_998": "upper99_8cl",
+}
 
 
 def test_wilson_65_of_100_as_percentage():
@@ -49,7 +53,7 @@ def test_grouping_sums_and_single_group_is_row_by_row():
     grouped = proportion_frame(df, ["g"])
     assert list(grouped["g"]) == ["a", "b"] and list(grouped["count"]) == [3, 3]
     assert grouped.loc[0, "lower_ci"] == wilson(3, 30)[0]
-    single = proportion_frame(df[df.g == "a"], ["g"])   # one group: computed per row, as R does
+    single = proportion_frame(df[df.g == "a"], ["g"])  # one group: computed per row, as R does
     assert len(single) == 2
 
 
@@ -59,6 +63,7 @@ def wilson(x, n):
 
 
 # --- reference data -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def prop_sheets(shared_reference):
@@ -70,8 +75,9 @@ def test_testdata_prop_19_rows(prop_sheets):
     checked = 0
     for multiplier, rows in sheet.groupby("multiplier"):
         rows = rows.reset_index(drop=True)
-        out = proportion_frame(rows, confidence=(0.95, 0.998), multiplier=multiplier, count="Numerator",
-                               population="Denominator")
+        out = proportion_frame(
+            rows, confidence=(0.95, 0.998), multiplier=multiplier, count="Numerator", population="Denominator"
+        )
         for ours, theirs in [("value", "value"), *RENAME.items()]:
             np.testing.assert_allclose(out[ours], rows[theirs], rtol=1e-12, atol=1e-12, equal_nan=True)
         assert list(out["statistic"]) == list(rows["statistic"])
@@ -82,8 +88,11 @@ def test_testdata_prop_19_rows(prop_sheets):
 
 def test_testdata_prop_grouped_11_groups(prop_sheets):
     expected = prop_sheets["testdata_Prop_g"].set_index("Area")
-    out = proportion_frame(prop_sheets["testdata_Prop"], ["Area"], count="Numerator",
-                           population="Denominator").set_index("Area").loc[expected.index]
+    out = (
+        proportion_frame(prop_sheets["testdata_Prop"], ["Area"], count="Numerator", population="Denominator")
+        .set_index("Area")
+        .loc[expected.index]
+    )
     assert len(out) == 11
     for column in ("Numerator", "Denominator", "value"):
         np.testing.assert_allclose(out[column], expected[column], rtol=1e-12, equal_nan=True)

@@ -64,12 +64,15 @@ def test_groups_with_all_missing_values_do_not_warn():
 
 
 def test_invert_field_must_be_constant_within_groups():
-    df = pd.DataFrame({"g": ["a"] * 5 + ["b"] * 5, "value": np.arange(10.0),
-                       "higher_is_worse": [True] * 5 + [False] * 5})
+    df = pd.DataFrame(
+        {"g": ["a"] * 5 + ["b"] * 5, "value": np.arange(10.0), "higher_is_worse": [True] * 5 + [False] * 5}
+    )
     out = quantile_frame(df, "value", "g", nquantiles=5, invert="higher_is_worse", full=True)
     assert same(out["quantile"], [5, 4, 3, 2, 1, 1, 2, 3, 4, 5])
-    assert list(out["qinverted"].unique()) == ["lowest quantile represents highest values",
-                                              "lowest quantile represents lowest values"]
+    assert list(out["qinverted"].unique()) == [
+        "lowest quantile represents highest values",
+        "lowest quantile represents lowest values",
+    ]
     assert (out["nquantiles"] == 5).all() and (out["groupvars"] == "g").all()
     df.loc[0, "higher_is_worse"] = False
     with pytest.raises(ValueError, match="same logical value for each data grouping set"):
@@ -101,9 +104,10 @@ POLARITY = {"RAG - High is good": False, "RAG - Low is good": True, True: True, 
 
 @pytest.fixture(scope="module")
 def quantile_sheet(shared_reference):
-    sheet = pd.read_excel(shared_reference / "phe-indicator-methods" / "testdata_Quantiles.xlsx",
-                          sheet_name="testdata_Quantiles")
-    sheet["GroupSet"] = sheet["GroupSet"].fillna("None")          # the literal "None" reads as missing
+    sheet = pd.read_excel(
+        shared_reference / "phe-indicator-methods" / "testdata_Quantiles.xlsx", sheet_name="testdata_Quantiles"
+    )
+    sheet["GroupSet"] = sheet["GroupSet"].fillna("None")  # the literal "None" reads as missing
     sheet["invert"] = sheet["Polarity"].map(lambda p: POLARITY[p])
     return sheet
 

@@ -10,8 +10,12 @@ import pytest
 
 from pipeline.methods.rate import rate, rate_frame
 
-RENAME = {"lower_ci": "lower95_0cl", "upper_ci": "upper95_0cl", "lower_ci_998": "lower99_8cl",
-          "upper_ci_998": "upper99_8cl"}
+RENAME = {
+    "lower_ci": "lower95_0cl",
+    "upper_ci": "upper95_0cl",
+    "lower_ci_998": "lower99_8cl",
+    "upper_ci_998": "upper99_8cl",
+}
 
 
 def methods(column) -> list:
@@ -66,8 +70,9 @@ def test_testdata_rate_20_rows(rate_sheets):
     checked = 0
     for multiplier, rows in sheet.groupby("multiplier"):
         rows = rows.reset_index(drop=True)
-        out = rate_frame(rows, confidence=(0.95, 0.998), multiplier=multiplier, count="Numerator",
-                         population="Denominator")
+        out = rate_frame(
+            rows, confidence=(0.95, 0.998), multiplier=multiplier, count="Numerator", population="Denominator"
+        )
         for ours, theirs in [("value", "value"), *RENAME.items()]:
             np.testing.assert_allclose(out[ours], rows[theirs], rtol=1e-14, equal_nan=True)
         assert list(out["statistic"]) == list(rows["statistic"])
@@ -78,8 +83,11 @@ def test_testdata_rate_20_rows(rate_sheets):
 
 def test_testdata_rate_grouped_12_groups(rate_sheets):
     expected = rate_sheets["testdata_Rate_g"].set_index("Area")
-    out = rate_frame(rate_sheets["testdata_Rate"], ["Area"], count="Numerator",
-                     population="Denominator").set_index("Area").loc[expected.index]
+    out = (
+        rate_frame(rate_sheets["testdata_Rate"], ["Area"], count="Numerator", population="Denominator")
+        .set_index("Area")
+        .loc[expected.index]
+    )
     assert len(out) == 12
     np.testing.assert_allclose(out["value"], expected["value"], rtol=1e-14, equal_nan=True)
     np.testing.assert_allclose(out["lower_ci"], expected["lowercl"], rtol=1e-14, equal_nan=True)
@@ -93,5 +101,5 @@ def test_oracle_rates_150(shared_reference):
     expected = pd.read_csv(folder / "rate_expected.csv")
     out = rate_frame(data)
     assert len(out) == 150
-    for column in ("value", "lower_ci", "upper_ci"):   # 15 significant digits in the CSV: abs ≤ 5e-12
+    for column in ("value", "lower_ci", "upper_ci"):  # 15 significant digits in the CSV: abs ≤ 5e-12
         np.testing.assert_allclose(out[column], expected[column], rtol=1e-13, atol=0)

@@ -11,8 +11,15 @@ import pytest
 from pipeline.methods.counts import byars_lower, byars_upper
 from pipeline.methods.standardised_rate import ESP2013, dsr, dsr_frame, start_ages
 
-COLUMNS = {"total_count": "total_count", "total_pop": "total_pop", "value": "value", "lower_ci": "lower95_0cl",
-           "upper_ci": "upper95_0cl", "lower_ci_998": "lower99_8cl", "upper_ci_998": "upper99_8cl"}
+COLUMNS = {
+    "total_count": "total_count",
+    "total_pop": "total_pop",
+    "value": "value",
+    "lower_ci": "lower95_0cl",
+    "upper_ci": "upper95_0cl",
+    "lower_ci_998": "lower99_8cl",
+    "upper_ci_998": "upper99_8cl",
+}
 
 
 def test_esp2013():
@@ -31,8 +38,14 @@ def test_hand_computed_two_bands():
 
 
 def test_fewer_than_10_events_suppressed_and_missing_counts_are_zero():
-    df = pd.DataFrame({"g": ["a", "a", "b", "b"], "count": [4, np.nan, 5, 5], "population": [100, 100, 100, 100],
-                       "standard_population": [1, 1, 1, 1]})
+    df = pd.DataFrame(
+        {
+            "g": ["a", "a", "b", "b"],
+            "count": [4, np.nan, 5, 5],
+            "population": [100, 100, 100, 100],
+            "standard_population": [1, 1, 1, 1],
+        }
+    )
     out = dsr_frame(df, ["g"])
     assert out.loc[0, "total_count"] == 4 and np.isnan(out.loc[0, "value"]) and np.isnan(out.loc[0, "upper_ci"])
     assert out.loc[0, "statistic"] == "dsr NA for total count < 10"
@@ -55,8 +68,15 @@ def test_errors():
 
 
 def test_non_independent_needs_constant_population_per_band():
-    df = pd.DataFrame({"age_band": [0, 0], "event_frequency": [1, 2], "count": [5, 1], "population": [100, 101],
-                       "standard_population": [5000, 5000]})
+    df = pd.DataFrame(
+        {
+            "age_band": [0, 0],
+            "event_frequency": [1, 2],
+            "count": [5, 1],
+            "population": [100, 101],
+            "standard_population": [5000, 5000],
+        }
+    )
     with pytest.raises(ValueError, match="different populations"):
         dsr_frame(df, independent_events=False)
 
@@ -72,6 +92,7 @@ def test_vector_standard_population_matched_by_position():
 
 # --- testdata_DSR_ISR.xlsx, sheet testresults_DSR: 12 rows ---------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sheets(shared_reference):
     return pd.read_excel(shared_reference / "phe-indicator-methods" / "testdata_DSR_ISR.xlsx", sheet_name=None)
@@ -79,8 +100,9 @@ def sheets(shared_reference):
 
 def compare(out, expected, columns=COLUMNS):
     for ours, theirs in columns.items():
-        np.testing.assert_allclose(out[ours].to_numpy(float), expected[theirs].to_numpy(float), rtol=6e-12,
-                                   equal_nan=True, err_msg=ours)
+        np.testing.assert_allclose(
+            out[ours].to_numpy(float), expected[theirs].to_numpy(float), rtol=6e-12, equal_nan=True, err_msg=ours
+        )
     assert list(out["statistic"]) == list(expected["statistic"])
     assert list(out["method"]) == list(expected["method"])
 
@@ -88,8 +110,9 @@ def compare(out, expected, columns=COLUMNS):
 def test_multiarea_esp2013_per_10000_and_100000(sheets):
     results = sheets["testresults_DSR"]
     for multiplier, rows in ((10000, [0, 1, 2]), (100000, [4, 5, 6])):
-        out = dsr_frame(sheets["testdata_multiarea"], ["area"], (0.95, 0.998), multiplier, population="pop",
-                        age_band="ageband")
+        out = dsr_frame(
+            sheets["testdata_multiarea"], ["area"], (0.95, 0.998), multiplier, population="pop", age_band="ageband"
+        )
         assert list(out["area"]) == list(results["area"].iloc[rows])
         compare(out, results.iloc[rows])
 
@@ -100,8 +123,9 @@ def test_esp1976_as_a_standard_population_column(sheets):
     results = sheets["testresults_DSR"]
     first = dict(list(COLUMNS.items())[:5])
     for multiplier, row in ((10000, 3), (100000, 7)):
-        out = dsr_frame(sheets["testdata_1976"], [], (0.95, 0.998), multiplier, population="pop",
-                        standard_population="esp1976")
+        out = dsr_frame(
+            sheets["testdata_1976"], [], (0.95, 0.998), multiplier, population="pop", standard_population="esp1976"
+        )
         compare(out, results.iloc[[row]], first)
         assert out.loc[0, "upper_ci_998"] == pytest.approx(results["upper99_8cl"].iloc[row] / 10, rel=1e-6)
     assert out.loc[0, "lower_ci_998"] == pytest.approx(7659.28, abs=0.01)
@@ -109,9 +133,20 @@ def test_esp1976_as_a_standard_population_column(sheets):
 
 def test_non_independent_events_4_areas(sheets):
     wide = sheets["testdata_nonindepe"]
-    long = wide.melt(id_vars=["area", "ageband", "count", "pop"], value_vars=["f1", "f2", "f3", "f4"],
-                     var_name="f", value_name="individuals")
+    long = wide.melt(
+        id_vars=["area", "ageband", "count", "pop"],
+        value_vars=["f1", "f2", "f3", "f4"],
+        var_name="f",
+        value_name="individuals",
+    )
     long["event_frequency"] = long["f"].str[1].astype(int)
-    out = dsr_frame(long, ["area"], (0.95, 0.998), count="individuals", population="pop", age_band="ageband",
-                    independent_events=False)
+    out = dsr_frame(
+        long,
+        ["area"],
+        (0.95, 0.998),
+        count="individuals",
+        population="pop",
+        age_band="ageband",
+        independent_events=False,
+    )
     compare(out, sheets["testresults_DSR"].iloc[8:12])

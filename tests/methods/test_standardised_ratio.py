@@ -9,9 +9,16 @@ import pytest
 from pipeline.methods.counts import byars_lower, exact_lower, exact_upper
 from pipeline.methods.standardised_ratio import expected_count, isr, isr_frame
 
-COLUMNS = {"observed": "observed", "expected": "expected", "ref_rate": "ref_rate", "value": "value",
-           "lower_ci": "lower95_0cl", "upper_ci": "upper95_0cl", "lower_ci_998": "lower99_8cl",
-           "upper_ci_998": "upper99_8cl"}
+COLUMNS = {
+    "observed": "observed",
+    "expected": "expected",
+    "ref_rate": "ref_rate",
+    "value": "value",
+    "lower_ci": "lower95_0cl",
+    "upper_ci": "upper95_0cl",
+    "lower_ci_998": "lower99_8cl",
+    "upper_ci_998": "upper99_8cl",
+}
 
 
 def test_hand_computed_ratio_exact_below_10():
@@ -27,8 +34,14 @@ def test_hand_computed_ratio_exact_below_10():
 
 
 def test_zero_observed_zero_population_band_and_missing_reference_count():
-    df = pd.DataFrame({"count": [0, 0, np.nan], "population": [100, 0, np.nan],
-                       "reference_count": [5, np.nan, 5], "reference_population": [100, 100, 100]})
+    df = pd.DataFrame(
+        {
+            "count": [0, 0, np.nan],
+            "population": [100, 0, np.nan],
+            "reference_count": [5, np.nan, 5],
+            "reference_population": [100, 100, 100],
+        }
+    )
     out = isr_frame(df)
     assert out.loc[0, "observed"] == 0 and out.loc[0, "expected"] == 5
     assert out.loc[0, "value"] == 0 and out.loc[0, "lower_ci"] == 0
@@ -36,8 +49,14 @@ def test_zero_observed_zero_population_band_and_missing_reference_count():
 
 
 def test_rate_statistic_and_reference_rate():
-    df = pd.DataFrame({"count": [20, 30], "population": [1000, 1000], "reference_count": [10, 30],
-                       "reference_population": [1000, 1000]})
+    df = pd.DataFrame(
+        {
+            "count": [20, 30],
+            "population": [1000, 1000],
+            "reference_count": [10, 30],
+            "reference_population": [1000, 1000],
+        }
+    )
     out = isr_frame(df, rate=True)
     assert out.loc[0, "ref_rate"] == pytest.approx(2000)
     assert out.loc[0, "value"] == pytest.approx(50 / 40 * 2000)
@@ -45,8 +64,15 @@ def test_rate_statistic_and_reference_rate():
 
 
 def test_errors():
-    base = pd.DataFrame({"g": ["a", "a", "b"], "count": [1, 2, 3], "population": [10, 10, 10],
-                         "reference_count": [1, 1, 1], "reference_population": [10, 10, 10]})
+    base = pd.DataFrame(
+        {
+            "g": ["a", "a", "b"],
+            "count": [1, 2, 3],
+            "population": [10, 10, 10],
+            "reference_count": [1, 1, 1],
+            "reference_population": [10, 10, 10],
+        }
+    )
     with pytest.raises(ValueError, match="same number of rows"):
         isr_frame(base, ["g"])
     with pytest.raises(ValueError, match="numerators"):
@@ -59,6 +85,7 @@ def test_errors():
 
 # --- testdata_DSR_ISR.xlsx, sheet testresults_ISR: 16 rows ----------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sheets(shared_reference):
     return pd.read_excel(shared_reference / "phe-indicator-methods" / "testdata_DSR_ISR.xlsx", sheet_name=None)
@@ -67,8 +94,9 @@ def sheets(shared_reference):
 def compare(out, expected):
     for ours, theirs in COLUMNS.items():
         if ours in out.columns and expected[theirs].notna().any():
-            np.testing.assert_allclose(out[ours].to_numpy(float), expected[theirs].to_numpy(float), rtol=2e-15,
-                                       err_msg=ours)
+            np.testing.assert_allclose(
+                out[ours].to_numpy(float), expected[theirs].to_numpy(float), rtol=2e-15, err_msg=ours
+            )
     assert list(out["statistic"]) == list(expected["statistic"])
     assert list(out["method"]) == list(expected["method"])
     return len(out)
@@ -88,8 +116,23 @@ def test_testresults_isr_16_rows(sheets):
     matched += compare(isr_frame(zero_pop, ["area"], 0.95, 100, **vector, **kw), results.iloc[14:16])
     assert matched == 16
     # the same with the reference as columns of the data (NA reference count in one band) …
-    compare(isr_frame(own, ["area"], (0.95, 0.998), rate=True, reference_count="refcount",
-                      reference_population="refpop", **kw), results.iloc[0:3])
+    compare(
+        isr_frame(
+            own, ["area"], (0.95, 0.998), rate=True, reference_count="refcount", reference_population="refpop", **kw
+        ),
+        results.iloc[0:3],
+    )
     # … and with observed totals from a lookup instead of summing the counts
-    compare(isr_frame(own.drop(columns="count"), ["area"], (0.95, 0.998), rate=True, count="total_count",
-                      observed_totals=sheets["testdata_multiarea_lookup"], **vector, **kw), results.iloc[0:3])
+    compare(
+        isr_frame(
+            own.drop(columns="count"),
+            ["area"],
+            (0.95, 0.998),
+            rate=True,
+            count="total_count",
+            observed_totals=sheets["testdata_multiarea_lookup"],
+            **vector,
+            **kw,
+        ),
+        results.iloc[0:3],
+    )

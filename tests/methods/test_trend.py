@@ -28,10 +28,10 @@ def test_chi_squared_for_trend_matches_a_hand_computation():
     # numerator = 5000·550 − 150·15000 = 500000; χ² = 5000·500000² / (150·4850·(5000·55000 − 15000²))
     expected = 5000 * 500000**2 / (150 * 4850 * (5000 * 55000 - 15000**2))
     result = proportion_trend(r, n)
-    assert result["chi2"][0] == pytest.approx(expected)       # 34.36
+    assert result["chi2"][0] == pytest.approx(expected)  # 34.36
     assert result["slope_sign"][0] == 1 and result["stable"][0]
     label, _ = trend_label(result, np.array([False]))
-    assert label[0] == WORSENING                               # a rising proportion where lower is better
+    assert label[0] == WORSENING  # a rising proportion where lower is better
 
 
 def test_weighted_regression_recovers_a_straight_line_and_its_standard_error():

@@ -77,8 +77,20 @@ from tools.demonstration_data.layouts import (
 )
 from tools.demonstration_data.model import Shape
 
-__all__ = ["AREA_HEADERS", "CATEGORY_TYPE", "DEFAULT_OUT", "FILE7_DOMAINS", "FINGERTIPS_HEADER", "NOT_PUBLISHED",
-           "POPULATION_HEADERS", "SUPPRESSED", "Shape", "generate", "main", "write"]
+__all__ = [
+    "AREA_HEADERS",
+    "CATEGORY_TYPE",
+    "DEFAULT_OUT",
+    "FILE7_DOMAINS",
+    "FINGERTIPS_HEADER",
+    "NOT_PUBLISHED",
+    "POPULATION_HEADERS",
+    "SUPPRESSED",
+    "Shape",
+    "generate",
+    "main",
+    "write",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = PROJECT_ROOT / "data" / "raw" / "sample"
@@ -90,8 +102,11 @@ def generate(shape: Shape = Shape()) -> dict[str, bytes]:
     geo = geography.geography(shape, rng)
     dep = deprivation.deprivation(shape, geo, rng)
     wards = deprivation.ward_table(geo, dep)
-    files = {**deprivation.deprivation_files(shape, geo, dep), **deprivation.lookup_file(geo),
-             **fingertips.fingertips_files(shape, wards, rng)}
+    files = {
+        **deprivation.deprivation_files(shape, geo, dep),
+        **deprivation.lookup_file(geo),
+        **fingertips.fingertips_files(shape, wards, rng),
+    }
     files["README.md"] = readme.readme(shape, sorted(files), geo, wards)
     return dict(sorted(files.items()))
 

@@ -30,9 +30,20 @@ def domain_scores(x: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarr
     def latent(r: float) -> np.ndarray:
         return r * xs + np.sqrt(1 - r * r) * rng.standard_normal(x.size)
 
-    u = {"income": latent(0.95), "employment": latent(0.92), "health": latent(0.85), "crime": latent(0.65),
-         "idaci": latent(0.93), "idaopi": latent(0.87), "young": latent(0.82), "adult": latent(0.80),
-         "geographical": latent(-0.35), "wider": latent(0.55), "indoors": latent(0.45), "outdoors": latent(0.35)}
+    u = {
+        "income": latent(0.95),
+        "employment": latent(0.92),
+        "health": latent(0.85),
+        "crime": latent(0.65),
+        "idaci": latent(0.93),
+        "idaopi": latent(0.87),
+        "young": latent(0.82),
+        "adult": latent(0.80),
+        "geographical": latent(-0.35),
+        "wider": latent(0.55),
+        "indoors": latent(0.45),
+        "outdoors": latent(0.35),
+    }
     education = standardised(u["young"] + u["adult"])
     barriers = standardised(u["geographical"] + u["wider"])
     environment = standardised(u["indoors"] + u["outdoors"])
@@ -66,8 +77,11 @@ def populations(x: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray
     children = np.round(total * child_share).astype(np.int64)
     older = np.round(total * older_share).astype(np.int64)
     middle = total - children - older
-    working = middle - np.round(children * rng.uniform(0.10, 0.13, n)).astype(np.int64) \
+    working = (
+        middle
+        - np.round(children * rng.uniform(0.10, 0.13, n)).astype(np.int64)
         + np.round(older * rng.uniform(0.07, 0.12, n)).astype(np.int64)
+    )
     return {"population": total, "children": children, "middle": middle, "older": older, "working": working}
 
 
@@ -100,20 +114,27 @@ def ward_table(geo: dict[str, np.ndarray], dep: dict) -> dict[str, np.ndarray]:
     d, the standardised √score that drives the indicators (+ = more deprived)."""
     code, first, index = np.unique(geo["ward_code"], return_index=True, return_inverse=True)
     population = np.bincount(index, weights=dep["population"])
-    score = np.bincount(index, weights=dep["population"] * np.array(published_scores(dep)["imd"], dtype=float)) \
-        / population
+    score = (
+        np.bincount(index, weights=dep["population"] * np.array(published_scores(dep)["imd"], dtype=float)) / population
+    )
     rank = np.empty(code.size, dtype=np.int64)
     rank[np.argsort(-score, kind="stable")] = np.arange(1, code.size + 1)
     return {
-        "ward_code": code, "ward_name": geo["ward_name"][first], "la_code": geo["la_code"][first],
-        "lsoas": np.bincount(index), "population": population,
+        "ward_code": code,
+        "ward_name": geo["ward_name"][first],
+        "la_code": geo["la_code"][first],
+        "lsoas": np.bincount(index),
+        "population": population,
         "children": np.bincount(index, weights=dep["children"]),
         "working": np.bincount(index, weights=dep["working"]),
-        "score": score, "national_rank": rank, "deprivation": standardised(np.sqrt(score)),
+        "score": score,
+        "national_rank": rank,
+        "deprivation": standardised(np.sqrt(score)),
     }
 
 
 # --- the IoD and lookup files --------------------------------------------------------------------
+
 
 def file7_header() -> list[str]:
     header = list(AREA_HEADERS)
@@ -130,23 +151,29 @@ def deprivation_files(shape: Shape, geo: dict[str, np.ndarray], dep: dict) -> di
     file7, file1, file5, file6 = [], [], [], []
     for i in range(geo["lsoa_code"].size):
         area = [str(geo[key][i]) for key in ("lsoa_code", "lsoa_name", "la_code", "la_name")]
-        triples = [cell for key in SCORE_KEYS for cell in (scores[key][i], str(ranked[key][0][i]),
-                                                            str(ranked[key][1][i]))]
+        triples = [
+            cell for key in SCORE_KEYS for cell in (scores[key][i], str(ranked[key][0][i]), str(ranked[key][1][i]))
+        ]
         file7.append(area + triples + [str(v) for v in population[i]])
         file1.append(area + [thousands(ranked["imd"][0][i]), str(ranked["imd"][1][i])])
         file5.append(area + [scores[key][i] for key in SCORE_KEYS[:8]])
         file6.append(area + [thousands(v) for v in population[i]])
     as_published = {"crlf": True, "bom": True, "final_line_break": False}
     return {
-        f"File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators_3{SUFFIX}.csv":
-            csv_bytes(file7_header(), file7, crlf=True),
+        f"File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators_3{SUFFIX}.csv": csv_bytes(
+            file7_header(), file7, crlf=True
+        ),
         f"File_1_-_IMD2019_Index_of_Multiple_Deprivation{SUFFIX}.csv": csv_bytes(
             AREA_HEADERS + ["Index of Multiple Deprivation (IMD) Rank", "Index of Multiple Deprivation (IMD) Decile"],
-            file1, **as_published),
+            file1,
+            **as_published,
+        ),
         f"File_5_-_IoD2019_Scores{SUFFIX}.csv": csv_bytes(
-            AREA_HEADERS + [f"{name} {score}" for name, score in FILE7_DOMAINS[:8]], file5, **as_published),
+            AREA_HEADERS + [f"{name} {score}" for name, score in FILE7_DOMAINS[:8]], file5, **as_published
+        ),
         f"File_6_-_IoD2019_Population_Denominators{SUFFIX}.csv": csv_bytes(
-            AREA_HEADERS + POPULATION_HEADERS, file6, **as_published),
+            AREA_HEADERS + POPULATION_HEADERS, file6, **as_published
+        ),
     }
 
 
@@ -154,5 +181,8 @@ def lookup_file(geo: dict[str, np.ndarray]) -> dict[str, bytes]:
     """The ONS lookup: one row per LSOA with its ward and authority, FID 1..n (BOM, CRLF)."""
     keys = ("lsoa_code", "lsoa_name", "ward_code", "ward_name", "la_code", "la_name")
     rows = [[str(geo[key][i]) for key in keys] + [str(i + 1)] for i in range(geo["lsoa_code"].size)]
-    return {f"LSOA_(2011)_to_Ward_(2019)_Lookup_in_England_and_Wales{SUFFIX}.csv":
-            csv_bytes(LOOKUP_HEADER, rows, crlf=True, bom=True)}
+    return {
+        f"LSOA_(2011)_to_Ward_(2019)_Lookup_in_England_and_Wales{SUFFIX}.csv": csv_bytes(
+            LOOKUP_HEADER, rows, crlf=True, bom=True
+        )
+    }

@@ -72,8 +72,9 @@ def compared(lower: float, upper: float, england: float, higher_is_better: bool)
     return "Similar"
 
 
-def fingertips_rows(p: Shape, ind: Indicator, sex: str, k: int, s: Series, ward_codes: list[str],
-                    ward_names: list[str]) -> list[list[str]]:
+def fingertips_rows(
+    p: Shape, ind: Indicator, sex: str, k: int, s: Series, ward_codes: list[str], ward_names: list[str]
+) -> list[list[str]]:
     """The export's rows of one sex and period: England, (latest period) England by deprivation decile,
     the borough, its wards."""
     labels, sortable, period_range = periods(ind, p)
@@ -99,10 +100,20 @@ def fingertips_rows(p: Shape, ind: Indicator, sex: str, k: int, s: Series, ward_
         code, name, area_type, parent_code, parent_name, category_type, category = areas[i]
         published = not np.isnan(s.value[i, k])
         row = {
-            "Indicator ID": ind.id, "Indicator Name": ind.name, "Parent Code": parent_code, "Parent Name": parent_name,
-            "Area Code": code, "Area Name": name, "Area Type": area_type, "Sex": sex, "Age": ind.age,
-            "Category Type": category_type, "Category": category, "Time period": labels[k],
-            "Value": number(s.value, i), "Lower CI 95.0 limit": number(s.lower, i),
+            "Indicator ID": ind.id,
+            "Indicator Name": ind.name,
+            "Parent Code": parent_code,
+            "Parent Name": parent_name,
+            "Area Code": code,
+            "Area Name": name,
+            "Area Type": area_type,
+            "Sex": sex,
+            "Age": ind.age,
+            "Category Type": category_type,
+            "Category": category,
+            "Time period": labels[k],
+            "Value": number(s.value, i),
+            "Lower CI 95.0 limit": number(s.lower, i),
             "Upper CI 95.0 limit": number(s.upper, i),
             "Lower CI 99.8 limit": number(s.lower998, i) if latest else "",
             "Upper CI 99.8 limit": number(s.upper998, i) if latest else "",
@@ -110,11 +121,16 @@ def fingertips_rows(p: Shape, ind: Indicator, sex: str, k: int, s: Series, ward_
             "Denominator": number(s.denominator, i, integer=not ind.fractional_denominator),
             "Value note": s.notes.get((i, k), ""),
             "Recent Trend": trend(i) if latest and not category_type else "",
-            "Compared to England value or percentiles": compared(s.lower[i, k], s.upper[i, k], s.value[0, k],
-                                                                 ind.higher_is_better)
-            if i != 0 and published else "Not compared",
-            "Column not used": "Not compared", "Time period Sortable": sortable[k], "New data": "",
-            "Compared to goal": "", "Time period range": period_range,
+            "Compared to England value or percentiles": compared(
+                s.lower[i, k], s.upper[i, k], s.value[0, k], ind.higher_is_better
+            )
+            if i != 0 and published
+            else "Not compared",
+            "Column not used": "Not compared",
+            "Time period Sortable": sortable[k],
+            "New data": "",
+            "Compared to goal": "",
+            "Time period range": period_range,
         }
         rows.append([row[h] for h in FINGERTIPS_HEADER])
     return rows
@@ -134,7 +150,11 @@ def fingertips_files(shape: Shape, wards: dict[str, np.ndarray], rng: np.random.
             withhold(series["Male"], 2 + middle, 1, NOT_PUBLISHED)
         else:
             series = {sex: proportion(shape, ind, borough, rng) for sex in ind.sexes}
-        rows = [row for k in range(shape.periods) for sex in ind.sexes
-                for row in fingertips_rows(shape, ind, sex, k, series[sex], codes, names)]
+        rows = [
+            row
+            for k in range(shape.periods)
+            for sex in ind.sexes
+            for row in fingertips_rows(shape, ind, sex, k, series[sex], codes, names)
+        ]
         files[f"fingertips_{ind.id}_{ind.slug}{SUFFIX}.csv"] = csv_bytes(FINGERTIPS_HEADER, rows, crlf=True)
     return files

@@ -29,35 +29,80 @@ class Indicator:
     slug: str
     age: str
     sexes: tuple[str, ...]
-    period_style: str                    # "5y" pooled, "financial" or "calendar"
+    period_style: str  # "5y" pooled, "financial" or "calendar"
     higher_is_better: bool
     # proportions: logit p = logit(england_first) + slope·d + trend·t + shocks[t] + ward effect + noise
     england_first: float = 0.0
     slope: float = 0.0
     trend: float = 0.0
     shocks: tuple[float, ...] = ()
-    denominator: str = ""                # ward "working", "children" or "households"
+    denominator: str = ""  # ward "working", "children" or "households"
     england_denominator: float = 0.0
     fractional_denominator: bool = False
-    suppress_periods: tuple[int, ...] = ()   # periods (0-based) whose smallest ward count is suppressed
+    suppress_periods: tuple[int, ...] = ()  # periods (0-based) whose smallest ward count is suppressed
     borough_note: str = ""
 
 
 INDICATORS = [
-    Indicator("93283", "Life expectancy at birth, (upper age band 90+)", "life_expectancy_at_birth", "All ages",
-              ("Male", "Female"), "5y", True),
-    Indicator("93097", "Unemployment: out-of-work benefit claimants (% of working age population)", "unemployment",
-              "16-64 yrs", ("Persons",), "financial", False, england_first=0.02, slope=0.6, trend=-0.02,
-              shocks=(0, -0.05, 0.0, 0.1, 0.45, 0.35, 0.3), denominator="working", england_denominator=35_000_000,
-              suppress_periods=(1, 3)),
-    Indicator("93759", "Fuel poverty (low income, low energy efficiency methodology)", "fuel_poverty",
-              "Not applicable", ("Persons",), "calendar", False, england_first=0.111, slope=0.3, trend=0.03,
-              shocks=(0, 0, 0.02, 0, -0.02, 0.03, 0.05), denominator="households", england_denominator=23_400_000,
-              fractional_denominator=True, suppress_periods=(2,), borough_note=AGGREGATED),
-    Indicator("93701", "Children in relative low income families (under 16s)", "children_in_low_income_families",
-              "<16 yrs", ("Persons",), "financial", False, england_first=0.151, slope=0.5, trend=0.05,
-              shocks=(0, 0, 0.02, 0.04, -0.05, 0.02, 0.04), denominator="children", england_denominator=10_800_000,
-              suppress_periods=(0,)),
+    Indicator(
+        "93283",
+        "Life expectancy at birth, (upper age band 90+)",
+        "life_expectancy_at_birth",
+        "All ages",
+        ("Male", "Female"),
+        "5y",
+        True,
+    ),
+    Indicator(
+        "93097",
+        "Unemployment: out-of-work benefit claimants (% of working age population)",
+        "unemployment",
+        "16-64 yrs",
+        ("Persons",),
+        "financial",
+        False,
+        england_first=0.02,
+        slope=0.6,
+        trend=-0.02,
+        shocks=(0, -0.05, 0.0, 0.1, 0.45, 0.35, 0.3),
+        denominator="working",
+        england_denominator=35_000_000,
+        suppress_periods=(1, 3),
+    ),
+    Indicator(
+        "93759",
+        "Fuel poverty (low income, low energy efficiency methodology)",
+        "fuel_poverty",
+        "Not applicable",
+        ("Persons",),
+        "calendar",
+        False,
+        england_first=0.111,
+        slope=0.3,
+        trend=0.03,
+        shocks=(0, 0, 0.02, 0, -0.02, 0.03, 0.05),
+        denominator="households",
+        england_denominator=23_400_000,
+        fractional_denominator=True,
+        suppress_periods=(2,),
+        borough_note=AGGREGATED,
+    ),
+    Indicator(
+        "93701",
+        "Children in relative low income families (under 16s)",
+        "children_in_low_income_families",
+        "<16 yrs",
+        ("Persons",),
+        "financial",
+        False,
+        england_first=0.151,
+        slope=0.5,
+        trend=0.05,
+        shocks=(0, 0, 0.02, 0.04, -0.05, 0.02, 0.04),
+        denominator="children",
+        england_denominator=10_800_000,
+        suppress_periods=(0,),
+    ),
 ]
 
 # England life expectancy by period (2012 - 16 …) before the deprivation gradient
@@ -104,17 +149,24 @@ def life_expectancy(p: Shape, sex: str, wards: dict[str, np.ndarray], rng: np.ra
     d, population = wards["deprivation"], wards["population"]
     t = np.arange(p.periods)
     gap = (p.male_le_gap + p.le_gap_widening * t) * (1.0 if sex == "Male" else p.female_le_gap_ratio)
-    slope = gap / (d.max() - d.min())                                     # years per unit of d, by period
+    slope = gap / (d.max() - d.min())  # years per unit of d, by period
     england = per_period(ENGLAND_LE[sex], p.periods) + rng.normal(0, 0.02, t.size)
     ward = england - slope * d[:, None] + rng.normal(0, 0.9, (d.size, 1)) + rng.normal(0, 0.45, (d.size, t.size))
     ward_se = np.clip(3.8 / np.sqrt(population / 1000)[:, None] * rng.uniform(0.95, 1.05, ward.shape), 1.0, 2.5)
     borough = np.average(ward, axis=0, weights=population) - 0.2
     deciles = england - slope * DECILE_DEPRIVATION[:, None] + rng.normal(0, 0.1, (DECILE_DEPRIVATION.size, t.size))
     value = np.vstack([england, borough, ward, deciles])
-    se = np.vstack([np.full(t.size, 0.03), np.full(t.size, 0.22), ward_se,
-                    np.full((DECILE_DEPRIVATION.size, t.size), 0.05)])
-    return Series(value=value, lower=value - Z95 * se, upper=value + Z95 * se, lower998=value - Z998 * se,
-                  upper998=value + Z998 * se, se=se)
+    se = np.vstack(
+        [np.full(t.size, 0.03), np.full(t.size, 0.22), ward_se, np.full((DECILE_DEPRIVATION.size, t.size), 0.05)]
+    )
+    return Series(
+        value=value,
+        lower=value - Z95 * se,
+        upper=value + Z95 * se,
+        lower998=value - Z998 * se,
+        upper998=value + Z998 * se,
+        se=se,
+    )
 
 
 def as_published(values: np.ndarray, fractional: bool) -> np.ndarray:
@@ -128,19 +180,29 @@ def proportion(p: Shape, ind: Indicator, wards: dict[str, np.ndarray], rng: np.r
     """Counts, denominators, percentages and Wilson limits of England, the borough, its wards and the
     England deprivation deciles (rows) by period (columns)."""
     t, d = np.arange(p.periods), wards["deprivation"]
-    base = {"working": wards["working"] * 1.04, "children": wards["children"],
-            "households": wards["population"] / 2.25}[ind.denominator]
+    base = {
+        "working": wards["working"] * 1.04,
+        "children": wards["children"],
+        "households": wards["population"] / 2.25,
+    }[ind.denominator]
     growth = 1 + 0.004 * t
     n = as_published(base[:, None] * growth * rng.normal(1, 0.01, (base.size, t.size)), ind.fractional_denominator)
     period_effect = ind.trend * t + per_period(ind.shocks, p.periods)
-    eta = logit(ind.england_first) + ind.slope * d[:, None] + period_effect \
-        + rng.normal(0, 0.12, (d.size, 1)) + rng.normal(0, 0.05, n.shape)
+    eta = (
+        logit(ind.england_first)
+        + ind.slope * d[:, None]
+        + period_effect
+        + rng.normal(0, 0.12, (d.size, 1))
+        + rng.normal(0, 0.05, n.shape)
+    )
     count = rng.binomial(np.floor(n).astype(np.int64), logistic(eta)).astype(float)
 
-    england_n = as_published(ind.england_denominator * growth * rng.normal(1, 0.001, t.size),
-                             ind.fractional_denominator)
-    england_count = rng.binomial(np.floor(england_n).astype(np.int64),
-                                 logistic(logit(ind.england_first) + period_effect)).astype(float)
+    england_n = as_published(
+        ind.england_denominator * growth * rng.normal(1, 0.001, t.size), ind.fractional_denominator
+    )
+    england_count = rng.binomial(
+        np.floor(england_n).astype(np.int64), logistic(logit(ind.england_first) + period_effect)
+    ).astype(float)
     decile_n = as_published(np.outer(rng.uniform(0.08, 0.12, 10), england_n), ind.fractional_denominator)
     decile_eta = logit(ind.england_first) + ind.slope * DECILE_DEPRIVATION[:, None] + period_effect
     decile_count = rng.binomial(np.floor(decile_n).astype(np.int64), logistic(decile_eta)).astype(float)
@@ -149,8 +211,15 @@ def proportion(p: Shape, ind: Indicator, wards: dict[str, np.ndarray], rng: np.r
     all_n = np.vstack([england_n, as_published(n.sum(axis=0), ind.fractional_denominator), n, decile_n])
     lower, upper = wilson(all_count, all_n, Z95)
     lower998, upper998 = wilson(all_count, all_n, Z998)
-    s = Series(value=100 * all_count / all_n, lower=100 * lower, upper=100 * upper, lower998=100 * lower998,
-               upper998=100 * upper998, count=all_count, denominator=all_n)
+    s = Series(
+        value=100 * all_count / all_n,
+        lower=100 * lower,
+        upper=100 * upper,
+        lower998=100 * lower998,
+        upper998=100 * upper998,
+        count=all_count,
+        denominator=all_n,
+    )
     if ind.borough_note:
         s.notes.update({(1, k): ind.borough_note for k in t})
     for k in ind.suppress_periods:  # the smallest ward count of the period, suppressed by the publisher

@@ -9,16 +9,16 @@ from tools.demonstration_data.model import Shape
 
 FORMATS = {
     "File_7": "MHCLG English Indices of Deprivation 2019, File 7: all 16 scores, ranks and deciles and the five "
-              "population denominators (57 columns). UTF-8 without BOM, CRLF, plain numbers",
+    "population denominators (57 columns). UTF-8 without BOM, CRLF, plain numbers",
     "File_1": "IoD2019 File 1: IMD rank and decile. UTF-8 with BOM, CRLF, no line break after the last row, "
-              "ranks quoted with thousands separators (\"29,199\")",
+    'ranks quoted with thousands separators ("29,199")',
     "File_5": "IoD2019 File 5: the eight scores. UTF-8 with BOM, CRLF, no line break after the last row",
     "File_6": "IoD2019 File 6: population denominators (mid-2015, excluding prisoners). UTF-8 with BOM, CRLF, no "
-              "line break after the last row, numbers of 1,000 or more quoted with thousands separators",
+    "line break after the last row, numbers of 1,000 or more quoted with thousands separators",
     "LSOA_": "ONS Open Geography Portal: LSOA (2011) to Ward (2019) lookup, LSOA11CD, LSOA11NM, WD19CD, WD19NM, "
-             "LAD19CD, LAD19NM, FID. UTF-8 with BOM, CRLF",
-    "fingertips": "OHID Fingertips \"all data\" CSV export of one indicator: the 27-column header including "
-                  "`Column not used`, CRLF, no BOM",
+    "LAD19CD, LAD19NM, FID. UTF-8 with BOM, CRLF",
+    "fingertips": 'OHID Fingertips "all data" CSV export of one indicator: the 27-column header including '
+    "`Column not used`, CRLF, no BOM",
 }
 
 
@@ -69,9 +69,11 @@ def readme(shape: Shape, names: list[str], geo: dict[str, np.ndarray], wards: di
     ]
     for w in borough:
         rank = int(wards["national_rank"][w])
-        lines.append(f"| {wards['ward_code'][w]} | {wards['ward_name'][w]} | {wards['lsoas'][w]} | "
-                     f"{int(wards['population'][w]):,} | {wards['score'][w]:.3f} | {rank} of {n_wards} | "
-                     f"{'most deprived 10 %' if rank <= tenth else ''} |")
+        lines.append(
+            f"| {wards['ward_code'][w]} | {wards['ward_name'][w]} | {wards['lsoas'][w]} | "
+            f"{int(wards['population'][w]):,} | {wards['score'][w]:.3f} | {rank} of {n_wards} | "
+            f"{'most deprived 10 %' if rank <= tenth else ''} |"
+        )
     lines += [
         "",
         "## Regenerate",

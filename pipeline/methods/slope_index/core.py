@@ -60,8 +60,7 @@ def _levels(confidence: Any) -> tuple[float, ...]:
     raw = [confidence] if np.ndim(confidence) == 0 else list(confidence)
     if not raw or not all(_is_number(c) for c in raw):
         raise ValueError("multiplier, repetitions and confidence inputs should be numeric")
-    if any(c < 0.9 for c in raw) or (any(c > 1 for c in raw) and any(c < 90 for c in raw)) \
-            or any(c > 100 for c in raw):
+    if any(c < 0.9 for c in raw) or (any(c > 1 for c in raw) and any(c < 90 for c in raw)) or any(c > 100 for c in raw):
         raise ValueError("all confidence levels must be between 90 and 100 or between 0.9 and 1")
     levels = normalise_levels(raw)
     if len(set(levels)) != len(levels):
@@ -72,7 +71,6 @@ def _levels(confidence: Any) -> tuple[float, ...]:
 def _suffix(level: float, first: bool) -> str:
     """Column suffix: none for the first level, else the percent without its dot (99.8 % → '_998')."""
     return "" if first else "_" + level_text(level).rstrip("%").replace(".", "")
-
 
 
 def regression_weights(population: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,9 +98,9 @@ def regression_weights(population: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return w0, w1
 
 
-
-def output_columns(levels: Sequence[float], rii: bool = False, intercept: bool = False,
-                   reliability_stat: bool = False) -> dict[str, tuple[str, str, int | None]]:
+def output_columns(
+    levels: Sequence[float], rii: bool = False, intercept: bool = False, reliability_stat: bool = False
+) -> dict[str, tuple[str, str, int | None]]:
     """Names of the statistic columns in output order, each mapped to (statistic, kind, level index).
 
     ``sii``, ``sii_lower_ci``, ``sii_upper_ci`` (first level), then ``sii_lower_ci_<pct>``,
@@ -129,20 +127,52 @@ def output_columns(levels: Sequence[float], rii: bool = False, intercept: bool =
     return cols
 
 
-
-def _validate_records(population: FloatArray, arrays: dict[str, FloatArray | None], *, value_type: int,
-                      transform: bool, multiplier: float, repetitions: int, confidence: float | Sequence[float],
-                      rii: bool, intercept: bool, reliability_stat: bool) -> None:
+def _validate_records(
+    population: FloatArray,
+    arrays: dict[str, FloatArray | None],
+    *,
+    value_type: int,
+    transform: bool,
+    multiplier: float,
+    repetitions: int,
+    confidence: float | Sequence[float],
+    rii: bool,
+    intercept: bool,
+    reliability_stat: bool,
+) -> None:
     """Run `phe_sii`'s checks on all records at once (no simulation): errors before any grouping."""
-    _check_arguments(value_type=value_type, transform=transform, multiplier=multiplier, repetitions=repetitions,
-                     confidence=confidence, se=arrays["se"], lower=arrays["lower"], upper=arrays["upper"])
-    _check_values(population, value=arrays["value"], x=arrays["x"], se=arrays["se"], lower=arrays["lower"],
-                  upper=arrays["upper"], value_type=value_type)
+    _check_arguments(
+        value_type=value_type,
+        transform=transform,
+        multiplier=multiplier,
+        repetitions=repetitions,
+        confidence=confidence,
+        se=arrays["se"],
+        lower=arrays["lower"],
+        upper=arrays["upper"],
+    )
+    _check_values(
+        population,
+        value=arrays["value"],
+        x=arrays["x"],
+        se=arrays["se"],
+        lower=arrays["lower"],
+        upper=arrays["upper"],
+        value_type=value_type,
+    )
 
 
-def _check_arguments(*, value_type: Any, transform: bool, multiplier: Any, repetitions: Any,
-                     confidence: float | Sequence[float], se: object, lower: object, upper: object
-                     ) -> tuple[float, ...]:
+def _check_arguments(
+    *,
+    value_type: Any,
+    transform: bool,
+    multiplier: Any,
+    repetitions: Any,
+    confidence: float | Sequence[float],
+    se: object,
+    lower: object,
+    upper: object,
+) -> tuple[float, ...]:
     """`phe_sii`'s checks of its settings, in the package's order (PHEindicatormethods 2.1.0 `phe_sii`,
     methods.md §8.6); returns the confidence levels. One place for `phe_sii` and `sii_frame`."""
     if isinstance(value_type, str) or not _is_number(value_type) or value_type not in (0, 1, 2):
@@ -162,8 +192,16 @@ def _check_arguments(*, value_type: Any, transform: bool, multiplier: Any, repet
     return _levels(confidence)
 
 
-def _check_values(population: FloatArray, *, value: FloatArray | None, x: FloatArray | None, se: FloatArray | None,
-                  lower: FloatArray | None, upper: FloatArray | None, value_type: int) -> None:
+def _check_values(
+    population: FloatArray,
+    *,
+    value: FloatArray | None,
+    x: FloatArray | None,
+    se: FloatArray | None,
+    lower: FloatArray | None,
+    upper: FloatArray | None,
+    value_type: int,
+) -> None:
     """`phe_sii`'s checks of its data (float arrays, None when not given), in the package's order."""
     if np.any(np.isnan(population) | (population <= 0)):
         raise ValueError("some groups have a zero, negative or missing population")

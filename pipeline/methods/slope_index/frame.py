@@ -34,13 +34,28 @@ def _method_text(repetitions: int) -> str:
 # DataFrame API
 
 
-def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_type: int = 0,
-              transform: bool = False, multiplier: float = 1, repetitions: int = 100_000,
-              confidence: float | Sequence[float] = (0.95,), rii: bool = False, intercept: bool = False,
-              reliability_stat: bool = False, seed: Seed = None, quantile_col: str = "quantile",
-              population_col: str = "population", value_col: str = "value", lower_col: str = "lower_ci",
-              upper_col: str = "upper_ci", se_col: str | None = "se", x_col: str | None = None,
-              workers: int | None = None) -> pd.DataFrame:
+def sii_frame(
+    df: pd.DataFrame,
+    group_by: Sequence[str] | str = (),
+    *,
+    value_type: int = 0,
+    transform: bool = False,
+    multiplier: float = 1,
+    repetitions: int = 100_000,
+    confidence: float | Sequence[float] = (0.95,),
+    rii: bool = False,
+    intercept: bool = False,
+    reliability_stat: bool = False,
+    seed: Seed = None,
+    quantile_col: str = "quantile",
+    population_col: str = "population",
+    value_col: str = "value",
+    lower_col: str = "lower_ci",
+    upper_col: str = "upper_ci",
+    se_col: str | None = "se",
+    x_col: str | None = None,
+    workers: int | None = None,
+) -> pd.DataFrame:
     """SII/RII per group of a long table (one row per group × quantile), one output row per group.
 
     Columns used: ``quantile_col`` (label; numeric labels sort numerically, text labels as text, so
@@ -69,8 +84,16 @@ def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_typ
     for column in (quantile_col, population_col, *keys):
         if column not in df.columns:
             raise ValueError(f"{column!r} is not a column of the data")
-    have = {name: (col is not None and col in df.columns) for name, col in
-            (("value", value_col), ("x", x_col), ("se", se_col), ("lower", lower_col), ("upper", upper_col))}
+    have = {
+        name: (col is not None and col in df.columns)
+        for name, col in (
+            ("value", value_col),
+            ("x", x_col),
+            ("se", se_col),
+            ("lower", lower_col),
+            ("upper", upper_col),
+        )
+    }
     if not have["value"] and not have["x"]:
         raise ValueError("function phe_sii requires value field, or x field if indicator is a proportion of population")
     if not have["se"] and not (have["lower"] and have["upper"]):
@@ -87,14 +110,29 @@ def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_typ
     pop_series = df[population_col]
     if pd.api.types.is_bool_dtype(pop_series.dtype) or not pd.api.types.is_numeric_dtype(pop_series.dtype):
         raise ValueError("some input fields in data.frame are non-numeric")
-    arrays = {name: numeric_column(name, col) for name, col in
-              (("value", value_col), ("x", x_col), ("se", se_col), ("lower", lower_col), ("upper", upper_col))}
+    arrays = {
+        name: numeric_column(name, col)
+        for name, col in (
+            ("value", value_col),
+            ("x", x_col),
+            ("se", se_col),
+            ("lower", lower_col),
+            ("upper", upper_col),
+        )
+    }
     population = pop_series.to_numpy(dtype=float, na_value=np.nan)
 
     # Validate the whole input first (as the package does), on a single row of all records.
-    common: dict[str, Any] = dict(value_type=value_type, transform=transform, multiplier=multiplier,
-                                  repetitions=repetitions, confidence=confidence, rii=rii, intercept=intercept,
-                                  reliability_stat=reliability_stat)
+    common: dict[str, Any] = dict(
+        value_type=value_type,
+        transform=transform,
+        multiplier=multiplier,
+        repetitions=repetitions,
+        confidence=confidence,
+        rii=rii,
+        intercept=intercept,
+        reliability_stat=reliability_stat,
+    )
     _validate_records(population, arrays, **common)
     levels = _levels(confidence)
 
@@ -127,10 +165,12 @@ def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_typ
         return None if arr is None else arr[rows].reshape(-1, n_q)
 
     meta: dict[str, str | float] = {
-            "confidence": ", ".join(level_text(c) for c in levels), "method": _method_text(repetitions),
-            "indicator_type": VALUE_TYPE_NAMES[int(value_type)],
-            "transform": TRANSFORM_NAMES[int(value_type)] if transform else "none",
-            "multiplier": multiplier}
+        "confidence": ", ".join(level_text(c) for c in levels),
+        "method": _method_text(repetitions),
+        "indicator_type": VALUE_TYPE_NAMES[int(value_type)],
+        "transform": TRANSFORM_NAMES[int(value_type)] if transform else "none",
+        "multiplier": multiplier,
+    }
     first_rows = rows[::n_q]
     out = df.iloc[first_rows][keys].reset_index(drop=True) if keys else pd.DataFrame(index=range(len(first_rows)))
     if len(first_rows) == 0:
@@ -140,11 +180,18 @@ def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_typ
             out[name] = pd.Series([], dtype=float if name == "multiplier" else object)
         return out
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=MANY_QUANTILES)     # warned below with the right stack level
-        result = phe_sii(population=population[rows].reshape(-1, n_q), value=shaped(arrays["value"]),
-                         x=shaped(arrays["x"]), se=shaped(arrays["se"]), lower=shaped(arrays["lower"]),
-                         upper=shaped(arrays["upper"]),
-                         seed=seed, workers=workers, **common)
+        warnings.filterwarnings("ignore", message=MANY_QUANTILES)  # warned below with the right stack level
+        result = phe_sii(
+            population=population[rows].reshape(-1, n_q),
+            value=shaped(arrays["value"]),
+            x=shaped(arrays["x"]),
+            se=shaped(arrays["se"]),
+            lower=shaped(arrays["lower"]),
+            upper=shaped(arrays["upper"]),
+            seed=seed,
+            workers=workers,
+            **common,
+        )
     if n_q > 10:
         warnings.warn(MANY_QUANTILES, SIIWarning, stacklevel=2)
     for name, values in result.items():
@@ -152,5 +199,3 @@ def sii_frame(df: pd.DataFrame, group_by: Sequence[str] | str = (), *, value_typ
     for name, text in meta.items():
         out[name] = text
     return out
-
-

@@ -32,9 +32,9 @@ from pipeline.methods.slope_index.core import (
 Seed: TypeAlias = int | Sequence[int] | np.random.SeedSequence | np.random.Generator | None
 
 RELIABILITY_BLOCKS = 10
-_CHUNK_BYTES = 64 * 2**20          # replicate arrays per chunk of areas (per worker)
-_BLOCK_ELEMENTS = 1 << 17          # per-quantile draws processed at a time (1 MB, cache-sized)
-_FILTER_MIN_REPS = 20_000          # below this, plain np.partition is as fast as the tail filter
+_CHUNK_BYTES = 64 * 2**20  # replicate arrays per chunk of areas (per worker)
+_BLOCK_ELEMENTS = 1 << 17  # per-quantile draws processed at a time (1 MB, cache-sized)
+_FILTER_MIN_REPS = 20_000  # below this, plain np.partition is as fast as the tail filter
 _SUBSAMPLE_STRIDE = 32
 _THRESHOLD_MARGIN = 0.01
 
@@ -89,31 +89,40 @@ def select_order_statistics(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
             cand = row[row <= t_low[i]]
             if cand.size > low[-1]:
                 cand.partition(low)
-                values[i, :low.size] = cand[low]
+                values[i, : low.size] = cand[low]
             else:
                 row.partition(low)
-                values[i, :low.size] = row[low]
+                values[i, : low.size] = row[low]
         if high.size:
             cand = row[row >= t_high[i]]
             offset = reps - cand.size
             if offset <= high[0]:
                 local = high - offset
                 cand.partition(local)
-                values[i, low.size:] = cand[local]
+                values[i, low.size :] = cand[local]
             else:
                 row.partition(high)
-                values[i, low.size:] = row[high]
+                values[i, low.size :] = row[high]
     return values[:, np.searchsorted(kth, idx)]
-
 
 
 # --------------------------------------------------------------------------------------------------
 # simulation kernels (one chunk of areas each)
 
 
-def _chunk_linear(gen: np.random.Generator, stats_of: Callable[[FloatArray], FloatArray], b1_hat: FloatArray,
-                  sd1: FloatArray, b0_hat: FloatArray, c01: FloatArray, d0: FloatArray, total: int, need_b0: bool,
-                  transform: bool, multiplier: float) -> tuple[FloatArray, FloatArray | None]:
+def _chunk_linear(
+    gen: np.random.Generator,
+    stats_of: Callable[[FloatArray], FloatArray],
+    b1_hat: FloatArray,
+    sd1: FloatArray,
+    b0_hat: FloatArray,
+    c01: FloatArray,
+    d0: FloatArray,
+    total: int,
+    need_b0: bool,
+    transform: bool,
+    multiplier: float,
+) -> tuple[FloatArray, FloatArray | None]:
     """Replicate statistics when β is a linear map of the draws (type 0, or transform = True).
 
     Returns (sii_stat, rii_stat or None), each (areas, total): the slope draws on the g scale when
@@ -128,7 +137,7 @@ def _chunk_linear(gen: np.random.Generator, stats_of: Callable[[FloatArray], Flo
     rii = None
     if need_b0:
         # β0_r = β̂0 + c·z1 + d·z2 (conditional on β1_r), β1_r = β̂1 + σ1·z1
-        b0 = cast(FloatArray, z2)                      # drawn above: need_b0
+        b0 = cast(FloatArray, z2)  # drawn above: need_b0
         b0 *= d0[:, None]
         b0 += b0_hat[:, None]
         b0 += c01[:, None] * z1
@@ -136,7 +145,7 @@ def _chunk_linear(gen: np.random.Generator, stats_of: Callable[[FloatArray], Flo
         b1 += b1_hat[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             b1 += b0
-            b1 /= b0                                   # (β0 + β1)/β0
+            b1 /= b0  # (β0 + β1)/β0
             if multiplier < 0:
                 np.reciprocal(b1, out=b1)
         rii = stats_of(b1)
@@ -146,9 +155,18 @@ def _chunk_linear(gen: np.random.Generator, stats_of: Callable[[FloatArray], Flo
     return stats_of(z1), rii
 
 
-def _chunk_backtransformed(gen: np.random.Generator, stats_of: Callable[[FloatArray], FloatArray], mu: FloatArray,
-                           sd: FloatArray, w0: FloatArray, w1: FloatArray, total: int, need_b0: bool,
-                           value_type: int, multiplier: float) -> tuple[FloatArray, FloatArray | None]:
+def _chunk_backtransformed(
+    gen: np.random.Generator,
+    stats_of: Callable[[FloatArray], FloatArray],
+    mu: FloatArray,
+    sd: FloatArray,
+    w0: FloatArray,
+    w1: FloatArray,
+    total: int,
+    need_b0: bool,
+    value_type: int,
+    multiplier: float,
+) -> tuple[FloatArray, FloatArray | None]:
     """Replicate statistics when draws are back-transformed (rates/proportions, transform = False).
 
     Draws (areas, k, block) normals at a time, ``y = f(μ + SE·z)``, and reduces each block with the
@@ -156,7 +174,7 @@ def _chunk_backtransformed(gen: np.random.Generator, stats_of: Callable[[FloatAr
     factor is moved into the weights: ``Σ W·exp(μ + SE·z) = Σ (W·e^μ)·exp(SE·z)``."""
     g, k = mu.shape
     block = max(256, _BLOCK_ELEMENTS // (g * k))
-    weights = np.stack([w0, w1], axis=1) if need_b0 else w1[:, None, :]      # (g, 1|2, k)
+    weights = np.stack([w0, w1], axis=1) if need_b0 else w1[:, None, :]  # (g, 1|2, k)
     if value_type == 1:
         with np.errstate(over="ignore", invalid="ignore"):
             weights = weights * np.exp(mu)[:, None, :]
@@ -178,7 +196,7 @@ def _chunk_backtransformed(gen: np.random.Generator, stats_of: Callable[[FloatAr
                 z += mu3
                 expit(z, out=z)
             np.matmul(weights, z, out=p)
-            coef[:, :, start:start + n] = p
+            coef[:, :, start : start + n] = p
         b1 = coef[:, -1, :]
         rii = None
         if need_b0:
@@ -197,12 +215,25 @@ def _chunk_backtransformed(gen: np.random.Generator, stats_of: Callable[[FloatAr
 # array-level core
 
 
-def phe_sii(*, population: ArrayLike, value: ArrayLike | None = None, x: ArrayLike | None = None,
-            se: ArrayLike | None = None, lower: ArrayLike | None = None, upper: ArrayLike | None = None,
-            value_type: int = 0,
-            transform: bool = False, multiplier: float = 1, repetitions: int = 100_000,
-            confidence: float | Sequence[float] = (0.95,), rii: bool = False, intercept: bool = False,
-            reliability_stat: bool = False, seed: Seed = None, workers: int | None = None) -> dict[str, FloatArray]:
+def phe_sii(
+    *,
+    population: ArrayLike,
+    value: ArrayLike | None = None,
+    x: ArrayLike | None = None,
+    se: ArrayLike | None = None,
+    lower: ArrayLike | None = None,
+    upper: ArrayLike | None = None,
+    value_type: int = 0,
+    transform: bool = False,
+    multiplier: float = 1,
+    repetitions: int = 100_000,
+    confidence: float | Sequence[float] = (0.95,),
+    rii: bool = False,
+    intercept: bool = False,
+    reliability_stat: bool = False,
+    seed: Seed = None,
+    workers: int | None = None,
+) -> dict[str, FloatArray]:
     """SII (and RII) with simulated confidence limits for many areas at once, on plain arrays.
 
     Inputs are arrays shaped (areas, quantiles) — a 1-D array is one area — with the quantiles in
@@ -239,8 +270,16 @@ def phe_sii(*, population: ArrayLike, value: ArrayLike | None = None, x: ArrayLi
         raise ValueError("function phe_sii requires value field, or x field if indicator is a proportion of population")
     if se is None and (lower is None or upper is None):
         raise ValueError("function phe_sii requires either lower_cl and upper_cl fields, or se field")
-    levels = _check_arguments(value_type=value_type, transform=transform, multiplier=multiplier,
-                              repetitions=repetitions, confidence=confidence, se=se, lower=lower, upper=upper)
+    levels = _check_arguments(
+        value_type=value_type,
+        transform=transform,
+        multiplier=multiplier,
+        repetitions=repetitions,
+        confidence=confidence,
+        se=se,
+        lower=lower,
+        upper=upper,
+    )
     value_type, repetitions, multiplier = int(value_type), int(repetitions), float(multiplier)
 
     def numeric(arr: ArrayLike | None) -> Any:  # None, or the input as a 2-D float array
@@ -271,7 +310,7 @@ def phe_sii(*, population: ArrayLike, value: ArrayLike | None = None, x: ArrayLi
         warnings.warn(MANY_QUANTILES, SIIWarning, stacklevel=2)
 
     # ---- working scale and standard errors
-    mu = _g(val, value_type)                                          # g(v)
+    mu = _g(val, value_type)  # g(v)
     if se_ is not None:
         sd = se_
     else:
@@ -308,13 +347,13 @@ def phe_sii(*, population: ArrayLike, value: ArrayLike | None = None, x: ArrayLi
     linear = transform or value_type == 0
     need_b0 = rii and not transform
 
-    def stats_of(arr: FloatArray) -> FloatArray:                      # (g, total) → (g, blocks, 2, L)
+    def stats_of(arr: FloatArray) -> FloatArray:  # (g, total) → (g, blocks, 2, L)
         g = arr.shape[0]
         os_ = select_order_statistics(arr.reshape(g * blocks, repetitions), idx)
         return os_.reshape(g, blocks, 2, n_levels)
 
     if linear:
-        mu_fit = mu                                                   # type 0: g is the identity
+        mu_fit = mu  # type 0: g is the identity
         with np.errstate(invalid="ignore", over="ignore"):
             b0_hat, b1_hat = (w0 * mu_fit).sum(axis=1), (w1 * mu_fit).sum(axis=1)
             var = sd**2
@@ -333,11 +372,13 @@ def phe_sii(*, population: ArrayLike, value: ArrayLike | None = None, x: ArrayLi
         sl = slice(starts[j], min(starts[j] + chunk, n_areas))
         gen = np.random.Generator(np.random.SFC64(children[j]))
         if linear:
-            s_stat, r_stat = _chunk_linear(gen, stats_of, b1_hat[sl], sd1[sl], b0_hat[sl], c01[sl], d0[sl],
-                                           total, need_b0, transform, multiplier)
+            s_stat, r_stat = _chunk_linear(
+                gen, stats_of, b1_hat[sl], sd1[sl], b0_hat[sl], c01[sl], d0[sl], total, need_b0, transform, multiplier
+            )
         else:
-            s_stat, r_stat = _chunk_backtransformed(gen, stats_of, mu[sl], sd[sl], w0[sl], w1[sl], total,
-                                                    need_b0, value_type, multiplier)
+            s_stat, r_stat = _chunk_backtransformed(
+                gen, stats_of, mu[sl], sd[sl], w0[sl], w1[sl], total, need_b0, value_type, multiplier
+            )
         sii_os[sl] = s_stat
         if r_stat is not None and rii_os is not None:  # r_stat comes only with rii
             rii_os[sl] = r_stat
@@ -353,8 +394,8 @@ def phe_sii(*, population: ArrayLike, value: ArrayLike | None = None, x: ArrayLi
     # ---- limits (areas, blocks, 2 = lower/upper, levels)
     rii_lim: FloatArray | None
     if transform:
-        s = sii_os                                                    # slope order statistics, g scale
-        h = ((beta0 + (beta0 + beta1)) / 2)[:, None, None, None]      # fitted g at b = 1/2
+        s = sii_os  # slope order statistics, g scale
+        h = ((beta0 + (beta0 + beta1)) / 2)[:, None, None, None]  # fitted g at b = 1/2
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             y0, y1 = _f(h - s / 2, value_type), _f(h + s / 2, value_type)
             sii_lim = (y1 - y0) * multiplier
@@ -373,7 +414,7 @@ def phe_sii(*, population: ArrayLike, value: ArrayLike | None = None, x: ArrayLi
     if reliability_stat:
         for name in ("sii", "rii") if rii else ("sii",):
             lim = limits[name]
-            mads[name] = np.abs(lim[:, 1:] - lim[:, :1]).mean(axis=(1, 2))    # 9 blocks × 2 limits
+            mads[name] = np.abs(lim[:, 1:] - lim[:, :1]).mean(axis=(1, 2))  # 9 blocks × 2 limits
     out: dict[str, np.ndarray] = {}
     for name, (stat, kind, level) in output_columns(levels, rii, intercept, reliability_stat).items():
         if kind == "point":
@@ -385,5 +426,3 @@ def phe_sii(*, population: ArrayLike, value: ArrayLike | None = None, x: ArrayLi
     for key in out:
         out[key] = np.where(invalid, np.nan, np.asarray(out[key], dtype=float))
     return out
-
-

@@ -42,17 +42,39 @@ from pipeline.warehouse.python_models import PYTHON_MODELS
 from pipeline.warehouse.registry import Model
 
 __all__ = [
-    "CHECK_METHODS", "COMMANDS", "CONSTANT_METHODS", "DISCLOSURE_VARIABLE", "INTRO", "LAYERS", "SNAPSHOT_FILE",
-    "SNAPSHOT_SCHEMA", "UNDERSTATEMENTS", "MethodEntry", "ModelEntry", "appendix_context", "changes_since",
-    "disclosure_rule", "limitations", "load_snapshot", "method_entries", "model_entries", "periods_by_indicator",
-    "previous_snapshot_path", "reference_part", "snapshot", "snapshot_json", "split_first_sentence",
+    "CHECK_METHODS",
+    "COMMANDS",
+    "CONSTANT_METHODS",
+    "DISCLOSURE_VARIABLE",
+    "INTRO",
+    "LAYERS",
+    "SNAPSHOT_FILE",
+    "SNAPSHOT_SCHEMA",
+    "UNDERSTATEMENTS",
+    "MethodEntry",
+    "ModelEntry",
+    "appendix_context",
+    "changes_since",
+    "disclosure_rule",
+    "limitations",
+    "load_snapshot",
+    "method_entries",
+    "model_entries",
+    "periods_by_indicator",
+    "previous_snapshot_path",
+    "reference_part",
+    "snapshot",
+    "snapshot_json",
+    "split_first_sentence",
 ]
 
-INTRO = ("This appendix is generated from the code that made the figures: each measure's definition, formula, "
-         "confidence-interval method and reference below is the header comment of the SQL model (or the "
-         "docstring of the Python model) that computes it, and each statistical method's is the docstring of "
-         "its function, reproduced verbatim with the file and line to check it against. Nothing here is "
-         "written separately from the code.")
+INTRO = (
+    "This appendix is generated from the code that made the figures: each measure's definition, formula, "
+    "confidence-interval method and reference below is the header comment of the SQL model (or the "
+    "docstring of the Python model) that computes it, and each statistical method's is the docstring of "
+    "its function, reproduced verbatim with the file and line to check it against. Nothing here is "
+    "written separately from the code."
+)
 
 
 def periods_by_indicator(con) -> dict[str, list[str]]:
@@ -66,9 +88,13 @@ def periods_by_indicator(con) -> dict[str, list[str]]:
     return out
 
 
-def appendix_context(config, previous_snapshot: Mapping | Path | None = None,
-                     periods: Mapping[str, Iterable[str]] | None = None, sql_dir: Path = SQL_DIR,
-                     python_models: Iterable[Model] = PYTHON_MODELS) -> dict:
+def appendix_context(
+    config,
+    previous_snapshot: Mapping | Path | None = None,
+    periods: Mapping[str, Iterable[str]] | None = None,
+    sql_dir: Path = SQL_DIR,
+    python_models: Iterable[Model] = PYTHON_MODELS,
+) -> dict:
     """The `appendix` variable of templates/methods_appendix.html.j2 (shape in the module docstring).
     The caller writes appendix["snapshot"] beside the report with snapshot_json."""
     python_models = tuple(python_models)
@@ -81,22 +107,41 @@ def appendix_context(config, previous_snapshot: Mapping | Path | None = None,
     for method in methods:
         if method.module_docstring and method.module not in modules:
             summary, body = split_first_sentence(method.module_docstring.splitlines())
-            modules[method.module] = {"module": method.module, "path": method.module_path or method.path,
-                                      "anchor": method.module_anchor, "summary": summary, "body": "\n".join(body)}
+            modules[method.module] = {
+                "module": method.module,
+                "path": method.module_path or method.path,
+                "anchor": method.module_anchor,
+                "summary": summary,
+                "body": "\n".join(body),
+            }
     return {
         "title": "Methods appendix",
         "intro": INTRO,
         "disclosure_rule": snap["disclosure"]["text"],
         "changes": changes_since(previous_snapshot, snap),
-        "models": [{**asdict(m), "relation": m.relation, "source": m.source, "anchor": m.anchor,
-                    "methods": [{"qualname": q, "anchor": method_anchor.get(q, "")} for q in m.methods]}
-                   for m in models],
-        "methods": [{**asdict(m), "source": m.source, "anchor": m.anchor,
-                     "module_anchor": m.module_anchor if m.module in modules else "",
-                     "used_by": [{"relation": r, "anchor": relations[r].anchor if r in relations else ""}
-                                 for r in m.used_by],
-                     "command": f"fsot method {m.command}" if m.command else ""}
-                    for m in methods],
+        "models": [
+            {
+                **asdict(m),
+                "relation": m.relation,
+                "source": m.source,
+                "anchor": m.anchor,
+                "methods": [{"qualname": q, "anchor": method_anchor.get(q, "")} for q in m.methods],
+            }
+            for m in models
+        ],
+        "methods": [
+            {
+                **asdict(m),
+                "source": m.source,
+                "anchor": m.anchor,
+                "module_anchor": m.module_anchor if m.module in modules else "",
+                "used_by": [
+                    {"relation": r, "anchor": relations[r].anchor if r in relations else ""} for r in m.used_by
+                ],
+                "command": f"fsot method {m.command}" if m.command else "",
+            }
+            for m in methods
+        ],
         "method_modules": list(modules.values()),
         "snapshot": snap,
     }

@@ -38,14 +38,14 @@ CONSTANT_METHODS = {("pipeline.methods.confidence", "z_value"): (0.95, 0.998)}
 class ModelEntry:
     name: str
     layer: str
-    path: str            # relative to the repository, posix
-    kind: str            # "sql" or "python"
-    comment: str         # the header comment (or docstring) as written, comment markers removed
-    definition: str      # its first sentence, on one line, without the leading "<name>:"
-    body: str            # the rest, the author's line structure kept
+    path: str  # relative to the repository, posix
+    kind: str  # "sql" or "python"
+    comment: str  # the header comment (or docstring) as written, comment markers removed
+    definition: str  # its first sentence, on one line, without the leading "<name>:"
+    body: str  # the rest, the author's line structure kept
     line: int = 1
     code_sha256: str = ""
-    methods: tuple[str, ...] = ()   # qualified names of the pipeline.methods functions it runs
+    methods: tuple[str, ...] = ()  # qualified names of the pipeline.methods functions it runs
 
     @property
     def relation(self) -> str:
@@ -62,7 +62,7 @@ class ModelEntry:
 
 @dataclass(frozen=True)
 class MethodEntry:
-    qualname: str        # pipeline.methods.slope_index.phe_sii
+    qualname: str  # pipeline.methods.slope_index.phe_sii
     module: str
     function: str
     path: str
@@ -70,13 +70,13 @@ class MethodEntry:
     docstring: str
     summary: str
     body: str
-    reference: str       # the "Reference(s):" paragraph, from the function or else from its module
+    reference: str  # the "Reference(s):" paragraph, from the function or else from its module
     reference_from: str  # "function", "module" or "" (none found)
     module_docstring: str
-    role: str            # "build" (a model runs it), "constant" (models use its values as literals)
-                         # or "check" (only `fsot method` runs it)
-    used_by: tuple[str, ...] = ()   # relations of the models that run it (or use its constants)
-    command: str = ""    # `fsot method` name, when there is one
+    role: str  # "build" (a model runs it), "constant" (models use its values as literals)
+    # or "check" (only `fsot method` runs it)
+    used_by: tuple[str, ...] = ()  # relations of the models that run it (or use its constants)
+    command: str = ""  # `fsot method` name, when there is one
     code_sha256: str = ""
     constants: tuple[str, ...] = ()  # role "constant": the literals found, e.g. "1.959963984540054 (95 %)"
     module_path: str = ""  # the module's file (its docstring), when the function is defined in another file
@@ -104,10 +104,18 @@ def _registry(sql_dir: Path, python_models: Iterable[Model]) -> list[Model]:
 
 def _entry(model: Model, root: Path) -> ModelEntry:
     definition, body = split_first_sentence(model.doc.splitlines())
-    return ModelEntry(name=model.name, layer=model.layer, path=_relative(model.path, root), kind=model.kind,
-                      comment=model.doc, definition=_without_name(definition, model.name), body="\n".join(body),
-                      line=model.line, code_sha256=_sha256(model.code),
-                      methods=tuple(_qualname(method) for method in model.methods))
+    return ModelEntry(
+        name=model.name,
+        layer=model.layer,
+        path=_relative(model.path, root),
+        kind=model.kind,
+        comment=model.doc,
+        definition=_without_name(definition, model.name),
+        body="\n".join(body),
+        line=model.line,
+        code_sha256=_sha256(model.code),
+        methods=tuple(_qualname(method) for method in model.methods),
+    )
 
 
 def _qualname(function) -> str:
@@ -127,14 +135,17 @@ def model_entries(sql_dir: Path = SQL_DIR, python_models: Iterable[Model] = PYTH
 # methods
 
 
-def _method_entry(module: str, function: str, role: str, used_by: tuple[str, ...], command: str,
-                  constants: tuple[str, ...] = ()) -> MethodEntry:
+def _method_entry(
+    module: str, function: str, role: str, used_by: tuple[str, ...], command: str, constants: tuple[str, ...] = ()
+) -> MethodEntry:
     loaded = importlib.import_module(module)
     module_path = Path(inspect.getfile(loaded))
     method = getattr(loaded, function, None)
     if not inspect.isfunction(method):
-        raise LookupError(f"{module_path}: no function {function}() (the methods appendix lists it; update "
-                          "CHECK_METHODS in pipeline/report/appendix/entries.py)")
+        raise LookupError(
+            f"{module_path}: no function {function}() (the methods appendix lists it; update "
+            "CHECK_METHODS in pipeline/report/appendix/entries.py)"
+        )
     path = Path(inspect.getfile(method))  # the file that defines it (a package may re-export it)
     line, code = function_source(method)
     docstring = inspect.getdoc(method) or ""
@@ -145,30 +156,53 @@ def _method_entry(module: str, function: str, role: str, used_by: tuple[str, ...
     if not reference:
         reference = reference_part(module_docstring)
         reference_from = "module" if reference else ""
-    return MethodEntry(qualname=f"{module}.{function}", module=module, function=function,
-                       path=_relative(path, PACKAGE_ROOT), line=line, docstring=docstring, summary=summary,
-                       body="\n".join(body), reference=reference, reference_from=reference_from,
-                       module_docstring=module_docstring, role=role, used_by=used_by, command=command,
-                       code_sha256=_sha256(code), constants=constants,
-                       module_path=_relative(module_path, PACKAGE_ROOT))
+    return MethodEntry(
+        qualname=f"{module}.{function}",
+        module=module,
+        function=function,
+        path=_relative(path, PACKAGE_ROOT),
+        line=line,
+        docstring=docstring,
+        summary=summary,
+        body="\n".join(body),
+        reference=reference,
+        reference_from=reference_from,
+        module_docstring=module_docstring,
+        role=role,
+        used_by=used_by,
+        command=command,
+        code_sha256=_sha256(code),
+        constants=constants,
+        module_path=_relative(module_path, PACKAGE_ROOT),
+    )
 
 
-def _constant_uses(levels: Iterable[float], models: Iterable[Model],
-                   sql_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _constant_uses(
+    levels: Iterable[float], models: Iterable[Model], sql_dir: Path
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(SQL models and macros whose SQL code, comments left out, writes z for one of the levels as a
     literal with at least 10 decimals, equal to 1e-12; the literals as written, with their level)."""
     from statistics import NormalDist
 
     z = {c: NormalDist().inv_cdf(c + (1 - c) / 2) for c in levels}
     rank = {layer: n for n, layer in enumerate(LAYERS)}
-    sources = [(model.relation, model.code) for model in sorted(models, key=lambda m: (rank.get(m.layer, -1), m.name))
-               if model.kind == "sql" and model.layer in LAYERS]
-    sources += [(f"macro {path.stem}", sql_code(path.read_text(encoding="utf-8")))
-                for path in sorted((sql_dir / "macros").glob("*.sql"))]
+    sources = [
+        (model.relation, model.code)
+        for model in sorted(models, key=lambda m: (rank.get(m.layer, -1), m.name))
+        if model.kind == "sql" and model.layer in LAYERS
+    ]
+    sources += [
+        (f"macro {path.stem}", sql_code(path.read_text(encoding="utf-8")))
+        for path in sorted((sql_dir / "macros").glob("*.sql"))
+    ]
     users, found = [], {}
     for name, code in sources:
-        hits = {(literal, c) for literal in re.findall(r"(?<![\w.])\d+\.\d{10,}(?![\w.])", code)
-                for c, value in z.items() if abs(float(literal) - value) < 1e-12}
+        hits = {
+            (literal, c)
+            for literal in re.findall(r"(?<![\w.])\d+\.\d{10,}(?![\w.])", code)
+            for c, value in z.items()
+            if abs(float(literal) - value) < 1e-12
+        }
         if hits:
             users.append(name)
             found.update(hits)
@@ -184,8 +218,10 @@ def method_entries(sql_dir: Path = SQL_DIR, python_models: Iterable[Model] = PYT
     for model in models:
         for method in model.methods:
             used.setdefault((method.__module__, method.__name__), []).append(model.relation)
-    entries = [_method_entry(module, function, "build", tuple(models), COMMANDS.get((module, function), ""))
-               for (module, function), models in used.items()]
+    entries = [
+        _method_entry(module, function, "build", tuple(models), COMMANDS.get((module, function), ""))
+        for (module, function), models in used.items()
+    ]
     entries.sort(key=lambda e: (e.module, e.line))
     for module, function, command in CHECK_METHODS:
         if (module, function) in used:

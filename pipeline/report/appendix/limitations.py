@@ -45,8 +45,12 @@ def limitations(con, config=None) -> dict:
     unscored = {vintage: n for vintage, _, n, _ in counted["wards"]}
     partial = {vintage: n for vintage, _, _, n in counted["wards"]}
     order = ["local_quintile", "local_decile", "national_quintile", "national_decile"]
-    names = {"local_quintile": "local fifths", "local_decile": "local tenths",
-             "national_quintile": "national fifths", "national_decile": "national tenths"}
+    names = {
+        "local_quintile": "local fifths",
+        "local_decile": "local tenths",
+        "national_quintile": "national fifths",
+        "national_decile": "national tenths",
+    }
     by_key: dict[tuple[str, str], dict[int, int]] = {}
     for vintage, grouping, grp, count in counted["groups"]:
         by_key.setdefault((vintage, grouping), {})[int(grp)] = int(count)
@@ -55,17 +59,36 @@ def limitations(con, config=None) -> dict:
             counts = by_key.get((vintage, grouping), {})
             size = 5 if grouping.endswith("quintile") else 10
             cells = [counts.get(g, 0) for g in range(1, size + 1)]
-            groupings.append({"ward_vintage": vintage, "grouping": grouping, "label": names[grouping],
-                              "counts": cells, "wards": int(wards[vintage]),
-                              "empty": sum(1 for c in cells if c == 0)})
+            groupings.append(
+                {
+                    "ward_vintage": vintage,
+                    "grouping": grouping,
+                    "label": names[grouping],
+                    "counts": cells,
+                    "wards": int(wards[vintage]),
+                    "empty": sum(1 for c in cells if c == 0),
+                }
+            )
     fewest, vintages = counted["fewest"], counted["vintages"]
     return {
         "groupings": groupings,
-        "wards": {v: {"wards": int(n), "unscored": int(unscored.get(v, 0)), "partial": int(partial.get(v, 0))}
-                  for v, n in sorted(wards.items())},
+        "wards": {
+            v: {"wards": int(n), "unscored": int(unscored.get(v, 0)), "partial": int(partial.get(v, 0))}
+            for v, n in sorted(wards.items())
+        },
         "fewest": [{"grouping": g, "label": names.get(g, g), "min": int(lo), "max": int(hi)} for g, lo, hi in fewest],
-        "vintages": [{"indicator_id": r[0], "indicator": r[1], "ward_vintage": r[2], "imd_edition": r[3],
-                      "population_weights": r[4], "first_period": r[5] or "", "last_period": r[6] or "",
-                      "periods": int(r[7] or 0)} for r in vintages],
+        "vintages": [
+            {
+                "indicator_id": r[0],
+                "indicator": r[1],
+                "ward_vintage": r[2],
+                "imd_edition": r[3],
+                "population_weights": r[4],
+                "first_period": r[5] or "",
+                "last_period": r[6] or "",
+                "periods": int(r[7] or 0),
+            }
+            for r in vintages
+        ],
         "understatements": list(UNDERSTATEMENTS),
     }

@@ -25,28 +25,42 @@ def _indicators(config, periods: Mapping[str, Iterable[str]] | None) -> dict[str
     ids = [str(i.id) for i in indicators]
     for indicator in indicators:
         key = str(indicator.id) if ids.count(str(indicator.id)) == 1 else f"{indicator.id} ({indicator.source})"
-        record = {"name": indicator.name, "sexes": list(getattr(indicator, "sexes", ()) or ()),
-                  "baseline_period": str(getattr(indicator, "baseline_period", ""))}
+        record = {
+            "name": indicator.name,
+            "sexes": list(getattr(indicator, "sexes", ()) or ()),
+            "baseline_period": str(getattr(indicator, "baseline_period", "")),
+        }
         if periods is not None:
             record["periods"] = [str(p) for p in periods.get(str(indicator.id), ())]
         out[key] = record
     return out
 
 
-def snapshot(config, models: Iterable[ModelEntry], methods: Iterable[MethodEntry],
-             periods: Mapping[str, Iterable[str]] | None = None, sql_dir: Path = SQL_DIR,
-             python_models: Iterable[Model] = PYTHON_MODELS) -> dict:
+def snapshot(
+    config,
+    models: Iterable[ModelEntry],
+    methods: Iterable[MethodEntry],
+    periods: Mapping[str, Iterable[str]] | None = None,
+    sql_dir: Path = SQL_DIR,
+    python_models: Iterable[Model] = PYTHON_MODELS,
+) -> dict:
     """What methods_snapshot.json holds: sha256 of each model's comment and code, of each method's
     docstring and code, the disclosure rule, and each indicator (with its periods in the warehouse when
     `periods` maps indicator id -> period labels). Deterministic: no time stamps."""
     return {
         "schema": SNAPSHOT_SCHEMA,
-        "models": {e.relation: {"path": e.path, "comment_sha256": _sha256(e.comment), "code_sha256": e.code_sha256}
-                   for e in models},
-        "methods": {e.qualname: {"path": e.path, "docstring_sha256": _sha256(e.docstring),
-                                 "code_sha256": e.code_sha256} for e in methods},
-        "disclosure": {"max_suppressed_count": int(config.disclosure_max_suppressed_count),
-                       "text": disclosure_rule(config, sql_dir, python_models)},
+        "models": {
+            e.relation: {"path": e.path, "comment_sha256": _sha256(e.comment), "code_sha256": e.code_sha256}
+            for e in models
+        },
+        "methods": {
+            e.qualname: {"path": e.path, "docstring_sha256": _sha256(e.docstring), "code_sha256": e.code_sha256}
+            for e in methods
+        },
+        "disclosure": {
+            "max_suppressed_count": int(config.disclosure_max_suppressed_count),
+            "text": disclosure_rule(config, sql_dir, python_models),
+        },
         "indicators": _indicators(config, periods),
     }
 
@@ -72,8 +86,11 @@ def load_snapshot(path: Path | None) -> dict | None:
 
 def previous_snapshot_path(reports_dir: Path, period: str) -> Path | None:
     """The snapshot of the latest earlier quarterly report, reports/<YYYY-Qn>/methods_snapshot.json, if any."""
-    candidates = sorted(p for p in Path(reports_dir).glob(f"*/{SNAPSHOT_FILE}")
-                        if re.fullmatch(r"\d{4}-Q[1-4]", p.parent.name) and p.parent.name < period)
+    candidates = sorted(
+        p
+        for p in Path(reports_dir).glob(f"*/{SNAPSHOT_FILE}")
+        if re.fullmatch(r"\d{4}-Q[1-4]", p.parent.name) and p.parent.name < period
+    )
     return candidates[-1] if candidates else None
 
 
@@ -97,8 +114,9 @@ def changes_since(previous: Mapping | Path | None, current: Mapping) -> list[str
         return ["First report: nothing to compare."]
     changes: list[str] = []
     for kind, label, text_key, text_name, code_name in (
-            ("models", "Model", "comment_sha256", "method text changed", "code changed, method text unchanged"),
-            ("methods", "Method", "docstring_sha256", "docstring changed", "code changed, docstring unchanged")):
+        ("models", "Model", "comment_sha256", "method text changed", "code changed, method text unchanged"),
+        ("methods", "Method", "docstring_sha256", "docstring changed", "code changed, docstring unchanged"),
+    ):
         before, after = previous.get(kind, {}), current.get(kind, {})
         for key in sorted(after.keys() - before.keys()):
             changes.append(f"New {label.lower()} {_short(key) if kind == 'models' else key}.")
@@ -112,8 +130,10 @@ def changes_since(previous: Mapping | Path | None, current: Mapping) -> list[str
                 changes.append(f"{label} {name}: {code_name}.")
     old, new = previous.get("disclosure", {}), current.get("disclosure", {})
     if old.get("max_suppressed_count") != new.get("max_suppressed_count"):
-        changes.append(f"Disclosure rule changed: counts 1 to {old.get('max_suppressed_count')} were suppressed, "
-                       f"now 1 to {new.get('max_suppressed_count')}.")
+        changes.append(
+            f"Disclosure rule changed: counts 1 to {old.get('max_suppressed_count')} were suppressed, "
+            f"now 1 to {new.get('max_suppressed_count')}."
+        )
     elif old.get("text") != new.get("text"):
         changes.append("Disclosure rule: its description (how the code applies it) changed.")
     before, after = previous.get("indicators", {}), current.get("indicators", {})
@@ -127,8 +147,9 @@ def changes_since(previous: Mapping | Path | None, current: Mapping) -> list[str
         if was.get("name") != now.get("name"):
             changes.append(f"Indicator {key}: renamed from {was.get('name')!r} to {now.get('name')!r}.")
         if was.get("baseline_period") != now.get("baseline_period"):
-            changes.append(f"{label}: baseline period changed from {was.get('baseline_period')} to "
-                           f"{now.get('baseline_period')}.")
+            changes.append(
+                f"{label}: baseline period changed from {was.get('baseline_period')} to {now.get('baseline_period')}."
+            )
         added = [s for s in now.get("sexes", []) if s not in was.get("sexes", [])]
         dropped = [s for s in was.get("sexes", []) if s not in now.get("sexes", [])]
         if added:
@@ -142,5 +163,7 @@ def changes_since(previous: Mapping | Path | None, current: Mapping) -> list[str
                 changes.append(f"{label}: new {_plural('period', new_periods)}.")
             if gone:
                 changes.append(f"{label}: {_plural('period', gone)} no longer in the data.")
-    return changes or ["No change since the last report in the models' or methods' text or code, the "
-                       "disclosure rule, or the indicators and their periods."]
+    return changes or [
+        "No change since the last report in the models' or methods' text or code, the "
+        "disclosure rule, or the indicators and their periods."
+    ]

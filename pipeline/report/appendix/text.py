@@ -43,7 +43,7 @@ def _one_line(parts: Iterable[str]) -> str:
 
 def _sentence_ends(line: str, j: int) -> bool:
     """Whether the '.', '?' or '!' at line[j] ends a sentence (not a decimal point or abbreviation)."""
-    after = line[j + 1:]
+    after = line[j + 1 :]
     if after and not after[0].isspace():
         return False
     if line[j] == ".":
@@ -74,14 +74,14 @@ def split_first_sentence(lines: list[str]) -> tuple[str, list[str]]:
             elif char in ")]}":
                 depth = max(depth - 1, 0)
             elif char in ".?!" and depth == 0 and _sentence_ends(line, j):
-                rest = line[j + 1:].strip()
-                return _one_line([*lines[:i], line[:j + 1]]), trim_blank(([rest] if rest else []) + lines[i + 1:])
+                rest = line[j + 1 :].strip()
+                return _one_line([*lines[:i], line[: j + 1]]), trim_blank(([rest] if rest else []) + lines[i + 1 :])
     return _one_line(lines), []
 
 
 def _without_name(definition: str, name: str) -> str:
     prefix = re.match(rf"\s*{re.escape(name)}\s*:\s*", definition)
-    return definition[prefix.end():] if prefix else definition
+    return definition[prefix.end() :] if prefix else definition
 
 
 def reference_part(text: str) -> str:
@@ -90,5 +90,5 @@ def reference_part(text: str) -> str:
     found = _REFERENCE_LABEL.search(text)
     if not found:
         return ""
-    paragraph = re.split(r"\n\s*\n", text[found.end():], maxsplit=1)[0]
+    paragraph = re.split(r"\n\s*\n", text[found.end() :], maxsplit=1)[0]
     return _one_line(paragraph.splitlines())
