@@ -1,14 +1,14 @@
 """Read a CSV file whose every record is one line with Arrow's string kernels instead of row by row.
 
-The same rows, cells, line numbers and skipped lines as `csv_file`'s row-by-row reading, only faster:
-Python's csv module plus a Python step per row costs about 9 µs a row (6 s for an all-wards Fingertips
-export of England), most of it turning each cell into an Arrow string.
+The same rows, cells, line numbers and skipped lines as reading row by row (`csv_rows.iter_table`), only
+faster: Python's csv module plus a Python step per row costs about 9 µs a row (6 s for an all-wards
+Fingertips export of England), most of it turning each cell into an Arrow string.
 
 When it applies (`records_are_lines`, one pass over the bytes): no NUL byte, no carriage return except
 before a line feed, and an even number of double quotes up to every line feed. Then no record spans two
 lines, so the n-th line below the header is line header_line + n, with no csv state carried from one
-line to the next. Any other file is read row by row by `csv_file`, which also gives the errors such files
-deserve.
+line to the next. Any other file is read row by row (`csv_file.iter_csv_table` decides), which also
+gives the errors such files deserve.
 
 How (`iter_lines_table`): the header is found row by row (preamble and all) as always. Below it the text
 is read in blocks; each block is split into lines and each line at its commas by Arrow. A line is
@@ -16,7 +16,7 @@ is read in blocks; each block is split into lines and each line at its commas by
 header's first name, text in some cell after the first, and no field longer than the csv module allows:
 for such a line splitting at commas is exactly what the csv module does, and none of the rules for
 special rows applies. Every other line (quoted fields, ragged, blank, first cell only, a repeated header)
-is parsed by the csv module and goes through `csv_file.RowSorter` in file order, exactly as when the
+is parsed by the csv module and goes through `csv_rows.RowSorter` in file order, exactly as when the
 whole file is read row by row. Tests read every file of the corpus both ways and compare
 (tests/test_readers.py).
 """
@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.ingest import csv_file
+from pipeline.ingest import csv_rows
 
 _BLOCK_CHARS = 1 << 23
 # a cell holds no printable ASCII character but the comma: a superset of "blank" (str.strip's whitespace)
@@ -44,7 +44,7 @@ def records_are_lines(path: Path) -> bool:
     bytes: no NUL, no carriage return but before a line feed, an even number of quotes at every line end."""
     quotes = 0
     previous_cr = False
-    with csv_file._binary(path) as stream:
+    with csv_rows._binary(path) as stream:
         for block in iter(lambda: stream.read(1 << 24), b""):
             if b"\0" in block:
                 return False
@@ -64,13 +64,13 @@ def records_are_lines(path: Path) -> bool:
 
 
 def iter_lines_table(
-    path: Path, encoding: str, text, required: csv_file.HeaderTest, chunk_rows: int
-) -> Iterator[csv_file.CsvTable]:
-    """The rows of `text` (the file's decoded stream, opened with newline='') as `csv_file.iter_table`
+    path: Path, encoding: str, text, required: csv_rows.HeaderTest, chunk_rows: int
+) -> Iterator[csv_rows.CsvTable]:
+    """The rows of `text` (the file's decoded stream, opened with newline='') as `csv_rows.iter_table`
     gives them, for a file whose records are lines (`records_are_lines`)."""
     skipped: list[tuple[int, str]] = []
-    header_line, header = csv_file._header(path, csv_file._records(iter(text.readline, "")), required, skipped)
-    sorter = csv_file.RowSorter(header)
+    header_line, header = csv_rows._header(path, csv_rows._records(iter(text.readline, "")), required, skipped)
+    sorter = csv_rows.RowSorter(header)
     sorter.skipped = skipped
     size = len(header)
     pieces: list[pa.Table] = []
@@ -78,8 +78,8 @@ def iter_lines_table(
     next_line = header_line + 1
     carry = ""
 
-    def table(frame: pd.DataFrame) -> csv_file.CsvTable:
-        return csv_file.CsvTable(
+    def table(frame: pd.DataFrame) -> csv_rows.CsvTable:
+        return csv_rows.CsvTable(
             path=path, encoding=encoding, header=header, header_line=header_line, frame=frame, skipped=sorted(skipped)
         )
 
@@ -109,7 +109,7 @@ def iter_lines_table(
             if plain is None:
                 for offset in range(start, stop):
                     number = next_line + offset
-                    for _, cells in csv_file._records([lines[offset].as_py()], first_line=number):
+                    for _, cells in csv_rows._records([lines[offset].as_py()], first_line=number):
                         sorter.take(number, cells)
             else:
                 sorter.release_pending()
@@ -182,7 +182,7 @@ def _split(table: pa.Table, rows: int) -> tuple[pa.Table, pa.Table]:
 
 
 def _frame(table: pa.Table, header: list[str]) -> pd.DataFrame:
-    """A chunk as `csv_file._chunk_frame` makes it: the header's columns as strings, `_line`, `_fields`."""
+    """A chunk as `csv_rows._chunk_frame` makes it: the header's columns as strings, `_line`, `_fields`."""
     frame = table.combine_chunks().to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
     frame.columns = [*header, "_line", "_fields"]
     return frame

@@ -76,7 +76,7 @@ def record_files(con: duckdb.DuckDBPyConnection, files: list[dict]) -> None:
 
 
 READ_CACHE = "read_cache"
-_READER_CODE = ("csv_file.py", "spreadsheet.py")
+_READER_CODE = ("csv_file.py", "csv_rows.py", "csv_lines.py", "spreadsheet.py")
 
 
 def _reader_fingerprint(reader) -> bytes:
