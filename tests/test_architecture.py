@@ -10,11 +10,22 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 # room -> the rooms it must never import (the one-way flow: ingest -> load -> validate -> models -> report)
 NEVER = {
-    "pipeline.methods": ("pipeline.ingest", "pipeline.validate", "pipeline.warehouse", "pipeline.report", "pipeline.cli"),
+    "pipeline.methods": (
+        "pipeline.ingest",
+        "pipeline.validate",
+        "pipeline.warehouse",
+        "pipeline.report",
+        "pipeline.cli",
+    ),
     "pipeline.ingest": ("pipeline.validate", "pipeline.warehouse", "pipeline.report", "pipeline.cli"),
     # validation checks a local drop with the loader's own code (validate/drop.py), but never builds
-    "pipeline.validate": ("pipeline.warehouse.build", "pipeline.warehouse.runner", "pipeline.warehouse.python_models",
-                          "pipeline.report", "pipeline.cli"),
+    "pipeline.validate": (
+        "pipeline.warehouse.build",
+        "pipeline.warehouse.runner",
+        "pipeline.warehouse.python_models",
+        "pipeline.report",
+        "pipeline.cli",
+    ),
     "pipeline.warehouse": ("pipeline.report", "pipeline.cli"),
     "pipeline.report": ("pipeline.ingest", "pipeline.validate", "pipeline.cli"),
     "pipeline.config": ("pipeline.validate", "pipeline.warehouse", "pipeline.report", "pipeline.cli"),
@@ -114,6 +125,9 @@ def test_nothing_in_pipeline_imports_tools():
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             assert not any(n == "tools" or n.startswith("tools.") for n in names), path
