@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
-from pipeline.report import charts, exports, style
+from pipeline.report import charts, exports, spine_chart, style
 
 RNG = np.random.default_rng(7)
 
@@ -29,6 +29,7 @@ def drawn(monkeypatch):
         figures.append(fig)
 
     monkeypatch.setattr(charts, "_save", keep)
+    monkeypatch.setattr(spine_chart, "_save", keep)  # imported from charts, so patched where it is used too
     yield figures
     charts.plt.close("all")
 
@@ -107,7 +108,7 @@ def _draw_every_chart(tmp_path, england_range=None):
     )
     charts.trend_chart(gaps, "Trend", "%", path, "Source: test.", False, trajectory)
     scale = pd.Series({("a", "Persons"): 4.0, ("b", "Male"): 5.0, ("c", "Persons"): 3.0})
-    charts.spine_chart(_spine_rows(), scale, "Spine", path, "Source: test.", True, england_range)
+    spine_chart.spine_chart(_spine_rows(), scale, "Spine", path, "Source: test.", True, england_range)
     groups = pd.DataFrame(
         [
             {
@@ -182,7 +183,7 @@ def _range():
 
 def test_spine_chart_draws_englands_range_when_loaded(tmp_path, drawn):
     scale = pd.Series({("a", "Persons"): 4.0, ("b", "Male"): 5.0, ("c", "Persons"): 3.0})
-    charts.spine_chart(_spine_rows(), scale, "Spine", tmp_path / "s.png", "Source: test.", False, _range())
+    spine_chart.spine_chart(_spine_rows(), scale, "Spine", tmp_path / "s.png", "Source: test.", False, _range())
     ax = drawn[0].axes[0]
     assert len(ax.patches) == 5  # the ward-scaled band (row c) and two bands for each row with a range
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -196,7 +197,7 @@ def test_spine_chart_draws_englands_range_when_loaded(tmp_path, drawn):
 
 def test_spine_chart_says_when_englands_range_is_not_loaded(tmp_path, drawn):
     scale = pd.Series({("a", "Persons"): 4.0, ("b", "Male"): 5.0, ("c", "Persons"): 3.0})
-    charts.spine_chart(_spine_rows(), scale, "Spine", tmp_path / "s.png", "Source: test.", False)
+    spine_chart.spine_chart(_spine_rows(), scale, "Spine", tmp_path / "s.png", "Source: test.", False)
     ax = drawn[0].axes[0]
     assert any(t.get_text() == "England's range not loaded" for t in ax.texts)
     markers = {line.get_marker() for line in ax.lines if line.get_label().endswith("(95%)")}
@@ -281,7 +282,7 @@ def test_exports_number_formats_period_keys_and_provenance(tmp_path, warehouse):
 
 def test_spine_chart_names_the_configured_comparator(tmp_path, drawn):
     scale = pd.Series({("a", "Persons"): 4.0, ("b", "Male"): 5.0, ("c", "Persons"): 3.0})
-    charts.spine_chart(
+    spine_chart.spine_chart(
         _spine_rows(), scale, "Spine", tmp_path / "s.png", "Source: test.", False, _range(), comparator="North East"
     )
     ax = drawn[0].axes[0]

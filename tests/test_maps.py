@@ -231,7 +231,7 @@ def test_a_vintage_whose_boundaries_are_of_other_wards_gets_no_map_and_a_sentenc
     import shutil
 
     from pipeline.ingest.landing import land_source
-    from pipeline.report.chart_sections import map_sections
+    from pipeline.report.map_sections import map_sections
     from pipeline.report.site import _Figures
 
     text = (PROJECT_ROOT / "fsot.toml").read_text(encoding="utf-8")
@@ -284,7 +284,7 @@ def test_a_boundary_file_not_landed_missing_or_changed_is_named_in_a_sentence_wi
     import shutil
 
     from pipeline.ingest.landing import land_source
-    from pipeline.report.chart_sections import map_sections
+    from pipeline.report.map_sections import map_sections
     from pipeline.report.queries import ward_boundaries
     from pipeline.report.site import _Figures
 

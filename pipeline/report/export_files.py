@@ -1,5 +1,5 @@
 """How the exports write a value and a file (used by `exports.py` and by page one's tables,
-`sections.write_at_a_glance`): a value as a CSV or an Excel cell (`csv_cell`, `xlsx_cell`: formula-like
+`at_a_glance.write_at_a_glance`): a value as a CSV or an Excel cell (`csv_cell`, `xlsx_cell`: formula-like
 text neutralised by `neutralise_formula`), the number format of each column (`number_formats`), the
 CSV, Parquet and write-only sheet writers, and the workbook saved with fixed times (`save_workbook`),
 so that the same warehouse gives the same bytes in every file.

@@ -3,12 +3,12 @@ file, charts embedded), report.pdf (the same page printed by headless Chromium) 
 for Power BI and Excel, with a data dictionary).
 
 `write_report` reads the warehouse's marts (and the provenance of the landed files the build loaded into
-them) through `queries.py`, builds each section's
-context (`sections.py`, `chart_sections.py`, words from `text.py`), draws the figures into charts/ through
-the figure registry (`_Figures`) and renders templates/report.html.j2 with the report's one Jinja2
-environment (`templating.py`). Every number and sentence describes what the SQL models computed; nothing
-is computed here. Text from data (ward, area and indicator names) reaches the page only through Jinja2's
-autoescaping.
+them) through `queries.py`, builds each section's context (`sections.py`, `chart_sections.py`,
+`map_sections.py`, words from `text.py`), draws the figures into charts/ through the figure registry
+(`_Figures`), writes page one's tables for Excel and Power BI (`at_a_glance.py`) and renders
+templates/report.html.j2 with the report's one Jinja2 environment (`templating.py`). Every number and
+sentence describes what the SQL models computed; nothing is computed here. Text from data (ward, area and
+indicator names) reaches the page only through Jinja2's autoescaping.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import Config
-from pipeline.report.chart_sections import area_sections, indicator_sections, map_sections, quintile_figure
+from pipeline.report.at_a_glance import write_at_a_glance
+from pipeline.report.chart_sections import area_sections, indicator_sections, quintile_figure
 from pipeline.report.freshness import freshness_rows, new_this_quarter
+from pipeline.report.map_sections import map_sections
 from pipeline.report.queries import landed_records, open_warehouse, read_marts, report_provenance
 from pipeline.report.sections import (
     community_rows,
@@ -32,7 +34,6 @@ from pipeline.report.sections import (
     summary_rows,
     target_rows,
     ward_profiles,
-    write_at_a_glance,
 )
 from pipeline.report.templating import environment
 from pipeline.report.text import check_period, headline, latest_quarter, theme_sentences

@@ -11,7 +11,8 @@ Validation costs what the data costs:
   table, the source's settings, the suites' fingerprint (their code, Great Expectations' version and
   the settings they read). Landed files never change, so a rebuild validates only new files, and a
   cache hit does not even import Great Expectations. A damaged cache entry is ignored and rewritten.
-- Cross-row checks (duplicates, wards in the lookup) run as SQL on the loaded tables at every build.
+- Cross-row checks (duplicates, wards in the lookup; pipeline.validate.cross_row) run as SQL on the
+  loaded tables at every build.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.safe_write import remove_partials, write_atomically
-from pipeline.validate import suites
+from pipeline.validate import cross_row, suites
 
 SAMPLE_ROWS = 5
 CACHE_FOLDER = "validation_cache"  # pruned with the read cache (pipeline.warehouse.load.prune_caches)
@@ -109,7 +110,7 @@ def validate_raw(
         _write_quarantine(con, table, failed)
         files += _accounting(con, table)
         if table == "fingertips_indicator_value":
-            missing = suites.completeness(_borough_rows(con, config), config, _borough_wards(con, config))
+            missing = cross_row.completeness(_borough_rows(con, config), config, _borough_wards(con, config))
             table_checks.append(
                 {
                     "table": table,
@@ -222,7 +223,7 @@ def _cross_row_checks(
 ) -> list[tuple]:
     failed = []
     parameters = {"la_code": config.la_code, "comparator_code": config.comparator_code}
-    for n, check in enumerate(suites.CROSS_ROW.get(table, [])):
+    for n, check in enumerate(cross_row.CROSS_ROW.get(table, [])):
         if check.needs_lookup and not lookup_known:
             continue
         used = {k: v for k, v in parameters.items() if f"${k}" in check.failing}
