@@ -47,6 +47,8 @@ Exact float bits are those of one set of library versions (DuckDB, numpy, pyarro
 snapshot records: if a dependency upgrade changes a last bit, the comparison says which tables changed
 and which versions differ, and an intended change is recorded with `--update`.
 
+About 440 lines, most of them this docstring and the exact encodings it describes (one tool, one job).
+
 A table or file that is not in the snapshot fails the comparison when it is an output (a mart or an
 export file: users would receive something new), and is only reported when it is a staging or
 intermediate table (a refactor may move a computation into a new intermediate model without changing

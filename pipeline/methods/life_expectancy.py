@@ -6,6 +6,9 @@ Everything is vectorised across groups: the life table of G groups is computed o
 the variance sums as cumulative sums taken from the oldest band down.
 """
 
+# About 420 lines, one method on purpose: the life table, its variance and the PHEindicatormethods suppression
+# rules are read together, and the docstrings carry the formulas the methods appendix prints (so not in them).
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,9 @@
 speed are in the package docstring): seeds, the per-chunk simulation kernels, exact order statistics without a
 full sort, and `phe_sii`, the array function (checks and point estimates from core, then the simulation)."""
 
+# About 430 lines, kept in one module on purpose: the kernels and the order statistics are one algorithm,
+# each step documented with the identity it relies on (a comment: module docstrings go to the methods appendix).
+
 from __future__ import annotations
 
 import math
