@@ -44,10 +44,11 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
 
 
 def suite_fingerprint(config: Config) -> str:
-    """What every file's row-check result depends on besides the file: the suites' and this module's
-    code, the Great Expectations version and the settings the checks read."""
+    """What every file's row-check result depends on besides the file: the code of the suites, of this
+    module and of the way Great Expectations is run (context.py), its version and the settings the checks
+    read."""
     digest = hashlib.sha256()
-    for module in (suites.__file__, __file__):
+    for module in (suites.__file__, __file__, Path(suites.__file__).with_name("context.py")):
         digest.update(Path(module).read_bytes())
     digest.update(metadata.version("great_expectations").encode())
     digest.update(json.dumps(suites.settings_of(config), sort_keys=True).encode())
