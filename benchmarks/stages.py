@@ -311,10 +311,16 @@ def _instrument(stages: Stages, args: list[str]) -> None:
         return
     ends(ingest_command, "run_ingest", "ingest", mark_entry=True)
     ends(report_command, "run_report", "report", mark_entry=True)
-    original_build = build_command.run_build
+    original_run_build, original_build = build_command.run_build, build_command._build
 
     def run_build(config, *args, **kwargs):
         stages.mark("other")
+        try:
+            return original_run_build(config, *args, **kwargs)
+        finally:
+            stages.mark("other")  # the validation report
+
+    def _build(config, *args, **kwargs):  # only when there is something to build, as in `fsot build`
         import pipeline.warehouse.build as build  # in the load stage, as it is in `fsot build`
 
         if not getattr(build.build_warehouse, "instrumented", False):
@@ -342,12 +348,9 @@ def _instrument(stages: Stages, args: list[str]) -> None:
 
             build_warehouse.instrumented = True
             build.build_warehouse, build.run_models = build_warehouse, run_models
-        try:
-            return original_build(config, *args, **kwargs)
-        finally:
-            stages.mark("other")  # the validation report
+        return original_build(config, *args, **kwargs)
 
-    build_command.run_build = run_build
+    build_command.run_build, build_command._build = run_build, _build
 
 
 def _child(record: Path, args: list[str]) -> None:

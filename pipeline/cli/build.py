@@ -43,34 +43,42 @@ def _show_validation(config, validation: dict, errors: list[str] | None = None) 
     console.print(f"  validation report: {report}")
 
 
-def run_build(config, force: bool = False) -> dict:
-    """Build the warehouse with a progress bar (one writer at a time), then say what was built."""
+def _build(config, force: bool, log) -> dict:
+    """build_warehouse with a progress bar (the caller holds the warehouse lock)."""
     from rich.progress import Progress
 
     from pipeline.config import SQL_DIR
-    from pipeline.run_record import log
     from pipeline.warehouse.build import SourceErrors, build_warehouse
-    from pipeline.warehouse.lock import warehouse_lock
     from pipeline.warehouse.python_models import PYTHON_MODELS
     from pipeline.warehouse.registry import discover
 
-    total = len(discover(SQL_DIR, PYTHON_MODELS)) + 2
-    with (
-        warehouse_lock(config, "build", notify=lambda text: console.print(text, markup=False)),
-        Progress(console=console, transient=True) as bar,
-    ):
-        task = bar.add_task("Building the warehouse", total=total)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("Building the warehouse", total=len(discover(SQL_DIR, PYTHON_MODELS)) + 2)
 
         def advance(name: str) -> None:
             log.info("built %s", name)
             bar.update(task, advance=1, description=f"Built {name}")
 
         try:
-            summary = build_warehouse(config, progress=advance, force=force)
+            return build_warehouse(config, progress=advance, force=force)
         except SourceErrors as exc:
             bar.stop()
             _show_validation(config, exc.validation, exc.errors)
             raise
+
+
+def run_build(config, force: bool = False) -> dict:
+    """Build the warehouse with a progress bar (one writer at a time), then say what was built."""
+    from pipeline.config import SQL_DIR
+    from pipeline.run_record import log
+    from pipeline.warehouse.fingerprint import up_to_date
+    from pipeline.warehouse.lock import warehouse_lock
+
+    with warehouse_lock(config, "build", notify=lambda text: console.print(text, markup=False)):
+        # asked before the loaders, validation and models are imported: nothing to build costs little
+        summary = None if force else up_to_date(config, SQL_DIR)
+        if summary is None:
+            summary = _build(config, force, log)
     if summary.get("up_to_date"):
         console.print(
             f"  warehouse {summary['warehouse']} is up to date: nothing it is built from has changed "

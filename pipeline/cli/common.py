@@ -104,7 +104,7 @@ def run_step(config, command: str, work):
     """Run one step with a log and a run manifest; turn every failure into a one-line error (exit 2),
     with the traceback of an unexpected one in the log. A failed run's manifest is a record of its own
     (failed_run_manifest.json): run_manifest.json keeps describing the warehouse in use."""
-    from pipeline.ingest.csv_file import SourceFileError
+    from pipeline.ingest.errors import SourceFileError
     from pipeline.ingest.landing import LandingError, PullError
     from pipeline.report.pdf import PdfError
     from pipeline.run_record import log, start_log, write_run_manifest

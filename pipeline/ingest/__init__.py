@@ -4,26 +4,42 @@ reads them as delivered (`read(paths, source) -> DataFrame of strings`, with `_f
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
 from types import ModuleType
 
-from pipeline.ingest import area_counts, deprivation, fingertips, nomis, population, ward_lookup
-
-FORMATS: dict[str, ModuleType] = {
-    "english_indices_of_deprivation": deprivation,
-    "ons_lsoa_ward_lookup": ward_lookup,
-    "fingertips_csv": fingertips,
-    "lsoa_population": population,
-    "area_counts": area_counts,
-    "nomis_csv": nomis,
+# format name -> the module of pipeline.ingest that reads it
+_READERS = {
+    "english_indices_of_deprivation": "deprivation",
+    "ons_lsoa_ward_lookup": "ward_lookup",
+    "fingertips_csv": "fingertips",
+    "lsoa_population": "population",
+    "area_counts": "area_counts",
+    "nomis_csv": "nomis",
 }
+
+
+class _Readers(Mapping[str, ModuleType]):
+    """FORMATS: format name -> reader module, each imported when first asked for (the readers import
+    pandas; `fsot build` with nothing to build, `fsot --help` and the report need none of them)."""
+
+    def __getitem__(self, name: str) -> ModuleType:
+        return importlib.import_module(f"pipeline.ingest.{_READERS[name]}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_READERS)
+
+    def __len__(self) -> int:
+        return len(_READERS)
+
+
+FORMATS: Mapping[str, ModuleType] = _Readers()
 # Connectors that pull over HTTP (fetch only; their bodies are read by FORMATS[source.reads_as]).
 CONNECTORS = ("fingertips_api", "nomis_api", "ons_arcgis")
 
 
 def connector_for(format_name: str) -> ModuleType:
     """The module that pulls a source of this API format (imported only when needed: httpx)."""
-    import importlib
-
     if format_name not in CONNECTORS:
         raise ValueError(f"unknown API format {format_name!r}; use one of: {', '.join(CONNECTORS)}")
     return importlib.import_module(f"pipeline.ingest.{format_name}")

@@ -29,9 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-
-class SourceFileError(ValueError):
-    """A file cannot be read as its format; the message names file, line and column and what to do."""
+from pipeline.ingest.errors import SourceFileError  # re-exported
 
 
 @dataclass(frozen=True)

@@ -17,21 +17,19 @@ rebuilds anyway.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
-from pipeline.config import PACKAGE_ROOT, SQL_DIR, Config
+from pipeline.config import SQL_DIR, Config
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import read_manifest
 from pipeline.safe_write import os_error_of, remove_partials
+from pipeline.warehouse.fingerprint import build_inputs, up_to_date
 from pipeline.warehouse.load import connect_for_writing, create_schemas, load_config, load_raw, prune_caches
 from pipeline.warehouse.provenance import load_provenance
 from pipeline.warehouse.python_models import PYTHON_MODELS
@@ -47,44 +45,6 @@ class SourceErrors(SourceFileError):
         super().__init__("\n".join(errors) + "\nThe warehouse was not replaced; fix the file(s) named and run again.")
         self.errors = errors
         self.validation = validation
-
-
-def build_inputs(config: Config, sql_dir: Path, records: list[dict] | None = None) -> str:
-    """The fingerprint of everything a build reads (see the module's docstring); `records` are the
-    provenance manifest's records when the caller has read them (the build loads the same ones)."""
-    digest = hashlib.sha256()
-
-    def add(label: str, data: bytes) -> None:
-        digest.update(f"{label}\0{len(data)}\0".encode())
-        digest.update(data)
-
-    add("config", config.path.read_bytes())
-    records = read_manifest(config) if records is None else records
-    add("manifest", json.dumps(records, sort_keys=True).encode())
-    for record in records:
-        path = config.raw_dir / record["path"]
-        status = path.stat() if path.is_file() else None
-        add(f"raw {record['path']}", repr(status and (status.st_size, status.st_mtime_ns, status.st_ino)).encode())
-    for folder, pattern in ((sql_dir, "*.sql"), (sql_dir, "*.toml"), (PACKAGE_ROOT / "pipeline", "*.py")):
-        for path in sorted(folder.rglob(pattern)):
-            add(str(path.relative_to(folder)), path.read_bytes())
-    for package in ("duckdb", "great_expectations"):
-        add(package, metadata.version(package).encode())
-    return digest.hexdigest()
-
-
-def _built_from(target: Path) -> tuple[str, str] | None:
-    """The fingerprint and build time recorded in the warehouse, if it has them."""
-    if not target.is_file():
-        return None
-    try:
-        con = duckdb.connect(str(target), read_only=True)
-        try:
-            return con.execute("select fingerprint, built_at from config.build_inputs").fetchone()
-        finally:
-            con.close()
-    except duckdb.Error:
-        return None
 
 
 def build_warehouse(
@@ -111,15 +71,9 @@ def build_warehouse(
         leftover.unlink(missing_ok=True)
     remove_partials(config.processed_dir)
     fingerprint = build_inputs(config, sql_dir, records)
-    recorded = None if force else _built_from(target)
-    if recorded and recorded[0] == fingerprint:
-        return {
-            "warehouse": str(target),
-            "up_to_date": True,
-            "built_at": recorded[1],
-            "fingerprint": fingerprint,
-            "seconds": round(time.perf_counter() - started, 3),
-        }
+    current = None if force else up_to_date(config, sql_dir, records, fingerprint)
+    if current:
+        return {**current, "seconds": round(time.perf_counter() - started, 3)}
     con = None
     try:
         con = connect_for_writing(staging_file, config)

@@ -15,7 +15,7 @@
   the project), so that the marts give each file's path relative to the project.
 
 The build reads the manifest once and passes the same records here and to its fingerprint
-(`build.build_inputs`), so a warehouse holds the provenance it was built from.
+(`fingerprint.build_inputs`), so a warehouse holds the provenance it was built from.
 """
 
 from __future__ import annotations
