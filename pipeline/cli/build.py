@@ -72,9 +72,10 @@ def run_build(config, force: bool = False) -> dict:
     from pipeline.config import SQL_DIR
     from pipeline.run_record import log
     from pipeline.warehouse.fingerprint import up_to_date
-    from pipeline.warehouse.lock import warehouse_lock
+    from pipeline.warehouse.lock import remove_build_leftovers, warehouse_lock
 
     with warehouse_lock(config, "build", notify=lambda text: console.print(text, markup=False)):
+        remove_build_leftovers(config)
         # asked before the loaders, validation and models are imported: nothing to build costs little
         summary = None if force else up_to_date(config, SQL_DIR)
         if summary is None:

@@ -28,9 +28,10 @@ import duckdb
 from pipeline.config import SQL_DIR, Config
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import read_manifest
-from pipeline.safe_write import os_error_of, remove_partials
+from pipeline.safe_write import os_error_of
 from pipeline.warehouse.fingerprint import build_inputs, up_to_date
 from pipeline.warehouse.load import connect_for_writing, create_schemas, load_config, load_raw, prune_caches
+from pipeline.warehouse.lock import remove_build_leftovers
 from pipeline.warehouse.provenance import load_provenance
 from pipeline.warehouse.python_models import PYTHON_MODELS
 from pipeline.warehouse.registry import Model
@@ -62,14 +63,10 @@ def build_warehouse(
     # read once: a damaged provenance manifest stops the build before anything is read, and the records
     # the fingerprint covers are the ones loaded into the warehouse (raw.landing_manifest)
     records = read_manifest(config)
-    config.processed_dir.mkdir(parents=True, exist_ok=True)
     target = config.warehouse_path
     started = time.perf_counter()
-    staging_file = target.with_name(target.name + ".building")
-    leftovers = (staging_file, staging_file.with_name(staging_file.name + ".wal"))
-    for leftover in leftovers:  # from a build killed half-way (we hold the warehouse lock: no build is running)
-        leftover.unlink(missing_ok=True)
-    remove_partials(config.processed_dir)
+    leftovers = remove_build_leftovers(config)  # of a build killed half-way (the caller holds the lock)
+    staging_file = leftovers[0]
     fingerprint = build_inputs(config, sql_dir, records)
     current = None if force else up_to_date(config, sql_dir, records, fingerprint)
     if current:

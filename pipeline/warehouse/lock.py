@@ -13,10 +13,12 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from pipeline.config import Config
+from pipeline.safe_write import remove_partials
 
 
 class LockTimeout(RuntimeError):
@@ -60,3 +62,17 @@ def warehouse_lock(
     finally:
         holder_path.unlink(missing_ok=True)
         lock.release()
+
+
+def remove_build_leftovers(config: Config) -> tuple[Path, Path]:
+    """Remove what a build killed half-way left: the half-built warehouse, its WAL and the hidden
+    `.partial` files in data/processed. Call it holding the warehouse lock (then no build is running).
+    Returns the staging file and its WAL, where a build writes before it swaps the warehouse in."""
+    config.processed_dir.mkdir(parents=True, exist_ok=True)
+    target = config.warehouse_path
+    staging_file = target.with_name(target.name + ".building")
+    leftovers = (staging_file, staging_file.with_name(staging_file.name + ".wal"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    remove_partials(config.processed_dir)
+    return leftovers
