@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pipeline.config import Config, Source
 from pipeline.safe_write import write_atomically
@@ -55,6 +56,21 @@ class Provenance:
     release_sha256: str = ""
     changes: dict | None = None
     role: str = "data"  # "metadata": landed for the record, not read into the warehouse
+
+    @classmethod
+    def of(cls, source: Source, **fields: Any) -> Provenance:
+        """The provenance of a file of `source`: the source's id, format, title, publisher, release, licence
+        and demonstration flag, with `fields` (where the file came from, its checksum …) added or overriding."""
+        described = {
+            "source": source.id,
+            "format": source.format,
+            "title": source.title,
+            "publisher": source.publisher,
+            "release": source.release,
+            "licence": source.licence,
+            "demonstration": source.demonstration,
+        }
+        return cls(**{**described, **fields})
 
 
 def record_of(provenance: Provenance) -> dict:
@@ -153,19 +169,13 @@ def land_source(config: Config, source: Source, now: datetime | None = None) -> 
             target_dir.mkdir(parents=True, exist_ok=True)
             write_atomically(target, lambda partial: shutil.copyfile(origin, partial))  # noqa: B023 (called at once)
             os.chmod(target, 0o444)
-        record = Provenance(
-            source=source.id,
-            format=source.format,
-            title=source.title,
-            publisher=source.publisher,
-            release=source.release,
-            licence=source.licence,
+        record = Provenance.of(
+            source,
             origin=str(name),
             path=relative,
             retrieved_at=retrieved_at,
             bytes=target.stat().st_size,
             sha256=digest,
-            demonstration=source.demonstration,
         )
         records.append(record_of(record))
         known[relative] = record_of(record)
@@ -242,13 +252,8 @@ def land_local(
     write_atomically(target, lambda partial: shutil.copyfile(path, partial))
     os.chmod(target, 0o444)
     record = record_of(
-        Provenance(
-            source=source.id,
-            format=source.format,
-            title=source.title,
-            publisher=source.publisher,
-            release=source.release,
-            licence=source.licence,
+        Provenance.of(
+            source,
             origin=str(path),
             path=target.relative_to(config.raw_dir).as_posix(),
             retrieved_at=stamp,
@@ -319,19 +324,14 @@ def land_pulled(
         os.chmod(staging / name, 0o444)
         records.append(
             record_of(
-                Provenance(
-                    source=source.id,
-                    format=source.format,
-                    title=source.title,
-                    publisher=source.publisher,
+                Provenance.of(
+                    source,
                     release=release,
-                    licence=source.licence,
                     origin=fetched.url,
                     path=f"{source.id}/{release}/{name}",
                     retrieved_at=fetched.retrieved_at,
                     bytes=len(fetched.body),
                     sha256=hashlib.sha256(fetched.body).hexdigest(),
-                    demonstration=source.demonstration,
                     url=fetched.url,
                     http_status=fetched.status,
                     etag=fetched.etag,
