@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.cli import method as method_module
 from pipeline.cli import method_io
@@ -380,13 +382,16 @@ def _in_process(tmp_path, name, text, *options):
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return method_module._run(
+        result = method_module._run(
             name,
             method_io.InputFile(source),
             [g for g in p["group_by"].split(",") if g],
             method_module._parse_confidence(p["confidence"]),
             options,
         )
+    if isinstance(result, dict):  # life expectancy computes on arrays, without pandas
+        result = pd.DataFrame({k: v.to_pandas() if hasattr(v, "to_pandas") else v for k, v in result.items()})
+    return result
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -422,6 +427,91 @@ def test_every_method_writes_exact_numbers_and_otherwise_the_old_bytes(tmp_path,
                     assert f"{float(new_cell):.15g}" == old_cell
             else:
                 assert new_cell == old_cell, (column, i)
+
+
+def _mixed_life_expectancy_input() -> pd.DataFrame:
+    """Groups computed, suppressed (small population, deaths above population) and incomplete, with keys
+    that need quoting or sort by code point, in shuffled row order."""
+    rng = np.random.default_rng(7)
+    frames = []
+    for area, sex, scale in [
+        ("E02, north", "Male", 1.0),
+        ("E01", "Female", 1.0),
+        ("E01", "Male", 0.9),
+        ("é-ward", "Male", 1.2),
+        ("Z", "Female", 0.004),
+        ('say "x"', "Male", 1.1),
+    ]:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "area": area,
+                    "sex": sex,
+                    "age_band": AGES,
+                    "deaths": np.round(np.array(DEATHS) * scale),
+                    "population": np.round(np.array(POPS) * scale),
+                }
+            )
+        )
+    frames[-1].loc[3, "deaths"] = frames[-1].loc[3, "population"] + 1  # more deaths than population
+    frames.append(frames[1].iloc[:19].assign(area="E00"))  # a group without its 90+ band
+    data = pd.concat(frames, ignore_index=True)
+    return data.iloc[rng.permutation(len(data))].reset_index(drop=True)
+
+
+def test_life_expectancy_command_writes_what_the_frame_method_gives(tmp_path):
+    """The command computes life expectancy on Arrow columns and numpy; the library's pandas function
+    (`life_expectancy_frame`) on the same cells, written by the same writer, gives the same bytes, and so
+    does the command on a file only pandas' reader takes (a quoted header)."""
+    import warnings
+
+    from pipeline.methods.life_expectancy import life_expectancy_frame
+
+    data = _mixed_life_expectancy_input()
+    result, target = run(tmp_path, "life-expectancy", csv(data), "--group-by", "area,sex", "--confidence", "95,99.8")
+    assert result.exit_code == 0, result.output
+    written = target.read_bytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = life_expectancy_frame(data.astype({"area": str, "sex": str}), ["area", "sex"], (0.95, 0.998))
+    method_io.write_output(frame, tmp_path / "frame.csv")
+    assert written == (tmp_path / "frame.csv").read_bytes()
+    assert set(pd.read_csv(target, keep_default_na=False)["note"]) == {
+        "",
+        "the group does not have exactly 20 age bands",
+        "total population of the group is 5,000 or less",
+        "some age bands have more deaths than population",
+    }
+    quoted_header = csv(data).replace("area,sex,", '"area","sex",', 1)
+    result, again = run(tmp_path, "life-expectancy", quoted_header, "--group-by", "area,sex", "--confidence", "95,99.8")
+    assert result.exit_code == 0 and again.read_bytes() == written
+
+
+def _magnitudes():
+    """Doubles of every decimal magnitude, the values beside each power of ten and whole numbers near 1e15."""
+    values = [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1.7976931348623157e308]
+    for exponent in range(-320, 309):
+        for mantissa in (1.0, 1.5, 2.5, 9.999999999999998, 1.2345678901234567):
+            x = mantissa * 10.0**exponent
+            if np.isfinite(x):
+                values += [x, -x, np.nextafter(x, np.inf), np.nextafter(x, 0)]
+    values += [float(2**53), 999999999999999.0, 1e15 - 0.5, 123456789012345.0, 12345678901.5]
+    return values
+
+
+def test_number_cells_are_the_documented_text_for_doubles_of_every_magnitude():
+    from pipeline.cli.method_cells import number_cells
+
+    values = _magnitudes()
+    assert number_cells(np.array(values)).to_pylist() == [_repr_cell(v) or None for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=50))
+def test_number_cells_are_the_documented_text_of_any_double(values):
+    from pipeline.cli.method_cells import number_cells
+
+    assert number_cells(np.array(values, dtype=float)).to_pylist() == [_repr_cell(v) or None for v in values]
 
 
 def test_awkward_values_round_trip_and_text_is_quoted_as_before(tmp_path):
@@ -715,13 +805,21 @@ def test_a_folder_that_cannot_be_written_is_one_line(tmp_path):
         folder.chmod(0o700)
 
 
-def test_duckdb_failing_to_write_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
-    import duckdb
+def test_a_full_disk_while_writing_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+    import io
 
-    def broken_write_csv(self, *args, **kwargs):
-        raise duckdb.IOException("IO Error: No space left on device\nmore detail")
+    class FullDisk(io.BytesIO):
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(duckdb.DuckDBPyRelation, "write_csv", broken_write_csv)
+    real_fdopen = method_io.os.fdopen
+
+    def fdopen(handle, *args, **kwargs):
+        real_fdopen(handle, *args, **kwargs).close()
+        return FullDisk()
+
+    monkeypatch.setattr(method_io.os, "fdopen", fdopen)
     result, target = run(tmp_path, "rate", "count,population\n1,10\n")
     assert result.exit_code == 2 and not target.exists()
     message = result.stderr.strip()

@@ -1,11 +1,13 @@
 """`fsot method NAME INPUT.csv OUTPUT.csv`: run one statistical method on a CSV, for auditors.
 
-Only click is imported at module level: pandas, numpy, pyarrow, DuckDB and scipy.special load when a
-method runs, so the rest of the CLI starts quickly (scipy.stats, matplotlib and Great Expectations never
-load on this path). Bad input gives a one-line error naming the file, the line (the header is line 1, the
-first data row line 2), the column and what to do, with exit code 2; the output file is written to a
-temporary file beside it and renamed only on success, so a failed run leaves none. Reading and writing the
-CSV files is in `method_io.py`.
+Only click is imported at module level: numpy, pyarrow and pandas load when a method runs (pyarrow
+loads pandas to see whether it is there), scipy.special only for the methods that use it; life
+expectancy computes on Arrow columns and numpy arrays without pandas' frames. The rest of the CLI starts
+quickly: scipy.stats, matplotlib, DuckDB and Great Expectations never load on this path. Bad input gives
+a one-line error naming the file, the line (the header is line 1, the first data row line 2), the column
+and what to do, with exit code 2; the output file is written to a temporary file beside it and renamed
+only on success, so a failed run leaves none. Reading and writing the CSV files is in `method_io.py`,
+the text of each cell in `method_cells.py`.
 """
 
 from __future__ import annotations
@@ -105,10 +107,11 @@ def _counts(data: InputFile, count: str, population: str, *, proportion: bool, z
 
 def _run(name: str, data: InputFile, group_by: list[str], levels: tuple[float, ...], options: dict):
     import numpy as np
-    import pandas as pd
 
-    frame = data.frame.copy()
     data.require(*group_by)
+    if name == "life-expectancy":
+        return _run_life_expectancy(data, group_by, levels)
+    frame = data.frame.copy()
     multiplier = options["multiplier"]
     if name in ("proportion", "rate"):
         x, n = _counts(data, "count", "population", proportion=name == "proportion")
@@ -165,25 +168,6 @@ def _run(name: str, data: InputFile, group_by: list[str], levels: tuple[float, .
         from pipeline.methods.standardised_ratio import isr_frame
 
         return isr_frame(frame, group_by, _two_level_confidence(levels), multiplier, rate=options["rate"])
-    if name == "life-expectancy":
-        data.require("age_band", "deaths", "population")
-        from pipeline.methods.life_expectancy import START_AGES, band_start_ages, life_expectancy_frame
-
-        labels, bands = pd.factorize(frame["age_band"].str.strip())  # a handful of distinct labels
-        ages = band_start_ages(pd.Series(bands, dtype=object))[labels]
-        data.check(
-            "age_band",
-            frame["age_band"].to_numpy(),
-            ~np.isin(ages, START_AGES),
-            "is not a band start age",
-            "age_band must be one of 0, 1, 5, 10, ..., 85, 90",
-        )
-        D, P = data.numbers("deaths"), data.numbers("population")
-        with np.errstate(invalid="ignore"):
-            data.check("deaths", D, D < 0, "is negative", "deaths must be 0 or more")
-            data.check("population", P, P < 0, "is negative", "populations must be 0 or more")
-        frame["age_band"], frame["deaths"], frame["population"] = ages, D, P
-        return life_expectancy_frame(frame, group_by, levels)
     if name == "quantile":
         data.require("value")
         frame["value"] = data.numbers("value")
@@ -197,6 +181,69 @@ def _run(name: str, data: InputFile, group_by: list[str], levels: tuple[float, .
     if name == "sii":
         return _run_sii(data, frame, group_by, levels, options)
     raise MethodInputError(f"unknown method {name!r}")  # pragma: no cover - click restricts NAME
+
+
+def _run_life_expectancy(data: InputFile, group_by: list[str], levels: tuple[float, ...]):
+    """Life expectancy on the input's Arrow columns and numpy, without pandas: {column: array}."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from pipeline.methods.confidence import levels_text
+    from pipeline.methods.life_expectancy import (
+        METHOD,
+        NOTES,
+        START_AGES,
+        band_start_ages,
+        life_expectancy_rows,
+        life_expectancy_statistics,
+    )
+
+    data.require("age_band", "deaths", "population")
+    bands = pc.utf8_trim_whitespace(data.text("age_band")).dictionary_encode()  # a handful of distinct labels
+    labels = np.asarray(bands.dictionary.to_pylist(), dtype=object)
+    ages = band_start_ages(labels)[bands.indices.to_numpy()]
+    data.check(
+        "age_band",
+        data.text("age_band"),
+        ~np.isin(ages, START_AGES),
+        "is not a band start age",
+        "age_band must be one of 0, 1, 5, 10, ..., 85, 90",
+    )
+    D, P = data.numbers("deaths"), data.numbers("population")
+    with np.errstate(invalid="ignore"):
+        data.check("deaths", D, D < 0, "is negative", "deaths must be 0 or more")
+        data.check("population", P, P < 0, "is negative", "populations must be 0 or more")
+    codes, first = _group_codes(data, group_by)
+    rows = life_expectancy_rows(codes, len(first), ages, D, P, levels)
+    taken = pa.array(first[rows.pop("group")])
+    columns = {column: data.text(column).take(taken) for column in group_by}
+    columns.update(rows)
+    repeated = pa.array(np.zeros(len(rows["start_age"]), dtype=np.int8))
+    statistic, statistics = life_expectancy_statistics(rows["start_age"])
+    columns["note"] = pa.DictionaryArray.from_arrays(pa.array(rows["note"]), pa.array(NOTES, pa.string()))
+    columns["confidence"] = pa.DictionaryArray.from_arrays(repeated, pa.array([levels_text(levels)]))
+    columns["statistic"] = pa.DictionaryArray.from_arrays(pa.array(statistic), pa.array(statistics))
+    columns["method"] = pa.DictionaryArray.from_arrays(repeated, pa.array([METHOD]))
+    return columns
+
+
+def _group_codes(data: InputFile, group_by: list[str]):
+    """Each row's group, numbered in the order of the groups' keys (text, compared as pandas and dplyr
+    compare it: by code point), and the first row of each group."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    combined = np.zeros(data.rows, dtype=np.int64)
+    for column in group_by:
+        cells = data.text(column)
+        distinct = pc.unique(cells)
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[pc.sort_indices(distinct).to_numpy()] = np.arange(len(distinct))
+        position = pc.index_in(cells, value_set=distinct).to_numpy()
+        combined = np.unique(combined * len(distinct) + rank[position], return_inverse=True)[1].astype(np.int64)
+    _, first, codes = np.unique(combined, return_index=True, return_inverse=True)
+    return codes.astype(np.intp), first
 
 
 def _run_sii(data: InputFile, frame, group_by, levels, options):
@@ -322,5 +369,5 @@ def method(
             raise MethodInputError(f"{input_csv}: {name}: {exc}") from exc
     for message in dict.fromkeys(str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)):
         click.echo(f"warning: {message}", err=True)
-    write_output(result, output_csv)
-    click.echo(f"{name}: {len(result)} row(s) written to {output_csv}", err=True)
+    rows = write_output(result, output_csv)
+    click.echo(f"{name}: {rows} row(s) written to {output_csv}", err=True)

@@ -1,10 +1,11 @@
 """CSV in and out for `fsot method`: the input as text cells with each row's line number, its numbers,
 the checks that name the file, line and column of a bad cell, and the output written exactly.
 
-CSV in and out goes through libraries built for it rather than pandas' per-cell Python formatting (which
-took three quarters of the time on 280,000 rows): pyarrow's reader parses the text and its compute
-kernels the numbers, DuckDB's writer writes the result, each double as the shortest text that reads
-back as the same double. Only click is imported at module level; the rest loads when a method runs.
+CSV in and out goes through Arrow rather than pandas' per-cell Python formatting (which took three
+quarters of the time on 280,000 rows): pyarrow's reader parses the text, its compute kernels the
+numbers, and its kernels format the result, each double as the shortest text that reads back as the
+same double. A method that needs no pandas (life expectancy) never loads it: the input's pandas frame is
+made only when asked for. Only click is imported at module level; the rest loads when a method runs.
 """
 
 from __future__ import annotations
@@ -58,25 +59,46 @@ class InputFile:
         if not text.strip():
             raise MethodInputError(f"{path}: the file is empty; it needs a header line and at least one data row")
         frame, line, self._arrow = _read_with_arrow(text) or _read_with_pandas(path, text)
+        self.names = list(self._arrow) if self._arrow is not None else list(frame.columns)
         blank = _blank_rows(frame, self._arrow)
         if blank.any():
-            frame, line = frame[~blank].reset_index(drop=True), line[~blank]
+            line = line[~blank]
             if self._arrow is not None:
                 import pyarrow as pa
 
                 keep = pa.array(~blank)
                 self._arrow = {name: column.filter(keep) for name, column in self._arrow.items()}
-        self.frame, self.lines = frame, line
-        if self.frame.empty:
+            else:
+                frame = frame[~blank].reset_index(drop=True)
+        self._frame, self.lines = frame, line
+        self.rows = len(line)
+        if not self.rows or not self.names:
             raise MethodInputError(f"{path}: no data rows under the header; add at least one row")
+
+    @property
+    def frame(self):
+        """The text cells as a pandas DataFrame (made from Arrow's columns the first time it is asked for)."""
+        if self._frame is None:
+            import pyarrow as pa
+
+            self._frame = pa.table(list(self._arrow.values()), names=self.names).to_pandas()
+        return self._frame
+
+    def text(self, column: str):
+        """One column's text cells as an Arrow string array."""
+        if self._arrow is not None:
+            return self._arrow[column]
+        import pyarrow as pa
+
+        return pa.array(self._frame[column].to_numpy(dtype=object), type=pa.string())
 
     def where(self, row: int, column: str) -> str:
         return f"{self.path}: line {int(self.lines[row])} ({LINE_NOTE}), column {column!r}"
 
     def require(self, *columns: str) -> None:
         for column in columns:
-            if column not in self.frame.columns:
-                have = ", ".join(self.frame.columns)
+            if column not in self.names:
+                have = ", ".join(self.names)
                 raise MethodInputError(
                     f"{self.path}: column {column!r} is missing (the header has: {have}); add a {column!r} column"
                 )
@@ -111,7 +133,9 @@ class InputFile:
         bad_mask = np.asarray(bad_mask, dtype=bool)
         if bad_mask.any():
             row = int(np.flatnonzero(bad_mask)[0])
-            raise MethodInputError(f"{self.where(row, column)}: {_show(values[row])} {problem}; {fix}")
+            value = values[row]
+            value = value.as_py() if hasattr(value, "as_py") else value  # a cell of an Arrow array
+            raise MethodInputError(f"{self.where(row, column)}: {_show(value)} {problem}; {fix}")
 
 
 def _read_with_arrow(text: str):
@@ -147,9 +171,7 @@ def _read_with_arrow(text: str):
         line = np.arange(2, 2 + body.count("\n") + (not body.endswith("\n") and body != ""), dtype=np.int64)
     if len(line) != table.num_rows:
         return None
-    frame = table.to_pandas()
-    frame.columns = stripped
-    return frame, line, dict(zip(stripped, table.columns))
+    return None, line, {name: column.combine_chunks() for name, column in zip(stripped, table.columns)}
 
 
 def _read_with_pandas(path: Path, text: str):
@@ -171,8 +193,6 @@ def _blank_rows(frame, arrow):
     """Rows whose every cell is empty or spaces (blank lines, lines of commas)."""
     import numpy as np
 
-    if not len(frame.columns):
-        return np.ones(len(frame), dtype=bool)
     if arrow is not None:
         import pyarrow.compute as pc
 
@@ -180,7 +200,9 @@ def _blank_rows(frame, arrow):
         for column in arrow.values():
             empty = pc.equal(pc.utf8_trim_whitespace(column), "")
             blank = empty if blank is None else pc.and_(blank, empty)
-        return blank.to_numpy()
+        return blank.to_numpy(zero_copy_only=False)
+    if not len(frame.columns):
+        return np.ones(len(frame), dtype=bool)
     return (frame.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
 
 
@@ -219,9 +241,9 @@ def _show(value) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def write_output(result, output: Path) -> None:
-    """Write ``result`` as CSV with DuckDB's writer, to a temporary file beside ``output`` renamed into place
-    only when complete.
+def write_output(result, output: Path) -> int:
+    """Write ``result`` (a DataFrame, or a mapping of column name to numpy or Arrow array) as CSV, to a
+    temporary file beside ``output`` renamed into place only when complete; return the number of rows.
 
     A failure to write (full disk, read-only folder) is a one-line error naming OUTPUT; no file is left.
 
@@ -230,88 +252,37 @@ def write_output(result, output: Path) -> None:
     keeps its integer form ("65", "-0"), as before; NaN and missing are empty. Integers as digits,
     booleans True/False, text as is, quoted only when it holds a comma, a quote or a line break;
     empty text is unquoted. The header is the column names in the same CSV style; lines end in "\\n".
+    Every cell is made by Arrow's compute kernels, a column at a time (`method_cells.py`).
     """
     import csv
     import io
-    import shutil
 
-    import duckdb
+    from pipeline.cli.method_cells import csv_lines, frame_cells, mapping_cells
 
     output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
     header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow([str(name) for name in result.columns])
-    header = header.getvalue().encode("utf-8")
-    frame, cells = _cells(result)
-    named = ", ".join(f"{cell} AS {_identifier(name)}" for cell, name in zip(cells, result.columns))
-    handle, temp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(handle)
-    body = f"{temp}.body"
+    if hasattr(result, "dtypes"):
+        names, cells = [str(name) for name in result.columns], frame_cells(result)
+    else:
+        names, cells = [str(name) for name in result], mapping_cells(result)
+    csv.writer(header, lineterminator="\n").writerow(names)
+    body, rows = csv_lines(cells)
+    temp = None
     try:
-        with duckdb.connect() as con:
-            con.register("result", frame)
-            con.sql(f"SELECT {named} FROM result").write_csv(temp, header=True, sep=",", quotechar='"', escapechar='"')
-            with open(temp, "rb") as written:
-                same_header = written.readline() == header
-            if not same_header:  # DuckDB renamed a name that differs from another only in case: our header
-                con.sql(f"SELECT {', '.join(cells)} FROM result").write_csv(
-                    body, header=False, sep=",", quotechar='"', escapechar='"'
-                )
-                with open(temp, "wb") as stream, open(body, "rb") as rows:
-                    stream.write(header)
-                    shutil.copyfileobj(rows, stream, 1 << 22)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(header.getvalue().encode("utf-8"))
+            stream.write(body)
         os.replace(temp, output)
     except BaseException as exc:
-        Path(temp).unlink(missing_ok=True)
-        if isinstance(exc, (OSError, duckdb.Error)):
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or str(exc).splitlines()[0]
             raise MethodInputError(
                 f"{output}: cannot write the results ({reason}); "
                 "check there is space and the folder is writable, then run again"
             ) from exc
         raise
-    finally:
-        Path(body).unlink(missing_ok=True)
-
-
-def _identifier(name) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _cells(result):
-    """The frame to hand to DuckDB (columns renamed c0, c1, ...: DuckDB names are case-insensitive) and one
-    SQL expression per column giving the text of its cells (NULL for an empty cell)."""
-    import pandas as pd
-
-    frame = result.set_axis([f"c{i}" for i in range(result.shape[1])], axis=1)
-    cells = []
-    for column, dtype in frame.dtypes.items():
-        if isinstance(dtype, pd.CategoricalDtype) and not pd.api.types.is_string_dtype(dtype.categories.dtype):
-            frame[column] = frame[column].astype(object)
-            dtype = frame[column].dtype
-        if pd.api.types.is_bool_dtype(dtype):
-            cells.append(f"CASE WHEN {column} THEN 'True' WHEN NOT {column} THEN 'False' END")
-        elif pd.api.types.is_float_dtype(dtype):
-            value = f"CAST({column} AS DOUBLE)"
-            cells.append(
-                f"CASE WHEN isnan({value}) THEN NULL "
-                f"WHEN {value} = 0 THEN CASE WHEN signbit({value}) THEN '-0' ELSE '0' END "
-                f"WHEN {value} = trunc({value}) AND abs({value}) < 1e15 "
-                f"THEN CAST(CAST({value} AS BIGINT) AS VARCHAR) ELSE CAST({value} AS VARCHAR) END"
-            )
-        elif pd.api.types.is_integer_dtype(dtype):
-            cells.append(f"CAST({column} AS VARCHAR)")
-        else:
-            if not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype)) or dtype == object:  # noqa: E721 - a numpy dtype equals object when it is 'O'
-                frame[column] = [None if _missing(v) else str(v) for v in frame[column]]
-            cells.append(f"NULLIF(CAST({column} AS VARCHAR), '')")
-    return frame, cells
-
-
-def _missing(value) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return rows

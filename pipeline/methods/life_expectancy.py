@@ -14,13 +14,15 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from pipeline.methods._typing import AnyArray, ArrayLike, FloatArray
+from pipeline.methods._typing import AnyArray, ArrayLike, FloatArray, IntArray
 from pipeline.methods.confidence import Z95, ci_columns, levels_text, normalise_levels, z_value
-from pipeline.methods.counts import _as_list, _group_codes, _numeric, _require_columns
+
+if TYPE_CHECKING:  # pandas loads only for `life_expectancy_frame`: `fsot method` computes without it
+    import pandas as pd
 
 #: Start ages of the 20 bands of the abridged life table: 0, 1–4, 5–9, …, 85–89 and the open band 90+.
 START_AGES = (0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90)
@@ -260,7 +262,7 @@ def _levels(confidence: float | Sequence[float]) -> tuple[float, ...]:
         raise ValueError("all confidence levels must be between 90 and 100 or between 0.9 and 1") from None
 
 
-def band_start_ages(labels: ArrayLike | pd.Series) -> FloatArray:
+def band_start_ages(labels: ArrayLike) -> FloatArray:
     """Start age of each age band as float: the number itself, or the first integer in a label ("1-4" → 1,
     "90 +" → 90); NaN where there is none.
 
@@ -268,13 +270,146 @@ def band_start_ages(labels: ArrayLike | pd.Series) -> FloatArray:
     >>> band_start_ages(["0", "1-4", "90+"]).tolist()
     [0.0, 1.0, 90.0]
     """
-    series = pd.Series(labels)
-    if pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype=float, na_value=np.nan)
+    values = np.asarray(labels)
+    if values.dtype.kind in "biuf":
+        return values.astype(float)
+    found: dict[object, float] = {}
+    for label in dict.fromkeys(values.ravel().tolist()):  # each distinct label once
+        match = _FIRST_INTEGER.match(str(label))
+        found[label] = float(match.group(1)) if match else np.nan
+    return np.array([found[label] for label in values.ravel().tolist()], dtype=float).reshape(values.shape)
+
+
+def life_expectancy_rows(
+    codes: IntArray,
+    ngroups: int,
+    ages: FloatArray,
+    deaths: FloatArray,
+    population: FloatArray,
+    confidence: float | Sequence[float] = 0.95,
+    *,
+    age_contents: Sequence[int | str] = START_AGES,
+    le_age: Sequence[float] | float | None = None,
+) -> dict[str, AnyArray]:
+    """Life expectancy per group at every start age, from one input row per group and age band, on arrays.
+
+    ``codes``: each input row's group, 0 … ``ngroups`` − 1 numbered in the groups' key order; ``ages``:
+    each row's band start age; ``deaths``, ``population``: float arrays. The rules are those of
+    `life_expectancy_frame`, which calls this and says what the output rows are. Returns one array per
+    output row: ``group`` (the row's group code), ``start_age`` (int64), ``value``, the limits per level,
+    ``note`` (int8 codes into `NOTES`), ``pops_used`` and ``dths_used``; no pandas is needed.
+    """
+    levels = _levels(confidence)
+    contents = band_start_ages(list(age_contents))
+    if np.isnan(contents).any() or contents[0] != 0:
+        raise ValueError("first age band in age_contents must be 0")
+    out_of_place = contents != np.sort(contents)
+    if out_of_place.any():
+        bad = ", ".join(str(v) for v, o in zip(age_contents, out_of_place) if o)
+        raise ValueError(
+            f"age_contents doesn't appear to be in ascending order; the following age bands appear "
+            f"out of position: {bad}"
+        )
+    if set(np.unique(ages[~np.isnan(ages)]).tolist()) != set(contents.tolist()) or np.isnan(ages).any():
+        raise ValueError("the contents in the startage field do not match the contents of the age_contents vector")
+    D_all, P_all = deaths, population
+
+    step = codes[1:] - codes[:-1]
+    already_sorted = bool(np.all((step > 0) | ((step == 0) & (ages[1:] > ages[:-1]))))
+    if already_sorted:  # the usual layout: skip the sort and the copies it needs
+        codes_s, ages_s, D_s, P_s = codes, ages, D_all, P_all
     else:
-        found = series.astype(str).str.extract(_FIRST_INTEGER, expand=False)
-        values = pd.to_numeric(found, errors="coerce").to_numpy(dtype=float)
-    return values
+        order = np.lexsort((ages, codes))
+        codes_s, ages_s, D_s, P_s = codes[order], ages[order], D_all[order], P_all[order]
+    rows = np.bincount(codes_s, minlength=ngroups)
+    complete = rows == NUMBER_OF_BANDS
+    all_complete = bool(complete.all())
+    nrows = len(codes_s)
+    value_columns = ["value"] + [c for pair in ci_columns(levels) for c in pair]
+    shape = (-1, NUMBER_OF_BANDS)
+    caught = []
+    reverse = slice(None, None, -1)  # sums over the bands at and above each age (R's cumsum: NA propagates)
+    if all_complete:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", LifeExpectancyWarning)
+            computed = _life_expectancy(D_s.reshape(shape), P_s.reshape(shape), ages_s.reshape(shape), levels)
+        results = {column: computed[column].ravel() for column in value_columns}
+        notes = computed["note"].ravel()
+        cumulative = np.stack(
+            [np.cumsum(x.reshape(shape)[:, reverse], axis=1)[:, reverse].ravel() for x in (P_s, D_s)], axis=1
+        )
+    else:
+        in_complete = complete[codes_s]
+        results = {c: np.full(nrows, np.nan) for c in value_columns}
+        notes = np.full(nrows, _CODE[NOTE_BANDS], dtype=np.int8)
+        if complete.any():
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", LifeExpectancyWarning)
+                computed = _life_expectancy(
+                    D_s[in_complete].reshape(shape),
+                    P_s[in_complete].reshape(shape),
+                    ages_s[in_complete].reshape(shape),
+                    levels,
+                )
+            for column in value_columns:
+                results[column][in_complete] = computed[column].ravel()
+            notes[in_complete] = computed["note"].ravel()
+        cumulative = np.stack([_cumulative_within(codes_s, x) for x in (P_s, D_s)], axis=1)
+    messages = [str(w.message) for w in caught]
+    if not all_complete:
+        messages.insert(0, _WARNINGS[NOTE_BANDS])
+
+    # order: computed groups (key order), then suppressed groups by rule and key, as R binds them
+    first_row = np.concatenate(([0], np.cumsum(rows)[:-1]))
+    has_rows = rows > 0
+    first_note = notes[first_row[has_rows]]
+    group_rank = np.zeros(ngroups, dtype=np.int8)
+    group_rank[has_rows] = np.where(first_note <= len(_GROUP_RULES), first_note, 0)
+    final = np.lexsort((ages_s, codes_s, group_rank[codes_s])) if group_rank.any() else None
+    if le_age is not None:
+        wanted = np.isin(ages_s, np.atleast_1d(np.asarray(le_age, dtype=float)))
+        if wanted.any():
+            final = np.flatnonzero(wanted) if final is None else final[wanted[final]]
+        else:
+            messages.append(
+                "le_age not in the vector described by age_contents; all life expectancies will be returned"
+            )
+    for message in dict.fromkeys(messages):
+        warnings.warn(message, LifeExpectancyWarning, stacklevel=3)
+
+    def take(values: AnyArray) -> AnyArray:
+        return values if final is None else values[final]
+
+    out: dict[str, AnyArray] = {"group": take(codes_s), "start_age": take(ages_s).astype(np.int64)}
+    for column in value_columns:
+        out[column] = take(results[column])
+    out["note"] = take(notes)
+    out["pops_used"] = take(cumulative[:, 0])
+    out["dths_used"] = take(cumulative[:, 1])
+    return out
+
+
+def _cumulative_within(codes: IntArray, values: FloatArray) -> FloatArray:
+    """Sum of ``values`` over each row and the rows after it in its group (the rows of a group adjacent,
+    in order), added from the group's last row up as R's cumsum adds (a missing value makes every sum
+    above it missing): the groups are laid out as the rows of a zero-padded grid and summed along them."""
+    backwards, groups = values[::-1], codes[::-1]
+    starts = np.flatnonzero(np.concatenate(([True], groups[1:] != groups[:-1])))
+    lengths = np.diff(np.append(starts, len(groups)))
+    run = np.repeat(np.arange(len(starts)), lengths)
+    position = np.arange(len(groups)) - starts[run]
+    grid = np.zeros((len(starts), int(lengths.max(initial=0))))
+    grid[run, position] = backwards
+    total: FloatArray = np.cumsum(grid, axis=1)[run, position][::-1]
+    return total
+
+
+def life_expectancy_statistics(
+    start_ages: AnyArray, age_contents: Sequence[int | str] = START_AGES
+) -> tuple[IntArray, list[str]]:
+    """The ``statistic`` text of each output row ("life expectancy at <start age>") as (codes, labels)."""
+    distinct = np.unique(band_start_ages(list(age_contents))).astype(np.int64)
+    return np.searchsorted(distinct, start_ages), [f"life expectancy at {a}" for a in distinct]
 
 
 def life_expectancy_frame(
@@ -306,114 +441,28 @@ def life_expectancy_frame(
     Method, CI, suppression rules and references: see `life_expectancy` and `_chiang_life_table`.
     Reproduces PHEindicatormethods 2.1.0 `phe_life_expectancy` (methods.md §6).
     """
+    import pandas as pd
+
+    from pipeline.methods.counts import _as_list, _group_codes, _numeric, _require_columns
+
     group_by = _as_list(group_by)
     _require_columns(df, [age_band, deaths, population, *group_by], "life expectancy")
     levels = _levels(confidence)
-    contents = band_start_ages(list(age_contents))
-    if np.isnan(contents).any() or contents[0] != 0:
-        raise ValueError("first age band in age_contents must be 0")
-    out_of_place = contents != np.sort(contents)
-    if out_of_place.any():
-        bad = ", ".join(str(v) for v, o in zip(age_contents, out_of_place) if o)
-        raise ValueError(
-            f"age_contents doesn't appear to be in ascending order; the following age bands appear "
-            f"out of position: {bad}"
-        )
-    ages = band_start_ages(df[age_band])
-    if set(np.unique(ages[~np.isnan(ages)]).tolist()) != set(contents.tolist()) or np.isnan(ages).any():
-        raise ValueError("the contents in the startage field do not match the contents of the age_contents vector")
+    labels, bands = pd.factorize(df[age_band], use_na_sentinel=False)  # a handful of distinct labels
+    ages = band_start_ages(pd.Series(bands, dtype=bands.dtype).to_numpy())[labels]
     D_all = _numeric(df, deaths, "life expectancy")
     P_all = _numeric(df, population, "life expectancy")
     codes, keys = _group_codes(df, group_by)
-    ngroups = len(keys)
-
-    step = codes[1:] - codes[:-1]
-    already_sorted = bool(np.all((step > 0) | ((step == 0) & (ages[1:] > ages[:-1]))))
-    if already_sorted:  # the usual layout: skip the sort and the copies it needs
-        codes_s, ages_s, D_s, P_s = codes, ages, D_all, P_all
-    else:
-        order = np.lexsort((ages, codes))
-        codes_s, ages_s, D_s, P_s = codes[order], ages[order], D_all[order], P_all[order]
-    rows = np.bincount(codes_s, minlength=ngroups)
-    complete = rows == NUMBER_OF_BANDS
-    all_complete = bool(complete.all())
-    nrows = len(codes_s)
-    value_columns = ["value"] + [c for pair in ci_columns(levels) for c in pair]
-    shape = (-1, NUMBER_OF_BANDS)
-    caught = []
-    if all_complete:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", LifeExpectancyWarning)
-            computed = _life_expectancy(D_s.reshape(shape), P_s.reshape(shape), ages_s.reshape(shape), levels)
-        results = {column: computed[column].ravel() for column in value_columns}
-        notes = computed["note"].ravel()
-        reverse = slice(None, None, -1)  # sums over the bands at and above each age (R's cumsum: NA propagates)
-        cumulative = np.stack(
-            [np.cumsum(x.reshape(shape)[:, reverse], axis=1)[:, reverse].ravel() for x in (P_s, D_s)], axis=1
-        )
-    else:
-        in_complete = complete[codes_s]
-        results = {c: np.full(nrows, np.nan) for c in value_columns}
-        notes = np.full(nrows, _CODE[NOTE_BANDS], dtype=np.int8)
-        if complete.any():
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", LifeExpectancyWarning)
-                computed = _life_expectancy(
-                    D_s[in_complete].reshape(shape),
-                    P_s[in_complete].reshape(shape),
-                    ages_s[in_complete].reshape(shape),
-                    levels,
-                )
-            for column in value_columns:
-                results[column][in_complete] = computed[column].ravel()
-            notes[in_complete] = computed["note"].ravel()
-        reverse = slice(None, None, -1)
-        cumulative = (
-            pd.DataFrame({"P": P_s[reverse], "D": D_s[reverse]})
-            .groupby(codes_s[reverse], sort=False)
-            .cumsum(skipna=False)
-            .to_numpy()[reverse]
-        )
-    messages = [str(w.message) for w in caught]
-    if not all_complete:
-        messages.insert(0, _WARNINGS[NOTE_BANDS])
-
-    # order: computed groups (key order), then suppressed groups by rule and key, as R binds them
-    first_row = np.concatenate(([0], np.cumsum(rows)[:-1]))
-    has_rows = rows > 0
-    first_note = notes[first_row[has_rows]]
-    group_rank = np.zeros(ngroups, dtype=np.int8)
-    group_rank[has_rows] = np.where(first_note <= len(_GROUP_RULES), first_note, 0)
-    final = np.lexsort((ages_s, codes_s, group_rank[codes_s])) if group_rank.any() else None
-    if le_age is not None:
-        wanted = np.isin(ages_s, np.atleast_1d(np.asarray(le_age, dtype=float)))
-        if wanted.any():
-            final = np.flatnonzero(wanted) if final is None else final[wanted[final]]
-        else:
-            messages.append(
-                "le_age not in the vector described by age_contents; all life expectancies will be returned"
-            )
-    for message in dict.fromkeys(messages):
-        warnings.warn(message, LifeExpectancyWarning, stacklevel=2)
-
-    def take(values: AnyArray) -> AnyArray:
-        return values if final is None else values[final]
-
-    out = keys.iloc[take(codes_s)].reset_index(drop=True) if group_by else pd.DataFrame(index=range(len(take(codes_s))))
-    start = take(ages_s).astype(np.int64)
-    out["start_age"] = start
-    for column in value_columns:
-        out[column] = take(results[column])
-    out["note"] = pd.Categorical.from_codes(take(notes), categories=pd.Index(NOTES, dtype=object))
-    out["pops_used"] = take(cumulative[:, 0])
-    out["dths_used"] = take(cumulative[:, 1])
+    rows = life_expectancy_rows(codes, len(keys), ages, D_all, P_all, levels, age_contents=age_contents, le_age=le_age)
+    start, group = rows["start_age"], rows.pop("group")
+    out = keys.iloc[group].reset_index(drop=True) if group_by else pd.DataFrame(index=range(len(start)))
+    for column, values in rows.items():
+        out[column] = values
+    out["note"] = pd.Categorical.from_codes(rows["note"], categories=pd.Index(NOTES, dtype=object))
     repeated = np.zeros(len(start), dtype=np.int8)
     # pandas-stubs accept only an Index as categories; a list is what pandas documents and what this has always passed
     out["confidence"] = pd.Categorical.from_codes(repeated, categories=[levels_text(levels)])  # type: ignore[call-overload]
-    distinct = np.unique(contents).astype(np.int64)
-    out["statistic"] = pd.Categorical.from_codes(
-        np.searchsorted(distinct, start),  # type: ignore[call-overload]
-        categories=[f"life expectancy at {a}" for a in distinct],
-    )
+    statistic, statistics = life_expectancy_statistics(start, age_contents)
+    out["statistic"] = pd.Categorical.from_codes(statistic, categories=statistics)  # type: ignore[call-overload]
     out["method"] = pd.Categorical.from_codes(repeated, categories=[METHOD])  # type: ignore[call-overload]
     return out

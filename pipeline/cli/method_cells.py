@@ -1,0 +1,156 @@
+"""The text of every cell `fsot method` writes, made a column at a time by Arrow's compute kernels.
+
+Numbers: Arrow formats a double as the shortest digits that read back as the same double (as Python's
+``repr`` does), but lays out some of them differently: below 1e-4 it writes 0.00001 where Python writes
+1e-05, and from 1e10 it writes 1e+10 where Python writes 10000000000. Those few cells are written by
+Python (`_python_number`); every other finite double has the same text either way
+(tests/test_method_command.py checks this on doubles of every magnitude). Missing values (NaN, None)
+are empty cells (Arrow nulls here), text is quoted only where it holds a comma, a quote or a line break.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+_NEEDS_QUOTES = r'[,"\n\r]'
+_ARROW_LAYOUT_FROM = 1e10  # Arrow writes exponents from here up; Python from 1e16 (whole numbers: never below 1e15)
+_ARROW_LAYOUT_BELOW = 1e-4  # Arrow writes 0.00001 below here; Python 1e-05
+
+
+def _python_number(value: float) -> str:
+    """The cell of a finite, non-zero double: a whole number below 1e15 as an integer ("65"), else ``repr``."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def number_cells(values) -> Any:
+    """Cells of a float array: `_python_number`'s text, empty (null) for NaN."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    v = np.asarray(values, dtype=np.float64)
+    missing = np.isnan(v)
+    cells = pc.cast(pa.array(v, mask=missing if missing.any() else None), pa.string())
+    with np.errstate(invalid="ignore"):
+        size = np.abs(v)
+        other_layout = np.isfinite(v) & (v != 0) & ((size < _ARROW_LAYOUT_BELOW) | (size >= _ARROW_LAYOUT_FROM))
+    if other_layout.any():
+        fixed = pa.array([_python_number(x) for x in v[other_layout].tolist()], type=pa.string())
+        cells = pc.replace_with_mask(cells, pa.array(other_layout), fixed)
+    return cells
+
+
+def text_cells(values) -> Any:
+    """Cells of an Arrow string array: empty text is an empty cell; quoted (quotes doubled) where needed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = values.cast(pa.string())
+    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    needs = pc.match_substring_regex(values, _NEEDS_QUOTES)
+    if not pc.any(needs).as_py():
+        return values
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(values, '"', '""'), '"', "")
+    return pc.if_else(needs, quoted, values)
+
+
+def _boolean_cells(values, missing: Any = None) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.if_else(pa.array(values, type=pa.bool_(), mask=missing), "True", "False")
+
+
+def array_cells(values) -> Any:
+    """Cells of one column given as a numpy array or an Arrow array (dictionary arrays formatted once per
+    distinct value)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.DictionaryArray):
+        return array_cells(values.dictionary).take(values.indices)
+    if isinstance(values, pa.Array):
+        kind = values.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            return text_cells(values)
+        if pa.types.is_integer(kind):
+            return pc.cast(values, pa.string())
+        if pa.types.is_boolean(kind):
+            return pc.if_else(values, "True", "False")
+        if pa.types.is_floating(kind):
+            return number_cells(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False))
+        values = np.asarray(values.to_pylist(), dtype=object)
+    values = np.asarray(values)
+    if values.dtype.kind == "f":
+        return number_cells(values)
+    if values.dtype.kind == "b":
+        return _boolean_cells(values)
+    if values.dtype.kind in "iu":
+        return pc.cast(pa.array(values), pa.string())
+    return text_cells(pa.array([None if _missing(v) else str(v) for v in values.tolist()], type=pa.string()))
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def mapping_cells(columns: Mapping[str, Any]) -> list[Any]:
+    return [array_cells(values) for values in columns.values()]
+
+
+def frame_cells(frame) -> list[Any]:
+    """Cells of every column of a pandas DataFrame, by the column's type (as the writer has always done)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    cells = []
+    for _, series in frame.items():
+        dtype = series.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            if pd.api.types.is_string_dtype(dtype.categories.dtype):
+                codes = series.cat.codes.to_numpy()
+                labels = array_cells(pa.array(dtype.categories.to_numpy(dtype=object), type=pa.string()))
+                cells.append(labels.take(pa.array(codes, mask=codes < 0)))
+                continue
+            series = series.astype(object)
+            dtype = series.dtype
+        missing = series.isna().to_numpy()
+        if pd.api.types.is_bool_dtype(dtype):
+            cells.append(
+                _boolean_cells(series.to_numpy(dtype=bool, na_value=False), missing if missing.any() else None)
+            )
+        elif pd.api.types.is_float_dtype(dtype):
+            cells.append(number_cells(series.to_numpy(dtype=np.float64, na_value=np.nan)))
+        elif pd.api.types.is_integer_dtype(dtype):
+            cells.append(array_cells(pa.array(series)))
+        elif pd.api.types.is_string_dtype(dtype) and dtype != object:  # noqa: E721 - numpy's 'O' equals object
+            cells.append(text_cells(pa.array(series.to_numpy(dtype=object, na_value=None), type=pa.string())))
+        else:
+            text = [None if is_missing else str(v) for v, is_missing in zip(series.tolist(), missing.tolist())]
+            cells.append(text_cells(pa.array(text, type=pa.string())))
+    return cells
+
+
+def csv_lines(cells: list[Any]) -> tuple[memoryview, int]:
+    """The CSV lines of columns of cells (Arrow string arrays, null = empty cell) as one buffer of bytes,
+    each line ending in "\\n", and the number of lines."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = len(cells[0]) if cells else 0
+    if not rows:
+        return memoryview(b""), 0
+    text = pa.large_string()
+    filled = [pc.fill_null(column.cast(text), pa.scalar("", text)) for column in cells]
+    lines = pc.binary_join_element_wise(*filled, pa.scalar(",", text))
+    lines = pc.binary_join_element_wise(lines, pa.scalar("", text), pa.scalar("\n", text))
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + rows + 1]
+    return memoryview(lines.buffers()[2])[int(offsets[0]) : int(offsets[-1])], rows
