@@ -208,9 +208,9 @@ def test_a_rebuild_reads_each_landed_file_once_and_a_damaged_read_cache_is_read_
     reads: list = []
     real = load.insert_chunks
 
-    def spy(con, table, source_id, chunks):
+    def spy(con, table, source_id, chunks, *rest):
         reads.append(table)
-        return real(con, table, source_id, chunks)
+        return real(con, table, source_id, chunks, *rest)
 
     monkeypatch.setattr(load, "insert_chunks", spy)
     run(project, "build", "--force")

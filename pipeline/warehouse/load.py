@@ -12,12 +12,13 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.config import LOCAL_SOURCE, NOT_LOADED, Config, ward_vintage_labels
 from pipeline.ingest import FORMATS, local_drop, reader_for
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import LandingError, landed_files, local_drops, sha256_of
-from pipeline.safe_write import write_atomically
+from pipeline.warehouse.read_cache import ReadCacheWriter
 
 SCHEMAS = ("raw", "quarantine", "config", "staging", "intermediate", "marts")
 
@@ -45,16 +46,63 @@ def create_raw_table(con: duckdb.DuckDBPyConnection, table: str, output: list[st
     con.execute(f"create or replace table raw.{table} ({', '.join(columns)})")
 
 
-def insert_chunks(con: duckdb.DuckDBPyConnection, table: str, source_id: str, chunks: Iterable[pd.DataFrame]) -> int:
-    """Append a reader's chunks to raw.<table> as they are read (memory holds one chunk); returns rows."""
+def insert_chunks(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    source_id: str,
+    chunks: Iterable[pd.DataFrame],
+    keep: ReadCacheWriter | None = None,
+) -> int:
+    """Append a reader's chunks to raw.<table> as they are read (memory holds one chunk); returns rows.
+
+    Each chunk goes to DuckDB as an Arrow table of raw.<table>'s columns (DuckDB takes Arrow's strings as
+    they are; a pandas frame it converts cell by cell), and to `keep` (the read cache) when given. A chunk
+    with a column that is neither text nor the line numbers goes as the pandas frame, converted by DuckDB
+    as it always was, and the read cache of these files is then not kept."""
     rows = 0
+    schema = _raw_schema(con, table)
     for chunk in chunks:
         chunk.insert(0, "_source", source_id)
-        con.register("_incoming", chunk)
+        arrow = _as_raw_rows(chunk, schema)
+        con.register("_incoming", chunk if arrow is None else arrow)
         con.execute(f"insert into raw.{table} by name select * from _incoming")
         con.unregister("_incoming")
+        if keep is not None and arrow is not None:
+            keep.write(arrow)
+        elif keep is not None:
+            keep.abandon()
         rows += len(chunk)
     return rows
+
+
+def _raw_schema(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
+    """raw.<table>'s columns as Arrow types: text as large strings, the line columns as 64-bit integers."""
+    described = con.execute(f"describe raw.{table}").fetchall()
+    return pa.schema([(name, pa.int64() if kind == "BIGINT" else pa.large_string()) for name, kind, *_ in described])
+
+
+def _as_raw_rows(chunk: pd.DataFrame, schema: pa.Schema) -> pa.Table | None:
+    """The chunk as an Arrow table of the raw table's columns (absent ones empty, missing cells null), or
+    None when a column is not the raw table's or holds something other than text or whole numbers."""
+    if not set(chunk.columns) <= set(schema.names):
+        return None
+    columns = []
+    for target in schema:
+        if target.name not in chunk.columns:
+            columns.append(pa.nulls(len(chunk), target.type))
+            continue
+        try:
+            values = pa.array(chunk[target.name], from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError):
+            return None
+        kind = values.type
+        text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        if not (
+            pa.types.is_null(kind) or (text if pa.types.is_large_string(target.type) else pa.types.is_integer(kind))
+        ):
+            return None
+        columns.append(values.cast(target.type))
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def read_chunks(reader, paths: list[Path], source) -> Iterator[pd.DataFrame]:
@@ -111,8 +159,9 @@ def insert_read(
 ) -> None:
     """Insert rows of raw.<table> read from landed files: from the read cache (Parquet, keyed by the
     files' checksums and the reader's code) when these files were read before, else from `chunks` (a
-    generator: nothing is read unless it is needed), after which the rows (`where`) are kept in the cache.
-    Landed files never change, so a rebuild reads each file once; a damaged entry is read again from the file."""
+    generator: nothing is read unless it is needed), whose rows are kept in the cache as they are inserted
+    (`read_cache.py`). Landed files never change, so a rebuild reads each file once; a damaged entry is
+    deleted from raw.<table> (`where`) and read again from the file."""
     cached = config.processed_dir / READ_CACHE / f"{key}.parquet"
     if cached.is_file():
         try:
@@ -121,17 +170,13 @@ def insert_read(
             return
         except duckdb.Error:
             con.execute(f"delete from raw.{table} where {where}", parameters)
-    insert_chunks(con, table, source_id, chunks)
+    keep = ReadCacheWriter(cached, _raw_schema(con, table))
     try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(
-            cached,
-            lambda partial: con.sql(f"select * from raw.{table} where {where}", params=parameters).write_parquet(
-                str(partial)
-            ),
-        )
-    except (OSError, duckdb.Error):  # a cache that cannot be written only costs time at the next build
-        pass
+        insert_chunks(con, table, source_id, chunks, keep)
+    except BaseException:
+        keep.abandon()
+        raise
+    keep.finish()
 
 
 def prune_caches(config: Config) -> None:
