@@ -151,10 +151,11 @@ def _runs(lines: pa.LargeStringArray, size: int, first_name: str) -> Iterator[tu
     last = parts.flatten().take(pa.array(ends - 1))
     special = pc.or_(special, pc.match_substring_regex(last, pattern=_NO_TEXT))
     mask = special.fill_null(True).to_numpy(zero_copy_only=False).copy()
-    first_cells = first.to_pylist()
-    for n in np.flatnonzero(~mask):  # a repeated header among the plain lines (the csv module's test)
-        if first_cells[n].strip().lower() == first_name:
-            mask[n] = True
+    # a repeated header among the plain lines (the csv module's test, on each distinct first cell once)
+    distinct = pc.unique(first).to_pylist()
+    headers = [cell for cell in distinct if cell is not None and cell.strip().lower() == first_name]
+    if headers:
+        mask |= pc.is_in(first, value_set=pa.array(headers, type=first.type)).to_numpy(zero_copy_only=False)
     edges = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
     bounds = [0, *edges.tolist(), len(lines)]
     for start, stop in zip(bounds[:-1], bounds[1:]):
@@ -164,14 +165,14 @@ def _runs(lines: pa.LargeStringArray, size: int, first_name: str) -> Iterator[tu
 
 
 def _plain_table(parts: pa.ListArray, numbers: np.ndarray, size: int) -> pa.Table:
-    columns = {str(n): pc.list_element(parts, n).cast(pa.string()) for n in range(size)}
+    columns = {str(n): pc.list_element(parts, n) for n in range(size)}
     columns["_line"] = pa.array(numbers, type=pa.int64())
     columns["_fields"] = pa.array(np.full(len(numbers), size, dtype="int64"))
     return pa.table(columns)
 
 
 def _rows_table(size: int, data: list[list[str]], lines: list[int], fields: list[int]) -> pa.Table:
-    columns = {str(n): pa.array([row[n] for row in data], type=pa.string()) for n in range(size)}
+    columns = {str(n): pa.array([row[n] for row in data], type=pa.large_string()) for n in range(size)}
     columns["_line"] = pa.array(lines, type=pa.int64())
     columns["_fields"] = pa.array(fields, type=pa.int64())
     return pa.table(columns)
@@ -183,6 +184,6 @@ def _split(table: pa.Table, rows: int) -> tuple[pa.Table, pa.Table]:
 
 def _frame(table: pa.Table, header: list[str]) -> pd.DataFrame:
     """A chunk as `csv_rows._chunk_frame` makes it: the header's columns as strings, `_line`, `_fields`."""
-    frame = table.combine_chunks().to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
+    frame = table.combine_chunks().to_pandas(types_mapper={pa.large_string(): pd.StringDtype(na_value=np.nan)}.get)
     frame.columns = [*header, "_line", "_fields"]
     return frame

@@ -186,7 +186,7 @@ def _row_checks(
         # Great Expectations sees only the columns its checks read: it hashes and copies what it is given
         checked = prepared.frame[suites.columns_read(prepared.checks, list(prepared.frame.columns))]
         results = validate(checked, table, [c.expectation for c in prepared.checks])
-        files_of_rows = list(zip(raw["_source"].to_numpy(dtype=object), raw["_file"].to_numpy(dtype=object)))
+        files_of_rows: list[tuple[str, str]] = []  # each row's (source, file), made when a row fails
         lines_of_rows = raw["_line"].to_numpy(dtype="int64")
         for position, (check, result) in enumerate(zip(prepared.checks, results)):
             if result.exception_info and result.exception_info.get("raised_exception"):
@@ -195,6 +195,8 @@ def _row_checks(
                     f"{result.exception_info.get('exception_message')}"
                 )
             rows = [int(r) for r in result.result.get("unexpected_index_list") or []]
+            if rows and not files_of_rows:
+                files_of_rows = list(zip(raw["_source"].to_numpy(dtype=object), raw["_file"].to_numpy(dtype=object)))
             by_file: dict[tuple[str, str], list[int]] = {}
             for r in rows:
                 by_file.setdefault(files_of_rows[r], []).append(r)
