@@ -216,8 +216,9 @@ def _run_life_expectancy(data: InputFile, group_by: list[str], levels: tuple[flo
         data.check("population", P, P < 0, "is negative", "populations must be 0 or more")
     codes, first = _group_codes(data, group_by)
     rows = life_expectancy_rows(codes, len(first), ages, D, P, levels)
-    taken = pa.array(first[rows.pop("group")])
-    columns = {column: data.text(column).take(taken) for column in group_by}
+    group = pa.array(rows.pop("group"))  # the group columns as each group's keys, written once per group
+    firsts = pa.array(first)
+    columns = {column: pa.DictionaryArray.from_arrays(group, data.text(column).take(firsts)) for column in group_by}
     columns.update(rows)
     repeated = pa.array(np.zeros(len(rows["start_age"]), dtype=np.int8))
     statistic, statistics = life_expectancy_statistics(rows["start_age"])
