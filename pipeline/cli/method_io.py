@@ -218,9 +218,10 @@ def _plain_numbers(column):
 
     cells = pc.utf8_trim_whitespace(column)
     missing = pc.is_in(cells, value_set=pa.array(sorted(MISSING_MARKERS)))
-    cleaned = pc.if_else(
-        pc.match_substring_regex(cells, _THOUSANDS.pattern), pc.replace_substring(cells, ",", ""), cells
-    )
+    cleaned = cells
+    if pc.any(pc.match_substring(cells, ",")).as_py():  # thousands separators somewhere: strip them
+        grouped = pc.match_substring_regex(cells, _THOUSANDS.pattern)
+        cleaned = pc.if_else(grouped, pc.replace_substring(cells, ",", ""), cells)
     if not pc.all(pc.or_(missing, pc.match_substring_regex(cleaned, _PLAIN_NUMBER))).as_py():
         return None
     try:
