@@ -140,7 +140,8 @@ def frame_cells(frame) -> list[Any]:
 
 def csv_lines(cells: list[Any]) -> tuple[memoryview, int]:
     """The CSV lines of columns of cells (Arrow string arrays, null = empty cell) as one buffer of bytes,
-    each line ending in "\\n", and the number of lines."""
+    each line ending in "\\n", and the number of lines. One join makes every line, the line feed added
+    to the last column first, so that the output exists once in memory (fresh memory is the main cost)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -148,9 +149,12 @@ def csv_lines(cells: list[Any]) -> tuple[memoryview, int]:
     rows = len(cells[0]) if cells else 0
     if not rows:
         return memoryview(b""), 0
-    text = pa.large_string()
-    filled = [pc.fill_null(column.cast(text), pa.scalar("", text)) for column in cells]
-    lines = pc.binary_join_element_wise(*filled, pa.scalar(",", text))
-    lines = pc.binary_join_element_wise(lines, pa.scalar("", text), pa.scalar("\n", text))
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + rows + 1]
+    size = sum(column.nbytes for column in cells) + 2 * rows * len(cells)  # more than the lines will need
+    text = pa.string() if size < 2**31 - 1 else pa.large_string()  # 32-bit offsets while they suffice
+    columns = [column if column.type == text else column.cast(text) for column in cells]
+    empty = {"null_handling": "replace", "null_replacement": ""}
+    columns[-1] = pc.binary_join_element_wise(columns[-1], pa.scalar("", text), pa.scalar("\n", text), **empty)
+    lines = pc.binary_join_element_wise(*columns, pa.scalar(",", text), **empty) if len(columns) > 1 else columns[0]
+    offset_type = np.int32 if text == pa.string() else np.int64
+    offsets = np.frombuffer(lines.buffers()[1], dtype=offset_type)[lines.offset : lines.offset + rows + 1]
     return memoryview(lines.buffers()[2])[int(offsets[0]) : int(offsets[-1])], rows
