@@ -4,8 +4,8 @@ the checks that name the file, line and column of a bad cell, and the output wri
 CSV in and out goes through Arrow rather than pandas' per-cell Python formatting (which took three
 quarters of the time on 280,000 rows): pyarrow's reader parses the text, its compute kernels the
 numbers, and its kernels format the result, each double as the shortest text that reads back as the
-same double. A method that needs no pandas (life expectancy) never loads it: the input's pandas frame is
-made only when asked for. Only click is imported at module level; the rest loads when a method runs.
+same double. A method that computes on arrays (life expectancy) never builds a pandas frame: the
+input's frame is made only when a method asks for it. Only click is imported at module level; the rest loads when a method runs.
 """
 
 from __future__ import annotations
