@@ -97,6 +97,7 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     keys = ["indicator_id", "sex", "category", "series", "subject"]
     last = series.groupby(keys, sort=True).tail(POINTS).copy()
     last["position"] = last.groupby(keys).cumcount() + (POINTS - last.groupby(keys)["period"].transform("size"))
+    last["overlapping"] = last["period_range"].fillna("1y") != "1y"  # a period longer than a year
     frame = last.pivot_table(
         index=keys,
         columns="position",
@@ -112,7 +113,7 @@ def fct_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         is_proportion=("is_proportion", "first"),
         higher_is_better=("higher_is_better", "first"),
         is_ratio=("is_ratio", "first"),
-        overlapping=("period_range", lambda r: bool((r.fillna("1y") != "1y").any())),
+        overlapping=("overlapping", "any"),
     )
 
     def block(name: str) -> np.ndarray:
@@ -222,10 +223,11 @@ def int_slope_index(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     repetitions = int(con.execute("select getvariable('sii_repetitions')").fetchall()[0][0])
     seed = int(con.execute("select getvariable('sii_seed')").fetchall()[0][0])
     keys = ["indicator_id", "sex", "category", "period", "grouping"]
+    groups["has_standard_error"] = groups["standard_error"].notna()
     summary = groups.groupby(keys, sort=True).agg(
         groups=("deprivation_group", "size"),
         expected=("groups_in_grouping", "first"),
-        complete_se=("standard_error", lambda v: bool(v.notna().all())),
+        complete_se=("has_standard_error", "all"),
         polarity_sign=("polarity_sign", "first"),
     )
     summary["complete_se"] = summary["complete_se"].astype(bool)  # an empty frame's aggregate is not boolean

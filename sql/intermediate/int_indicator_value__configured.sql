@@ -12,7 +12,8 @@
 -- through the same gap measures, benchmarks, changes and trends as the whole population.
 --
 -- period_start, period_end: the first and last day the period's label covers (sql/macros/period_start.sql,
--- period_end.sql: calendar and financial years, pooled years, quarters, months).
+-- period_end.sql: calendar and financial years, pooled years, quarters, months), worked out once per
+-- label (period_bounds) rather than once per row.
 --
 -- Disclosure control (fsot.toml [disclosure]): a value whose count is 1 … max_suppressed_count
 -- (default 7) is suppressed here, value, limits and count NULL, with a note, so no published figure,
@@ -63,6 +64,11 @@ combined as (
     select * from counted
     union all
     select * from nomis
+),
+
+period_bounds as (
+    select period, period_start(period) as period_start, period_end(period) as period_end
+    from (select distinct period from combined)
 )
 
 select
@@ -83,8 +89,8 @@ select
     val.category,
     val.period,
     val.period_sort,
-    period_start(val.period) as period_start,
-    period_end(val.period) as period_end,
+    bounds.period_start,
+    bounds.period_end,
     val.period_range,
     val.area_code,
     val.area_name,
@@ -107,3 +113,4 @@ inner join config.indicator as cfg
     on cfg.indicator_id = val.indicator_id and cfg.source = val._source
 inner join config.indicator_sex as sexes
     on sexes.indicator_id = cfg.indicator_id and sexes.sex = val.sex
+left join period_bounds as bounds on bounds.period = val.period
