@@ -5,7 +5,8 @@ CSV in and out goes through Arrow rather than pandas' per-cell Python formatting
 quarters of the time on 280,000 rows): pyarrow's reader parses the text, its compute kernels the
 numbers, and its kernels format the result, each double as the shortest text that reads back as the
 same double. A method that computes on arrays (life expectancy) never builds a pandas frame: the
-input's frame is made only when a method asks for it. Only click is imported at module level; the rest loads when a method runs.
+input's frame is made only when a method asks for it. Only click is imported at module level; the rest
+loads when a method runs.
 """
 
 from __future__ import annotations
