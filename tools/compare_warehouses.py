@@ -1,12 +1,15 @@
 """Dump a built warehouse's models to Parquet, or compare two such dumps table by table.
 
     python tools/compare_warehouses.py dump data/processed/demonstration/fsot.duckdb /tmp/before
-    python tools/compare_warehouses.py compare /tmp/before /tmp/after [--tolerance 1e-12]
+    python tools/compare_warehouses.py compare /tmp/before /tmp/after [--tolerance 1e-12] [--any-order]
 
 A refactor of the SQL models must not change an output: `compare` checks that both dumps hold the
 same tables, each with the same columns, types and rows in the same order, every non-float value
 equal and every float equal or within the tolerance (absolute, or relative to the larger magnitude);
 NULL/NaN must be in the same places. It prints one line per table and exits 1 on any difference.
+With `--any-order` the rows of each table are first put in one order (by the text of every column that
+is not a float, then by the floats), for tables whose row order SQL does not fix: two builds of the same
+code can deliver, say, `int_indicator_value__configured` in different orders.
 
 For the demonstration build, tests/test_output_snapshot.py makes this check on every test run, exactly
 (floats to the last bit) and on the exports too, against a committed snapshot (tools/snapshot_outputs.py).
@@ -74,7 +77,21 @@ def _compare_table(a: pd.DataFrame, b: pd.DataFrame, tolerance: float) -> tuple[
     return None, worst
 
 
-def compare(before: Path, after: Path, tolerance: float) -> int:
+def _in_one_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows sorted by the text of every non-float column, then by the float columns (NaN last)."""
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    keys = pd.DataFrame(
+        {f"text{i}": frame[c].astype(str) for i, c in enumerate(c for c in frame.columns if c not in floats)}
+    )
+    for i, column in enumerate(floats):
+        keys[f"float{i}"] = frame[column].to_numpy(dtype=float)
+    if keys.columns.empty:
+        return frame
+    order = keys.sort_values(list(keys.columns), kind="stable", na_position="last").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def compare(before: Path, after: Path, tolerance: float, any_order: bool = False) -> int:
     names_a = {p.name for p in before.glob("*.parquet")}
     names_b = {p.name for p in after.glob("*.parquet")}
     failures = 0
@@ -83,6 +100,8 @@ def compare(before: Path, after: Path, tolerance: float) -> int:
         failures += 1
     for name in sorted(names_a & names_b):
         a, b = pd.read_parquet(before / name), pd.read_parquet(after / name)
+        if any_order and list(a.columns) == list(b.columns):
+            a, b = _in_one_order(a), _in_one_order(b)
         problem, worst = _compare_table(a, b, tolerance)
         if problem:
             failures += 1
@@ -104,11 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
     c.add_argument("--tolerance", type=float, default=1e-12)
+    c.add_argument("--any-order", action="store_true", help="compare each table's rows in whatever order")
     args = parser.parse_args(argv)
     if args.command == "dump":
         dump(args.database, args.out)
         return 0
-    return compare(args.before, args.after, args.tolerance)
+    return compare(args.before, args.after, args.tolerance, args.any_order)
 
 
 if __name__ == "__main__":
