@@ -395,6 +395,22 @@ def _in_process(tmp_path, name, text, *options):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
+def test_an_output_made_in_two_halves_has_the_same_bytes(tmp_path, monkeypatch, case):
+    """Large outputs are made in two halves on two threads (method_cells.csv_parts): the bytes are those
+    of the output made in one part, for every method, frame or arrays, with one row or many."""
+    from pipeline.cli import method_cells
+
+    name, text, *options = CASES[case]
+    result, target = run(tmp_path, name, text, *options)
+    assert result.exit_code == 0, result.output
+    whole = target.read_bytes()
+    monkeypatch.setattr(method_cells, "TWO_PARTS_FROM_ROWS", 1)
+    result, target = run(tmp_path, name, text, *options)
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes() == whole
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_every_method_writes_exact_numbers_and_otherwise_the_old_bytes(tmp_path, case):
     import csv as csv_module
     import io
@@ -600,6 +616,7 @@ READ_CASES = {
     "blank-lines": b"area,count,population\nA,1,10\n\nB,2,20\n\n\n",
     "line-of-commas": b"area,count,population\nA,1,10\n,,\nB, 2 ,20\n",
     "line-of-blank-cells": b"area,count,population\nA,1,10\n  ,  , \nB,2,20\n",
+    "blank-first-cells": b"area,count,population\n ,1,10\n,,\n, ,3\n\t, , \nB,2,20\n",
     "quoted": b'area,count,population\n"A, x","1,045","5,000"\n"",1,2\n"q""x",3,4\n',
     "quote-inside": b'area,count,population\nA"b,1,2\n"a"b,1,2\n',
     "line-of-spaces": b"area,count,population\nA,1,10\n   \nB,2,20\n",
@@ -700,6 +717,45 @@ print("heavy:", heavy)
     )
     assert done.returncode == 0, done.stderr
     assert "heavy: []" in done.stdout, done.stdout
+
+
+def _imported(args: list[str], cwd) -> set[str]:
+    """The top-level packages `fsot ARGS` imports, from Python's own import log (-X importtime)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pipeline.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+
+def test_life_expectancy_and_help_import_neither_pandas_nor_the_rest_of_the_cli(tmp_path):
+    """Life expectancy works on Arrow and numpy alone: pandas (0.2-0.4 s) is not even imported, nor are the
+    other commands' modules (rich's console, DuckDB); `fsot --help` lists the commands without the heavy
+    libraries."""
+    rows = ["area,age_band,deaths,population"] + [
+        f"A,{age},{1 + age // 10},{5000 - age}" for age in (0, 1, *range(5, 95, 5))
+    ]
+    (tmp_path / "in.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    heavy = {"pandas", "duckdb", "rich", "scipy", "matplotlib", "great_expectations"}
+    method_args = ["method", "life-expectancy", "in.csv", "out.csv", "--group-by", "area"]
+    assert not _imported(method_args, tmp_path) & heavy
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") == 21  # the header and 20 start ages
+    assert not _imported(["--help"], tmp_path) & (heavy - {"rich"})
 
 
 # --- bad input: exit 2, one line naming file, line and column; no output file -----------------------

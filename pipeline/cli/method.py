@@ -189,6 +189,7 @@ def _run_life_expectancy(data: InputFile, group_by: list[str], levels: tuple[flo
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from pipeline.cli.arrow_buffers import from_numpy, text, to_numpy
     from pipeline.methods.confidence import levels_text
     from pipeline.methods.life_expectancy import (
         METHOD,
@@ -202,7 +203,7 @@ def _run_life_expectancy(data: InputFile, group_by: list[str], levels: tuple[flo
     data.require("age_band", "deaths", "population")
     bands = pc.utf8_trim_whitespace(data.text("age_band")).dictionary_encode()  # a handful of distinct labels
     labels = np.asarray(bands.dictionary.to_pylist(), dtype=object)
-    ages = band_start_ages(labels)[bands.indices.to_numpy()]
+    ages = band_start_ages(labels)[to_numpy(bands.indices)]
     data.check(
         "age_band",
         data.text("age_band"),
@@ -216,16 +217,16 @@ def _run_life_expectancy(data: InputFile, group_by: list[str], levels: tuple[flo
         data.check("population", P, P < 0, "is negative", "populations must be 0 or more")
     codes, first = _group_codes(data, group_by)
     rows = life_expectancy_rows(codes, len(first), ages, D, P, levels)
-    group = pa.array(rows.pop("group"))  # the group columns as each group's keys, written once per group
-    firsts = pa.array(first)
+    group = from_numpy(rows.pop("group"))  # the group columns as each group's keys, written once per group
+    firsts = from_numpy(first)
     columns = {column: pa.DictionaryArray.from_arrays(group, data.text(column).take(firsts)) for column in group_by}
     columns.update(rows)
-    repeated = pa.array(np.zeros(len(rows["start_age"]), dtype=np.int8))
+    repeated = from_numpy(np.zeros(len(rows["start_age"]), dtype=np.int8))
     statistic, statistics = life_expectancy_statistics(rows["start_age"])
-    columns["note"] = pa.DictionaryArray.from_arrays(pa.array(rows["note"]), pa.array(NOTES, pa.string()))
-    columns["confidence"] = pa.DictionaryArray.from_arrays(repeated, pa.array([levels_text(levels)]))
-    columns["statistic"] = pa.DictionaryArray.from_arrays(pa.array(statistic), pa.array(statistics))
-    columns["method"] = pa.DictionaryArray.from_arrays(repeated, pa.array([METHOD]))
+    columns["note"] = pa.DictionaryArray.from_arrays(from_numpy(rows["note"]), text(NOTES))
+    columns["confidence"] = pa.DictionaryArray.from_arrays(repeated, text([levels_text(levels)]))
+    columns["statistic"] = pa.DictionaryArray.from_arrays(from_numpy(statistic), text(statistics))
+    columns["method"] = pa.DictionaryArray.from_arrays(repeated, text([METHOD]))
     return columns
 
 
@@ -235,13 +236,15 @@ def _group_codes(data: InputFile, group_by: list[str]):
     import numpy as np
     import pyarrow.compute as pc
 
+    from pipeline.cli.arrow_buffers import to_numpy
+
     combined = np.zeros(data.rows, dtype=np.int64)
     for column in group_by:
         cells = data.text(column)
         distinct = pc.unique(cells)
         rank = np.empty(len(distinct), dtype=np.int64)
-        rank[pc.sort_indices(distinct).to_numpy()] = np.arange(len(distinct))
-        position = pc.index_in(cells, value_set=distinct).to_numpy()
+        rank[to_numpy(pc.sort_indices(distinct))] = np.arange(len(distinct))
+        position = to_numpy(pc.index_in(cells, value_set=distinct))
         combined = np.unique(combined * len(distinct) + rank[position], return_inverse=True)[1].astype(np.int64)
     _, first, codes = np.unique(combined, return_index=True, return_inverse=True)
     return codes.astype(np.intp), first

@@ -10,7 +10,7 @@ are empty cells (Arrow nulls here), text is quoted only where it holds a comma, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 _NEEDS_QUOTES = r'[,"\n\r]'
@@ -31,15 +31,17 @@ def number_cells(values) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from pipeline.cli.arrow_buffers import from_numpy, text
+
     v = np.asarray(values, dtype=np.float64)
     missing = np.isnan(v)
-    cells = pc.cast(pa.array(v, mask=missing if missing.any() else None), pa.string())
+    cells = pc.cast(from_numpy(v, mask=missing), pa.string())
     with np.errstate(invalid="ignore"):
         size = np.abs(v)
         other_layout = np.isfinite(v) & (v != 0) & ((size < _ARROW_LAYOUT_BELOW) | (size >= _ARROW_LAYOUT_FROM))
     if other_layout.any():
-        fixed = pa.array([_python_number(x) for x in v[other_layout].tolist()], type=pa.string())
-        cells = pc.replace_with_mask(cells, pa.array(other_layout), fixed)
+        fixed = text([_python_number(x) for x in v[other_layout].tolist()])
+        cells = pc.replace_with_mask(cells, from_numpy(other_layout), fixed)
     return cells
 
 
@@ -48,20 +50,29 @@ def text_cells(values) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from pipeline.cli.arrow_buffers import text_scalar
+
     values = values.cast(pa.string())
-    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    values = pc.if_else(pc.equal(values, text_scalar("")), pa.nulls(len(values), pa.string()), values)
     needs = pc.match_substring_regex(values, _NEEDS_QUOTES)
     if not pc.any(needs).as_py():
         return values
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(values, '"', '""'), '"', "")
+    quote, empty = text_scalar('"'), text_scalar("")
+    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(values, '"', '""'), quote, empty)
     return pc.if_else(needs, quoted, values)
 
 
 def _boolean_cells(values, missing: Any = None) -> Any:
+    """Cells of booleans (an Arrow boolean array, or numpy with a mask of the missing): True, False, empty."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    return pc.if_else(pa.array(values, type=pa.bool_(), mask=missing), "True", "False")
+    from pipeline.cli.arrow_buffers import from_numpy, text_scalar
+
+    if not isinstance(values, pa.Array):
+        values = from_numpy(np.asarray(values, dtype=bool), mask=missing)
+    return pc.if_else(values, text_scalar("True"), text_scalar("False"))
 
 
 def array_cells(values) -> Any:
@@ -70,6 +81,8 @@ def array_cells(values) -> Any:
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    from pipeline.cli.arrow_buffers import from_numpy, text, to_numpy
 
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
@@ -82,9 +95,9 @@ def array_cells(values) -> Any:
         if pa.types.is_integer(kind):
             return pc.cast(values, pa.string())
         if pa.types.is_boolean(kind):
-            return pc.if_else(values, "True", "False")
+            return _boolean_cells(values)
         if pa.types.is_floating(kind):
-            return number_cells(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False))
+            return number_cells(to_numpy(pc.cast(values, pa.float64()), null=np.nan))
         values = np.asarray(values.to_pylist(), dtype=object)
     values = np.asarray(values)
     if values.dtype.kind == "f":
@@ -92,8 +105,8 @@ def array_cells(values) -> Any:
     if values.dtype.kind == "b":
         return _boolean_cells(values)
     if values.dtype.kind in "iu":
-        return pc.cast(pa.array(values), pa.string())
-    return text_cells(pa.array([None if _missing(v) else str(v) for v in values.tolist()], type=pa.string()))
+        return pc.cast(from_numpy(values), pa.string())
+    return text_cells(text([None if _missing(v) else str(v) for v in values.tolist()]))
 
 
 def _missing(value) -> bool:
@@ -138,6 +151,41 @@ def frame_cells(frame) -> list[Any]:
     return cells
 
 
+TWO_PARTS_FROM_ROWS = 50_000  # a smaller output is made in one part: a second thread costs more than it saves
+
+
+def csv_parts(result: Any) -> Iterator[tuple[memoryview, int]]:
+    """The CSV lines of ``result`` (a pandas DataFrame, or a mapping of column name to numpy or Arrow
+    array), as `csv_lines` makes them, in order. From `TWO_PARTS_FROM_ROWS` rows the first and second
+    halves of the rows are made at the same time on two threads (Arrow's kernels and numpy release
+    Python's lock), which takes about two thirds of the time; every cell depends on its own row only,
+    so the bytes are the same."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    is_frame = hasattr(result, "dtypes")
+    rows = len(result) if is_frame else len(next(iter(result.values()), ()))
+
+    def lines(start: int, stop: int) -> tuple[memoryview, int]:
+        if is_frame:
+            return csv_lines(frame_cells(result.iloc[start:stop]))
+        return csv_lines(mapping_cells({name: _row_range(values, start, stop) for name, values in result.items()}))
+
+    if rows < TWO_PARTS_FROM_ROWS:
+        yield lines(0, rows)
+        return
+    half = rows // 2
+    with ThreadPoolExecutor(2) as pool:
+        yield from pool.map(lines, (0, half), (half, rows))
+
+
+def _row_range(values: Any, start: int, stop: int) -> Any:
+    import pyarrow as pa
+
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.slice(start, stop - start)
+    return values[start:stop]
+
+
 def csv_lines(cells: list[Any]) -> tuple[memoryview, int]:
     """The CSV lines of columns of cells (Arrow string arrays, null = empty cell) as one buffer of bytes,
     each line ending in "\\n", and the number of lines. One join makes every line, the line feed added
@@ -146,6 +194,8 @@ def csv_lines(cells: list[Any]) -> tuple[memoryview, int]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from pipeline.cli.arrow_buffers import text_scalar
+
     rows = len(cells[0]) if cells else 0
     if not rows:
         return memoryview(b""), 0
@@ -153,8 +203,9 @@ def csv_lines(cells: list[Any]) -> tuple[memoryview, int]:
     text = pa.string() if size < 2**31 - 1 else pa.large_string()  # 32-bit offsets while they suffice
     columns = [column if column.type == text else column.cast(text) for column in cells]
     empty = {"null_handling": "replace", "null_replacement": ""}
-    columns[-1] = pc.binary_join_element_wise(columns[-1], pa.scalar("", text), pa.scalar("\n", text), **empty)
-    lines = pc.binary_join_element_wise(*columns, pa.scalar(",", text), **empty) if len(columns) > 1 else columns[0]
+    line_end = (text_scalar("", text), text_scalar("\n", text))
+    columns[-1] = pc.binary_join_element_wise(columns[-1], *line_end, **empty)
+    lines = pc.binary_join_element_wise(*columns, text_scalar(",", text), **empty) if len(columns) > 1 else columns[0]
     offset_type = np.int32 if text == pa.string() else np.int64
     offsets = np.frombuffer(lines.buffers()[1], dtype=offset_type)[lines.offset : lines.offset + rows + 1]
     return memoryview(lines.buffers()[2])[int(offsets[0]) : int(offsets[-1])], rows

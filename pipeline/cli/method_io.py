@@ -65,9 +65,9 @@ class InputFile:
         if blank.any():
             line = line[~blank]
             if self._arrow is not None:
-                import pyarrow as pa
+                from pipeline.cli.arrow_buffers import from_numpy
 
-                keep = pa.array(~blank)
+                keep = from_numpy(~blank)
                 self._arrow = {name: column.filter(keep) for name, column in self._arrow.items()}
             else:
                 frame = frame[~blank].reset_index(drop=True)
@@ -106,13 +106,13 @@ class InputFile:
 
     def numbers(self, column: str):
         """Column as float64: thousands separators stripped, missing markers → NaN, text is an error."""
-        import numpy as np
-        import pandas as pd
-
         if self._arrow is not None:
             values = _plain_numbers(self._arrow[column])
             if values is not None:
                 return values
+        import numpy as np
+        import pandas as pd
+
         cells = self.frame[column].str.strip()
         missing = cells.isin(MISSING_MARKERS)
         grouped = cells.str.match(_THOUSANDS)
@@ -197,11 +197,16 @@ def _blank_rows(frame, arrow):
     if arrow is not None:
         import pyarrow.compute as pc
 
-        blank = None
-        for column in arrow.values():
-            empty = pc.equal(pc.utf8_trim_whitespace(column), "")
-            blank = empty if blank is None else pc.and_(blank, empty)
-        return blank.to_numpy(zero_copy_only=False)
+        from pipeline.cli.arrow_buffers import from_numpy, to_numpy
+
+        blank = np.ones(len(next(iter(arrow.values()))), dtype=bool)
+        for column in arrow.values():  # each column only where the columns before it were blank
+            rows = np.flatnonzero(blank)
+            if not len(rows):
+                break
+            cells = column if len(rows) == len(column) else column.take(from_numpy(rows))
+            blank[rows] = to_numpy(pc.utf8_length(pc.utf8_trim_whitespace(cells))) == 0
+        return blank
     if not len(frame.columns):
         return np.ones(len(frame), dtype=bool)
     return (frame.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
@@ -214,11 +219,14 @@ def _plain_numbers(column):
     """float64 array of a column of plain decimal numbers (thousands separators allowed, missing markers →
     NaN), parsed by Arrow (correctly rounded, as Python's float()); None if any cell is anything else, so
     that the pandas path decides it and names the bad cell."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from pipeline.cli.arrow_buffers import text, to_numpy
+
     cells = pc.utf8_trim_whitespace(column)
-    missing = pc.is_in(cells, value_set=pa.array(sorted(MISSING_MARKERS)))
+    missing = pc.is_in(cells, value_set=text(sorted(MISSING_MARKERS)))
     cleaned = cells
     if pc.any(pc.match_substring(cells, ",")).as_py():  # thousands separators somewhere: strip them
         grouped = pc.match_substring_regex(cells, _THOUSANDS.pattern)
@@ -226,10 +234,10 @@ def _plain_numbers(column):
     if not pc.all(pc.or_(missing, pc.match_substring_regex(cleaned, _PLAIN_NUMBER))).as_py():
         return None
     try:
-        values = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), cleaned), pa.float64())
+        values = pc.cast(pc.if_else(missing, pa.nulls(len(cleaned), cleaned.type), cleaned), pa.float64())
     except pa.ArrowInvalid:
         return None
-    return pc.fill_null(values, float("nan")).to_numpy()
+    return to_numpy(values, null=np.nan)
 
 
 def _show(value) -> str:
@@ -254,28 +262,27 @@ def write_output(result, output: Path) -> int:
     keeps its integer form ("65", "-0"), as before; NaN and missing are empty. Integers as digits,
     booleans True/False, text as is, quoted only when it holds a comma, a quote or a line break;
     empty text is unquoted. The header is the column names in the same CSV style; lines end in "\\n".
-    Every cell is made by Arrow's compute kernels, a column at a time (`method_cells.py`).
+    Every cell is made by Arrow's compute kernels, a column at a time, a large output in two halves at once
+    (`method_cells.py`).
     """
     import csv
     import io
 
-    from pipeline.cli.method_cells import csv_lines, frame_cells, mapping_cells
+    from pipeline.cli.method_cells import csv_parts
 
     output = output.resolve()
     header = io.StringIO()
-    if hasattr(result, "dtypes"):
-        names, cells = [str(name) for name in result.columns], frame_cells(result)
-    else:
-        names, cells = [str(name) for name in result], mapping_cells(result)
-    csv.writer(header, lineterminator="\n").writerow(names)
-    body, rows = csv_lines(cells)
-    temp = None
+    names = result.columns if hasattr(result, "dtypes") else list(result)
+    csv.writer(header, lineterminator="\n").writerow([str(name) for name in names])
+    rows, temp = 0, None
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
         with os.fdopen(handle, "wb") as stream:
             stream.write(header.getvalue().encode("utf-8"))
-            stream.write(body)
+            for lines, count in csv_parts(result):
+                stream.write(lines)
+                rows += count
         os.replace(temp, output)
     except BaseException as exc:
         if temp is not None:
