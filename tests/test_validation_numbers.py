@@ -27,8 +27,12 @@ def _same(cells: list, dtype) -> None:
     got, got_text = number(series, MARKERS)
     want, want_text = _with_to_numeric_alone(series, MARKERS)
     assert got.index.equals(series.index) and got.dtype == "float64"
+    # equal doubles (NaN where NaN). The sign of a zero may differ: to_numeric reads "-0" as 0 among whole
+    # numbers but as -0.0 beside a decimal, Arrow always as -0.0. No check can tell the two apart (0 == -0.0,
+    # and the failing rows' samples show the cells as delivered), so the checks' outcomes are the same.
     assert np.array_equal(got.to_numpy(), want.to_numpy(), equal_nan=True)
-    assert (np.signbit(got.to_numpy()) == np.signbit(want.to_numpy())).all()
+    nonzero = got.to_numpy() != 0
+    assert (np.signbit(got.to_numpy()) == np.signbit(want.to_numpy()))[nonzero].all()
     assert got_text.tolist() == want_text.tolist()
 
 
@@ -72,6 +76,9 @@ def test_awkward_cells_parse_as_to_numeric_parsed_them():
         _same(AWKWARD, dtype)
         _same(["1.5", "2.25", "3"], dtype)  # every cell plain
         _same(["*", "", None], dtype)  # no cell a number
+        _same(
+            ["-0", "-00", "-0,000", "+0", "-0.0", "-0.", "-.0", "-0e0", "-0E5", "0"], dtype
+        )  # signed zeros, all plain
 
 
 @settings(max_examples=300, deadline=None)
