@@ -504,10 +504,10 @@ def print_table(result: dict, file=None) -> None:
             peak = "" if stage["peak_mb"] is None else f"{stage['peak_mb']:.0f}"
             print(f"{label:<44} {stage['stage']:<12} {stage['seconds']:>8.2f} {peak:>8}", file=file)
             label = ""
-        print(
-            f"{label:<44} {'= total':<12} {case['seconds']:>8.2f} {case['peak_mb']:>8.0f}  {_target_text(case)}",
-            file=file,
-        )
+        runs = case.get("all_runs_seconds")
+        of_runs = f"  (fastest of {', '.join(f'{r:.2f}' for r in runs)})" if runs else ""
+        total = f"{label:<44} {'= total':<12} {case['seconds']:>8.2f} {case['peak_mb']:>8.0f}"
+        print(f"{total}  {_target_text(case)}{of_runs}", file=file)
     print(file=file)
 
 

@@ -51,3 +51,28 @@ def test_stages_in_process_and_in_a_child_are_written_with_revision_and_machine(
     assert [s["stage"] for s in help_case["stages"]] == ["startup", "other", "exit"]
     assert all(s["seconds"] >= 0 for s in help_case["stages"]) and help_case["stages"][0]["peak_mb"] > 0
     stages.print_table(result)  # prints without error
+
+
+def test_repeated_runs_keep_each_cases_fastest_and_commands_keep_their_bytecode(monkeypatch):
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    try:
+        build_spec = importlib.util.spec_from_file_location(
+            "bench_build", PROJECT_ROOT / "benchmarks" / "pipeline_build.py"
+        )
+        build = importlib.util.module_from_spec(build_spec)
+        build_spec.loader.exec_module(build)
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "benchmarks"))
+    runs = [
+        [{"case": "a", "seconds": 3.0, "exit_code": 0}, {"case": "b", "seconds": 1.0, "exit_code": 1}],
+        [{"case": "a", "seconds": 2.0, "exit_code": 0}, {"case": "b", "seconds": 5.0, "exit_code": 0}],
+        [{"case": "a", "seconds": 4.0, "exit_code": 0}, {"case": "b", "seconds": 6.0, "exit_code": 0}],
+    ]
+    assert build.fastest_of(runs) == [  # a failed run is never the fastest
+        {"case": "a", "seconds": 2.0, "exit_code": 0, "all_runs_seconds": [3.0, 2.0, 4.0]},
+        {"case": "b", "seconds": 5.0, "exit_code": 0, "all_runs_seconds": [1.0, 5.0, 6.0]},
+    ]
+    assert build.fastest_of(runs[:1]) == runs[0]
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = stages.user_environment({"PYTHONPATH": "x"})
+    assert "PYTHONDONTWRITEBYTECODE" not in env and env["PYTHONPATH"] == "x" and env["PATH"]
