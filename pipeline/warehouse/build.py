@@ -32,6 +32,7 @@ from pipeline.safe_write import os_error_of
 from pipeline.warehouse.fingerprint import build_inputs, up_to_date
 from pipeline.warehouse.load import connect_for_writing, create_schemas, load_config, load_raw, prune_caches
 from pipeline.warehouse.lock import remove_build_leftovers
+from pipeline.warehouse.memory import return_freed_memory
 from pipeline.warehouse.provenance import load_provenance
 from pipeline.warehouse.python_models import PYTHON_MODELS
 from pipeline.warehouse.registry import Model
@@ -83,6 +84,7 @@ def build_warehouse(
         from pipeline.validate.run import validate_raw
 
         validation = validate_raw(con, config)
+        return_freed_memory()  # validation's frames, before DuckDB's buffer pool fills for the models
         if progress:
             progress("validated raw tables")
         if errors:
