@@ -1,4 +1,4 @@
-"""pipeline/warehouse/memory.py gives freed memory back to the operating system (glibc's malloc_trim)."""
+"""pipeline/memory.py gives freed memory back to the operating system (glibc's malloc_trim)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 SCRIPT = """
 import os
 import numpy as np
-from pipeline.warehouse.memory import return_freed_memory
+from pipeline.memory import return_freed_memory
 
 def resident_mb():
     with open("/proc/self/statm") as f:

@@ -28,11 +28,11 @@ import duckdb
 from pipeline.config import SQL_DIR, Config
 from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import read_manifest
+from pipeline.memory import return_freed_memory
 from pipeline.safe_write import os_error_of
 from pipeline.warehouse.fingerprint import build_inputs, up_to_date
 from pipeline.warehouse.load import connect_for_writing, create_schemas, load_config, load_raw, prune_caches
 from pipeline.warehouse.lock import remove_build_leftovers
-from pipeline.warehouse.memory import return_freed_memory
 from pipeline.warehouse.provenance import load_provenance
 from pipeline.warehouse.python_models import PYTHON_MODELS
 from pipeline.warehouse.registry import Model
