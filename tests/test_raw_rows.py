@@ -91,3 +91,54 @@ def test_the_raw_schema_is_text_and_line_numbers():
     schema = load._raw_schema(con, "t")
     assert schema.names == ["_source", *COLUMNS]
     assert [schema.field(n).type for n in ("_source", "value", "_line")] == [pa.large_string()] * 2 + [pa.int64()]
+
+
+def _many_chunks(n: int):
+    for i in range(n):
+        yield pd.DataFrame(
+            {"area_code": [f"E{i:08d}", "x"], "value": ["1", "2"], "_file": "a.csv", "_line": [2 * i + 2, 2 * i + 3]}
+        )
+
+
+def test_chunks_stored_on_a_second_thread_arrive_in_order_in_the_table_and_the_cache(tmp_path):
+    con = duckdb.connect()
+    _table(con)
+    target = tmp_path / "key.parquet"
+    keep = ReadCacheWriter(target, load._raw_schema(con, "t"))
+    assert load.insert_chunks(con, "t", "src", _many_chunks(50), keep) == 100
+    keep.finish()
+    # no order by: rows are in the table, and in the cache, in the order the reader gave them
+    assert [r[0] for r in _rows(con, "select _line from raw.t")] == list(range(2, 102))
+    assert pq.read_table(target)["_line"].to_pylist() == list(range(2, 102))
+
+
+def test_an_error_storing_a_chunk_or_reading_the_next_stops_the_load_with_that_error():
+    con = duckdb.connect()
+    _table(con)
+
+    def bad_fifth_chunk():
+        for i, chunk in enumerate(_many_chunks(20)):
+            if i == 4:  # a line number DuckDB cannot store as one
+                chunk["_line"] = pd.Series(["10", "oops"], dtype=object)
+            yield chunk
+
+    try:
+        load.insert_chunks(con, "t", "src", bad_fifth_chunk())
+    except duckdb.ConversionException as exc:
+        assert "oops" in str(exc)
+    else:
+        raise AssertionError("the failing chunk's error was not raised")
+    assert _rows(con, "select max(_line) from raw.t")[0][0] == 9  # the four chunks before it, nothing after
+
+    def failing_reader():
+        yield from _many_chunks(2)
+        raise ValueError("line 7: unreadable")
+
+    con.execute("delete from raw.t")
+    try:
+        load.insert_chunks(con, "t", "src", failing_reader())
+    except ValueError as exc:
+        assert str(exc) == "line 7: unreadable"
+    else:
+        raise AssertionError("the reader's error was not raised")
+    assert _rows(con, "select count(*) from raw.t")[0][0] == 4  # the chunks before it are in, and done

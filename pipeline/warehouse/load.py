@@ -53,26 +53,46 @@ def insert_chunks(
     chunks: Iterable[pd.DataFrame],
     keep: ReadCacheWriter | None = None,
 ) -> int:
-    """Append a reader's chunks to raw.<table> as they are read (memory holds one chunk); returns rows.
+    """Append a reader's chunks to raw.<table> as they are read; returns rows.
 
     Each chunk goes to DuckDB as an Arrow table of raw.<table>'s columns (DuckDB takes Arrow's strings as
     they are; a pandas frame it converts cell by cell), and to `keep` (the read cache) when given. A chunk
     with a column that is neither text nor the line numbers goes as the pandas frame, converted by DuckDB
-    as it always was, and the read cache of these files is then not kept."""
+    as it always was, and the read cache of these files is then not kept.
+
+    A chunk is stored on a second thread while the reader reads the next (DuckDB and the Parquet writer
+    release Python's lock; reading mostly holds it), so memory holds two chunks and the connection is only
+    ever used by one thread at a time. A storing error stops the load at the next chunk."""
+    from concurrent.futures import ThreadPoolExecutor
+
     rows = 0
     schema = _raw_schema(con, table)
-    for chunk in chunks:
-        chunk.insert(0, "_source", source_id)
-        arrow = _as_raw_rows(chunk, schema)
-        con.register("_incoming", chunk if arrow is None else arrow)
-        con.execute(f"insert into raw.{table} by name select * from _incoming")
-        con.unregister("_incoming")
-        if keep is not None and arrow is not None:
-            keep.write(arrow)
-        elif keep is not None:
-            keep.abandon()
-        rows += len(chunk)
+    with ThreadPoolExecutor(max_workers=1) as storing:
+        stored = None
+        for chunk in chunks:
+            chunk.insert(0, "_source", source_id)
+            arrow = _as_raw_rows(chunk, schema)
+            if stored is not None:
+                stored.result()  # the previous chunk is in first (and its error is raised here)
+            stored = storing.submit(_store, con, table, chunk if arrow is None else arrow, keep)
+            rows += len(chunk)
+        if stored is not None:
+            stored.result()
     return rows
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame | pa.Table, keep: ReadCacheWriter | None
+) -> None:
+    """One chunk into raw.<table>, and into the read cache when it is an Arrow table (else the cache is
+    abandoned: see insert_chunks)."""
+    con.register("_incoming", rows)
+    con.execute(f"insert into raw.{table} by name select * from _incoming")
+    con.unregister("_incoming")
+    if keep is not None and isinstance(rows, pa.Table):
+        keep.write(rows)
+    elif keep is not None:
+        keep.abandon()
 
 
 def _raw_schema(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
