@@ -1,9 +1,10 @@
 """`fsot method NAME INPUT.csv OUTPUT.csv`: run one statistical method on a CSV, for auditors.
 
-Only click is imported at module level: numpy, pyarrow and pandas load when a method runs (pyarrow
-loads pandas to see whether it is there), scipy.special only for the methods that use it; life
-expectancy computes on Arrow columns and numpy arrays without pandas' frames. The rest of the CLI starts
-quickly: scipy.stats, matplotlib, DuckDB and Great Expectations never load on this path. Bad input gives
+Only click is imported at module level: numpy and pyarrow load when a method runs, pandas for every
+method but life expectancy, scipy.special only for the methods that use it. Life expectancy computes on
+Arrow columns and numpy arrays, and makes its Arrow arrays with `arrow_buffers.py` (pyarrow's own
+conversions would import pandas), so it never loads pandas. scipy.stats, matplotlib, DuckDB, rich and
+Great Expectations never load on this path (tests/test_method_command.py). Bad input gives
 a one-line error naming the file, the line (the header is line 1, the first data row line 2), the column
 and what to do, with exit code 2; the output file is written to a temporary file beside it and renamed
 only on success, so a failed run leaves none. Reading and writing the CSV files is in `method_io.py`,
