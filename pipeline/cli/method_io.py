@@ -212,13 +212,12 @@ def _blank_rows(frame, arrow):
     return (frame.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
 
 
-_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-
-
 def _plain_numbers(column):
     """float64 array of a column of plain decimal numbers (thousands separators allowed, missing markers →
     NaN), parsed by Arrow (correctly rounded, as Python's float()); None if any cell is anything else, so
-    that the pandas path decides it and names the bad cell."""
+    that the pandas path decides it and names the bad cell. Arrow's parser takes decimal numbers and, of
+    anything else, only the words for infinity and not-a-number ("inf", "NAN", ...): a column where such
+    a word gives a value is left to pandas too, whose rules for them differ."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -231,13 +230,14 @@ def _plain_numbers(column):
     if pc.any(pc.match_substring(cells, ",")).as_py():  # thousands separators somewhere: strip them
         grouped = pc.match_substring_regex(cells, _THOUSANDS.pattern)
         cleaned = pc.if_else(grouped, pc.replace_substring(cells, ",", ""), cells)
-    if not pc.all(pc.or_(missing, pc.match_substring_regex(cleaned, _PLAIN_NUMBER))).as_py():
-        return None
     try:
         values = pc.cast(pc.if_else(missing, pa.nulls(len(cleaned), cleaned.type), cleaned), pa.float64())
     except pa.ArrowInvalid:
         return None
-    return to_numpy(values, null=np.nan)
+    numbers = to_numpy(values, null=np.nan)
+    if not np.isfinite(numbers[~to_numpy(missing)]).all():
+        return None
+    return numbers
 
 
 def _show(value) -> str:
