@@ -68,3 +68,17 @@ def public_run(tmp_path_factory):
         cli, ["run", "--date", "2026-11-22", "--config", str(root / "fsot.toml")], catch_exceptions=False
     )
     return load_config(root / "fsot.toml"), result
+
+
+def number_like_cell(words: list[str | None]):
+    """A hypothesis strategy for one published number's cell: any double's repr (inf and nan too),
+    numbers with thousands separators, long integers, strings of number characters, or one of `words`."""
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True).map(repr),
+        st.floats(allow_nan=False, allow_infinity=False).map(lambda x: f"{x:,.6f}"),
+        st.integers(-(10**20), 10**20).map(str),
+        st.from_regex(r"\A[ +\-0-9.eE,]{0,12}\Z"),
+        st.sampled_from(words),
+    )

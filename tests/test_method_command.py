@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import number_like_cell
 from pipeline.cli import method as method_module
 from pipeline.cli import method_io
 from pipeline.cli.method import method
@@ -669,13 +670,7 @@ NUMBER_WORDS = ["inf", "-inf", "+inf", "INF", "Infinity", "-Infinity", "nan", "N
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
-        st.one_of(
-            st.floats(allow_nan=True, allow_infinity=True).map(repr),
-            st.floats(allow_nan=False, allow_infinity=False).map(lambda x: f"{x:,.4f}"),
-            st.integers(-(10**20), 10**20).map(str),
-            st.from_regex(r"\A[ +\-0-9.eE,]{1,10}\Z"),
-            st.sampled_from(NUMBER_WORDS + ["1e400", "-1e-400", "+5", " 12 ", "1,234", "1,2", "0x10", "", "-0"]),
-        ),
+        number_like_cell(NUMBER_WORDS + ["1e400", "-1e-400", "+5", " 12 ", "1,234", "1,2", "0x10", "", "-0"]),
         min_size=1,
         max_size=12,
     )

@@ -8,6 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import number_like_cell
 from pipeline.validate.suites import number
 
 MARKERS = {"*", "x", ".."}
@@ -82,17 +83,6 @@ def test_awkward_cells_parse_as_to_numeric_parsed_them():
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.one_of(
-            st.floats(allow_nan=True, allow_infinity=True).map(repr),
-            st.floats(allow_nan=False, allow_infinity=False).map(lambda x: f"{x:,.6f}"),
-            st.integers(-(10**20), 10**20).map(str),
-            st.from_regex(r"\A[ +\-0-9.eE,]{0,12}\Z"),
-            st.sampled_from(AWKWARD),
-        ),
-        max_size=30,
-    )
-)
+@given(st.lists(number_like_cell(AWKWARD), max_size=30))
 def test_any_cells_parse_as_to_numeric_parsed_them(cells):
     _same(cells, "str")
