@@ -9,12 +9,15 @@ that does use them, it just pays for them then. See benchmarks/pipeline_build.py
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
 import sys
+from collections.abc import Callable, Iterator
+from typing import Any
 
 DEFERRED_WHILE_IMPORTING = ("scipy.stats", "altair")
 
@@ -64,7 +67,24 @@ def expectations():
     return import_gx().expectations
 
 
-def validate(frame, suite_name: str, expectation_list: list) -> list:
+@contextlib.contextmanager
+def suite_batches(suite_name: str) -> Iterator[Callable[[Any, list], list]]:
+    """`validate(frame, expectations)` for the chunks of one suite's rows, all through one pandas data
+    source, asset and whole-DataFrame batch definition. Each change to an ephemeral context's data sources
+    rewrites its project configuration (a YAML dump, about 13 ms), so they are made once per suite run,
+    not once per chunk; the data source is deleted at the end, which releases the last chunk, which
+    its execution engine keeps."""
+    ctx = context()
+    name = f"fsot_{suite_name}"
+    source = ctx.data_sources.add_or_update_pandas(name)
+    definition = source.add_dataframe_asset(name=suite_name).add_batch_definition_whole_dataframe(suite_name)
+    try:
+        yield lambda frame, expectation_list: _validate(definition, suite_name, frame, expectation_list)
+    finally:
+        ctx.data_sources.delete(name)
+
+
+def _validate(definition, suite_name: str, frame, expectation_list: list) -> list:
     """Validate a pandas DataFrame against the expectations; return, in the order given, each one's
     result: COMPLETE (with unexpected_index_list) for those that failed, BOOLEAN_ONLY for those that passed.
 
@@ -73,30 +93,20 @@ def validate(frame, suite_name: str, expectation_list: list) -> list:
     lists their rows. A passing expectation has no rows to list, so the outcome is that of one COMPLETE
     run of them all."""
     gx = import_gx()
-    ctx = context()
-    name = f"{suite_name}_{id(frame)}"
-    source = ctx.data_sources.add_or_update_pandas(name)
-    batch = (
-        source.add_dataframe_asset(name=name)
-        .add_batch_definition_whole_dataframe(name)
-        .get_batch(batch_parameters={"dataframe": frame})
-    )
+    batch = definition.get_batch(batch_parameters={"dataframe": frame})
 
     for position, expectation in enumerate(expectation_list):
         expectation.meta = {**(expectation.meta or {}), "fsot_position": position}
 
     def run(positions: list[int], result_format: str) -> dict:
-        suite = gx.ExpectationSuite(name=f"{name}_{result_format}")
+        suite = gx.ExpectationSuite(name=f"{suite_name}_{result_format}")
         for position in positions:
             suite.add_expectation(expectation_list[position])
         result = batch.validate(suite, result_format=result_format)
         return {r.expectation_config.meta["fsot_position"]: r for r in result.results}
 
-    try:
-        results = run(list(range(len(expectation_list))), "BOOLEAN_ONLY")
-        failed = [position for position, r in sorted(results.items()) if not r.success]
-        if failed:
-            results.update(run(failed, "COMPLETE"))
-    finally:
-        ctx.data_sources.delete(name)
+    results = run(list(range(len(expectation_list))), "BOOLEAN_ONLY")
+    failed = [position for position, r in sorted(results.items()) if not r.success]
+    if failed:
+        results.update(run(failed, "COMPLETE"))
     return [results[position] for position in range(len(expectation_list))]

@@ -167,7 +167,7 @@ def _row_checks(
     """Run the table's Great Expectations suite over the files' rows, a chunk at a time (one validation
     run per chunk, whatever the number of files). Returns, per file and per check in suite order, the
     failing rows' lines and the first failing rows' delivered values."""
-    from pipeline.validate.context import validate  # Great Expectations is slow to import: only on a cache miss
+    from pipeline.validate.context import suite_batches  # Great Expectations is slow to import: only on a miss
 
     outcomes: dict[tuple[str, str], dict] = {f: {"checks": []} for f in files}
     con.execute(
@@ -179,48 +179,55 @@ def _row_checks(
     batches = con.sql(f"select * from raw.{table} semi join _unvalidated using (_source, _file)").to_arrow_reader(
         config.performance.validation_chunk_rows
     )
-    for batch in batches:
-        return_freed_memory()  # the last chunk's frames: a 200 MB drop's validation peaks 150 MB lower
-        raw = batch.to_pandas()
-        if raw.empty:
-            continue
-        prepared = suites.PREPARE[table](raw, config)
-        # Great Expectations sees only the columns its checks read: it hashes and copies what it is given
-        checked = prepared.frame[suites.columns_read(prepared.checks, list(prepared.frame.columns))]
-        results = validate(checked, table, [c.expectation for c in prepared.checks])
-        files_of_rows: list[tuple[str, str]] = []  # each row's (source, file), made when a row fails
-        lines_of_rows = raw["_line"].to_numpy(dtype="int64")
-        for position, (check, result) in enumerate(zip(prepared.checks, results)):
-            if result.exception_info and result.exception_info.get("raised_exception"):
-                raise RuntimeError(
-                    f"validation check {table}.{check.name} could not run: "
-                    f"{result.exception_info.get('exception_message')}"
-                )
-            rows = [int(r) for r in result.result.get("unexpected_index_list") or []]
-            if rows and not files_of_rows:
-                files_of_rows = list(zip(raw["_source"].to_numpy(dtype=object), raw["_file"].to_numpy(dtype=object)))
-            by_file: dict[tuple[str, str], list[int]] = {}
-            for r in rows:
-                by_file.setdefault(files_of_rows[r], []).append(r)
-            for f, outcome in outcomes.items():
-                if position == len(outcome["checks"]):
-                    outcome["checks"].append(
-                        {
-                            "position": position,
-                            "name": check.name,
-                            "reason": check.reason,
-                            "lines": [],
-                            "sample_values": [],
-                        }
-                    )
-                record = outcome["checks"][position]
-                failing = by_file.get(f, [])
-                record["lines"] += lines_of_rows[failing].tolist()
-                room = SAMPLE_ROWS - len(record["sample_values"])
-                if room > 0 and failing:
-                    record["sample_values"] += _sample_values(prepared.frame, failing[:room], check)
+    with suite_batches(table) as validate:
+        for batch in batches:
+            return_freed_memory()  # the last chunk's frames: a 200 MB drop's validation peaks 150 MB lower
+            raw = batch.to_pandas()
+            if raw.empty:
+                continue
+            prepared = suites.PREPARE[table](raw, config)
+            # Great Expectations sees only the columns its checks read: it hashes and copies what it is given
+            checked = prepared.frame[suites.columns_read(prepared.checks, list(prepared.frame.columns))]
+            _record(outcomes, table, raw, prepared, validate(checked, [c.expectation for c in prepared.checks]))
     con.execute("drop table _unvalidated")
     return outcomes
+
+
+def _record(
+    outcomes: dict[tuple[str, str], dict], table: str, raw: pd.DataFrame, prepared: suites.Prepared, results: list
+) -> None:
+    """Add one chunk's results to `outcomes`: per file and per check, the failing rows' lines and the
+    first failing rows' delivered values."""
+    files_of_rows: list[tuple[str, str]] = []  # each row's (source, file), made when a row fails
+    lines_of_rows = raw["_line"].to_numpy(dtype="int64")
+    for position, (check, result) in enumerate(zip(prepared.checks, results)):
+        if result.exception_info and result.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"validation check {table}.{check.name} could not run: {result.exception_info.get('exception_message')}"
+            )
+        rows = [int(r) for r in result.result.get("unexpected_index_list") or []]
+        if rows and not files_of_rows:
+            files_of_rows = list(zip(raw["_source"].to_numpy(dtype=object), raw["_file"].to_numpy(dtype=object)))
+        by_file: dict[tuple[str, str], list[int]] = {}
+        for r in rows:
+            by_file.setdefault(files_of_rows[r], []).append(r)
+        for f, outcome in outcomes.items():
+            if position == len(outcome["checks"]):
+                outcome["checks"].append(
+                    {
+                        "position": position,
+                        "name": check.name,
+                        "reason": check.reason,
+                        "lines": [],
+                        "sample_values": [],
+                    }
+                )
+            record = outcome["checks"][position]
+            failing = by_file.get(f, [])
+            record["lines"] += lines_of_rows[failing].tolist()
+            room = SAMPLE_ROWS - len(record["sample_values"])
+            if room > 0 and failing:
+                record["sample_values"] += _sample_values(prepared.frame, failing[:room], check)
 
 
 def _cross_row_checks(

@@ -55,7 +55,7 @@ def run_models(
     con: duckdb.DuckDBPyConnection, sql_dir: Path, python_models: Iterable[Model] = (), progress=None
 ) -> list[dict]:
     """Create the macros, then every model of sql_dir and python_models in build order; return one record
-    per model (name, kind, rows, seconds)."""
+    per model (name, kind, rows, seconds; rows is None for a view, which is not computed until read)."""
     create_macros(con, sql_dir)
     records = []
     for model in build_order(sql_dir, python_models):
@@ -73,7 +73,9 @@ def run_models(
             raise ModelError(
                 f"{model.path}: {exc}".splitlines()[0] + " (fix the SQL and run `fsot build` again)"
             ) from exc
-        rows = con.execute(f"select count(*) from {model.relation}").fetchall()[0][0]
+        # a table's count is stored; a view's would compute the view (half a second for an England-wide
+        # Fingertips export), so a view's rows are not counted here
+        rows = None if kind == "view" else con.execute(f"select count(*) from {model.relation}").fetchall()[0][0]
         records.append(
             {
                 "model": model.relation,
