@@ -84,7 +84,7 @@ def build_warehouse(
         from pipeline.validate.run import validate_raw
 
         validation = validate_raw(con, config)
-        return_freed_memory()  # validation's frames, before DuckDB's buffer pool fills for the models
+        return_freed_memory(collect_cycles=True)  # validation's, before DuckDB's buffer pool fills for the models
         if progress:
             progress("validated raw tables")
         if errors:
