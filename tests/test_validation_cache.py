@@ -229,15 +229,20 @@ def test_a_changed_reader_validates_its_files_again(project, monkeypatch):
 
 def test_great_expectations_defers_scipy_stats_and_altair_until_they_are_used():
     """The validation context imports Great Expectations with scipy.stats and altair deferred (they cost
-    about a second and our suites never use them); code that does use them gets the real modules."""
+    about a second and our suites never use them); code that does use them gets the real modules. The
+    import runs with the garbage collector paused, and leaves it on."""
     code = (
         "import sys\nfrom pipeline.validate.context import context\nctx = context()\n"
         "print([type(sys.modules[n]).__name__ for n in ('scipy.stats', 'altair')])\n"
         "from scipy.stats import norm\nimport altair\n"
-        "print(repr(float(norm.ppf(0.975))), hasattr(altair, 'Chart'), type(sys.modules['scipy.stats']).__name__)"
+        "print(repr(float(norm.ppf(0.975))), hasattr(altair, 'Chart'), type(sys.modules['scipy.stats']).__name__)\n"
+        "import gc\nprint(gc.isenabled(), gc.get_freeze_count() > 100_000)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    deferred, used = out.stdout.strip().splitlines()[-2:]
+    deferred, used, collector = out.stdout.strip().splitlines()[-3:]
     assert deferred == "['_LazyModule', '_LazyModule']"
     assert used == "1.959963984540054 True module"
+    # the garbage collector, paused while Great Expectations is imported, is on again, and what the import
+    # made is frozen (later collections do not scan it)
+    assert collector == "True True"
