@@ -157,7 +157,7 @@ class Performance:
     holds a few copies of a chunk), and the memory DuckDB may use before it writes pages to its file."""
 
     validation_chunk_rows: int = 100_000
-    duckdb_memory_limit_mb: int = 600
+    duckdb_memory_limit_mb: int = 700
     cache_keep_days: int = 30  # read and validation cache entries unused for longer are removed
 
 

@@ -103,8 +103,8 @@ def iter_lines_table(
         lines = pc.split_pattern(pa.array([block], type=pa.large_string()), pattern="\n").flatten()
         if block.endswith("\n"):
             lines = lines.slice(0, len(lines) - 1)
-        if "\r" in block:
-            lines = pc.replace_substring_regex(lines, pattern="\r$", replacement="")
+        if "\r" in block:  # only ever the last character of a line (records_are_lines)
+            lines = pc.utf8_rtrim(lines, characters="\r")
         for start, stop, plain in _runs(lines, size, sorter.lowered[0]):
             if plain is None:
                 for offset in range(start, stop):
