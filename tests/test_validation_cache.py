@@ -246,3 +246,59 @@ def test_great_expectations_defers_scipy_stats_and_altair_until_they_are_used():
     # the garbage collector, paused while Great Expectations is imported, is on again, and what the import
     # made is frozen (later collections do not scan it)
     assert collector == "True True"
+
+
+def test_a_build_prepares_validation_early_only_when_it_reads_a_file_for_the_first_time(project, monkeypatch):
+    """Great Expectations' import starts on a thread during the load when a landed file is read from
+    scratch (it will be validated for the first time too), and not when every file comes from the read
+    cache."""
+    from pipeline.warehouse import build
+
+    started: list[int] = []
+    monkeypatch.setattr(build, "prepare_in_background", lambda: started.append(1))
+    run(project, "build")
+    assert len(started) >= 3  # imd_lsoa, lsoa_ward_lookup and fingertips_indicator_value at least
+    started.clear()
+    run(project, "build", "--force")
+    assert started == []
+
+
+PREPARED = """
+import sys
+from pipeline.validate import context as gx_context
+gx_context.prepare_in_background()
+thread = gx_context._preparing
+gx_context.prepare_in_background()  # once only
+ctx = gx_context.context()
+print(thread is gx_context._preparing, thread.is_alive(), ctx is gx_context.context())
+print("great_expectations" in sys.modules)
+"""
+
+FAILING = """
+import importlib.abc, sys
+class NoGreatExpectations(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "great_expectations":
+            raise ImportError("no Great Expectations here")
+sys.meta_path.insert(0, NoGreatExpectations())
+from pipeline.validate import context as gx_context
+gx_context.prepare_in_background()
+try:
+    gx_context.context()
+except ImportError as exc:
+    print("raised on the caller's thread:", exc)
+"""
+
+
+def test_validation_prepared_in_the_background_is_the_context_the_caller_gets():
+    out = subprocess.run([sys.executable, "-c", PREPARED], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    # one thread, ended by the time the context is returned; one context, with Great Expectations imported
+    assert out.stdout.strip().splitlines()[-2:] == ["True False True", "True"]
+
+
+def test_an_import_that_fails_in_the_background_fails_for_the_caller_and_prints_nothing_itself():
+    out = subprocess.run([sys.executable, "-c", FAILING], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "raised on the caller's thread: no Great Expectations here"
+    assert out.stderr == ""  # no traceback from the thread

@@ -10,6 +10,11 @@ The import and the context make about 200,000 objects that live as long as the p
 Python's cyclic garbage collector is paused while they are made (its full passes over them cost 0.1–0.3 s)
 and they are then frozen (`gc.freeze`): later collections, such as the one that frees Great Expectations'
 validation results before the models run (pipeline.memory), do not scan them again (5 ms against 0.13 s).
+
+A build that will validate starts the import early, on a thread, while it loads (`prepare_in_background`):
+the import holds Python's lock, but the load spends most of its time in DuckDB and Arrow, which release
+it, so the import costs the build little of its 1.5–2 s. `context()` waits for that thread; if the import
+failed there, it is simply tried again, and fails, on the caller's thread.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -62,14 +68,44 @@ def import_gx():
     return great_expectations
 
 
-@functools.cache
+_preparing: threading.Thread | None = None
+_frozen = False
+
+
+def prepare_in_background() -> None:
+    """Start making the context (importing Great Expectations) on a thread, once (module docstring)."""
+    global _preparing
+    if _preparing is None and _context.cache_info().currsize == 0:
+        _preparing = threading.Thread(target=_prepare, name="fsot-prepare-validation")
+        _preparing.start()
+
+
+def _prepare() -> None:
+    with contextlib.suppress(BaseException):  # the caller's own context() raises it, with its message
+        _context()
+
+
 def context():
+    """The process's ephemeral context (made once; waits for `prepare_in_background`'s thread)."""
+    global _frozen
+    if _preparing is not None:
+        _preparing.join()
+    ctx = _context()
+    if not _frozen:
+        # what the import and the context made (module docstring), frozen here on the caller's thread rather
+        # than on the preparing one, so that nothing a concurrent load holds at that moment is frozen with it
+        gc.freeze()
+        _frozen = True
+    return ctx
+
+
+@functools.cache
+def _context():
     gx = import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    gc.freeze()  # what the import and the context made: later collections need not scan it (module docstring)
     return ctx
 
 

@@ -30,6 +30,7 @@ from pipeline.ingest.csv_file import SourceFileError
 from pipeline.ingest.landing import read_manifest
 from pipeline.memory import return_freed_memory
 from pipeline.safe_write import os_error_of
+from pipeline.validate.context import prepare_in_background
 from pipeline.warehouse.fingerprint import build_inputs, up_to_date
 from pipeline.warehouse.load import connect_for_writing, create_schemas, load_config, load_raw, prune_caches
 from pipeline.warehouse.lock import remove_build_leftovers
@@ -76,7 +77,9 @@ def build_warehouse(
     try:
         con = connect_for_writing(staging_file, config)
         create_schemas(con)
-        raw_counts, errors = load_raw(con, config)
+        # a file read for the first time is validated for the first time too: Great Expectations' import
+        # then starts on a thread while the load runs (pipeline.validate.context)
+        raw_counts, errors = load_raw(con, config, reading=prepare_in_background)
         if progress:
             progress("loaded raw tables")
         # before validation and models: a vintage mismatch stops here (unless a file already failed to read)

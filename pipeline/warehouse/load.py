@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -176,12 +176,13 @@ def insert_read(
     parameters: list,
     source_id: str,
     chunks: Iterator[pd.DataFrame],
+    reading: Callable[[], None] | None = None,
 ) -> None:
     """Insert rows of raw.<table> read from landed files: from the read cache (Parquet, keyed by the
     files' checksums and the reader's code) when these files were read before, else from `chunks` (a
     generator: nothing is read unless it is needed), whose rows are kept in the cache as they are inserted
-    (`read_cache.py`). Landed files never change, so a rebuild reads each file once; a damaged entry is
-    deleted from raw.<table> (`where`) and read again from the file."""
+    (`read_cache.py`); `reading` is called first then. Landed files never change, so a rebuild reads each
+    file once; a damaged entry is deleted from raw.<table> (`where`) and read again from the file."""
     cached = config.processed_dir / READ_CACHE / f"{key}.parquet"
     if cached.is_file():
         try:
@@ -190,6 +191,8 @@ def insert_read(
             return
         except duckdb.Error:
             con.execute(f"delete from raw.{table} where {where}", parameters)
+    if reading is not None:
+        reading()
     keep = ReadCacheWriter(cached, _raw_schema(con, table))
     try:
         insert_chunks(con, table, source_id, chunks, keep)
@@ -211,10 +214,12 @@ def prune_caches(config: Config) -> None:
                 pass
 
 
-def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, int], list[str]]:
+def load_raw(
+    con: duckdb.DuckDBPyConnection, config: Config, reading: Callable[[], None] | None = None
+) -> tuple[dict[str, int], list[str]]:
     """Read every configured source's landed files into raw.<table>, streaming: a file is read and
     inserted a chunk at a time, so memory does not grow with its size; files read before come from
-    the read cache (`insert_read`).
+    the read cache (`insert_read`), and `reading` is called before each file that is not.
 
     A source whose file cannot be read (file-level failure) is left out and its one-line error
     returned; the other sources still load. Returns (rows per raw table, errors)."""
@@ -238,6 +243,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
                 [source.id],
                 source.id,
                 read_chunks(reader, paths, source),
+                reading,
             )
         except (SourceFileError, LandingError) as exc:
             con.execute(f"delete from raw.{reader.RAW_TABLE} where _source = ?", [source.id])
@@ -267,6 +273,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, config: Config) -> tuple[dict[str, 
                     [LOCAL_SOURCE, indicator],
                     LOCAL_SOURCE,
                     local_drop.read_chunks(paths, indicator),
+                    reading,
                 )
                 files += [local_file(p, indicator) for p in paths]
     except (SourceFileError, LandingError) as exc:
