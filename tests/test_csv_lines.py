@@ -108,6 +108,8 @@ CELLS = st.sampled_from(
         "value",
         "£3",
         "–",
+        "\ufeff",  # a byte-order mark, which Arrow's CSV reader drops at the start of its input
+        "\ufeffE05000002",
     ]
 )
 
@@ -146,3 +148,14 @@ def test_any_file_of_one_line_records_reads_the_same_both_ways(
     finally:
         csv_lines._BLOCK_CHARS = original
     assert fast == outcome(lambda: row_by_row(path, chunk_rows=chunk_rows))
+
+
+def test_a_byte_order_mark_that_starts_a_line_below_the_header_is_kept_as_text(tmp_path):
+    """The csv module keeps it as the first cell's first character; Arrow's CSV reader would drop it at
+    the start of its input, so such a line is not read as a plain one."""
+    path = tmp_path / "values.csv"
+    path.write_bytes(f"{HEADER}\n\ufeffE05000001,2021,Persons,1\nE05000002,2021,Persons,2\n".encode())
+    assert csv_lines.records_are_lines(path)
+    fast = outcome(lambda: csv_file.concat_tables(csv_file.iter_csv_table(path, local_drop.REQUIRED, 1000)))
+    assert fast == outcome(lambda: row_by_row(path))
+    assert fast[0]["area_code"] == ["\ufeffE05000001", "E05000002"]

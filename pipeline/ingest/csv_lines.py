@@ -11,11 +11,13 @@ line to the next. Any other file is read row by row (`csv_file.iter_csv_table` d
 gives the errors such files deserve.
 
 How (`iter_lines_table`): the header is found row by row (preamble and all) as always. Below it the text
-is read in blocks; each block is split into lines and each line at its commas by Arrow. A line is
-*plain* when it has no double quote, exactly the header's number of fields, a first cell that is not the
-header's first name, text in some cell after the first, and no field longer than the csv module allows:
-for such a line splitting at commas is exactly what the csv module does, and none of the rules for
-special rows applies. Every other line (quoted fields, ragged, blank, first cell only, a repeated header)
+is read in blocks, and each block is split into lines by Arrow. A line is *plain* when it has no double
+quote, exactly the header's number of fields, a first cell that is not the header's first name, text in
+some cell after the first, no byte-order mark at its start, and is no longer than the csv module's field
+size limit. A run of plain lines is cut into cells by Arrow's CSV reader (on both cores) with quoting off,
+every cell text and none missing: on such lines it cuts where the csv module cuts, at every comma, and
+none of the rules for special rows applies (a byte-order mark at the start of its input Arrow would drop,
+hence that rule). Every other line (quoted fields, ragged, blank, first cell only, a repeated header)
 is parsed by the csv module and goes through `csv_rows.RowSorter` in file order, exactly as when the
 whole file is read row by row. Tests read every file of the corpus both ways and compare
 (tests/test_readers.py).
@@ -31,12 +33,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from pipeline.ingest import csv_rows
 
 _BLOCK_CHARS = 1 << 23
-# a cell holds no printable ASCII character but the comma: a superset of "blank" (str.strip's whitespace)
-_NO_TEXT = r"^[^!-+\--~]*$"
+# a line whose last cell holds no printable ASCII character (a superset of "blank": str.strip's whitespace);
+# the class admits the comma, so a match after any comma means that the last cell has no text
+_LAST_CELL_NO_TEXT = r"(?:^|,)[^!-+\--~]*$"
 
 
 def records_are_lines(path: Path) -> bool:
@@ -100,13 +104,17 @@ def iter_lines_table(
             block, carry = carry, ""
         else:
             break
-        lines = pc.split_pattern(pa.array([block], type=pa.large_string()), pattern="\n").flatten()
+        text_array = pa.array([block], type=pa.large_string())
+        lines = pc.split_pattern(text_array, pattern="\n").flatten()
         if block.endswith("\n"):
             lines = lines.slice(0, len(lines) - 1)
+        # where each line starts in the block's UTF-8 bytes: the pieces are the block less one "\n" each
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+        starts = offsets - offsets[0] + np.arange(len(lines) + 1)
         if "\r" in block:  # only ever the last character of a line (records_are_lines)
             lines = pc.utf8_rtrim(lines, characters="\r")
-        for start, stop, plain in _runs(lines, size, sorter.lowered[0]):
-            if plain is None:
+        for start, stop, plain in _runs(lines, size, sorter.lowered[0], '"' in block):
+            if not plain:
                 for offset in range(start, stop):
                     number = next_line + offset
                     for _, cells in csv_rows._records([lines[offset].as_py()], first_line=number):
@@ -115,7 +123,9 @@ def iter_lines_table(
                 sorter.release_pending()
                 collect_sorted_rows()
                 numbers = np.arange(next_line + start, next_line + stop, dtype="int64")
-                pieces.append(_plain_table(plain, numbers, size))
+                data = text_array.buffers()[2]
+                end = min(int(starts[stop]), data.size)  # the block's last line may have no line feed
+                pieces.append(_plain_table(data.slice(int(starts[start]), end - int(starts[start])), numbers, size))
                 held += stop - start
         collect_sorted_rows()
         next_line += len(lines)
@@ -137,21 +147,21 @@ def _cut(text: str) -> tuple[str, str]:
     return text[:end], text[end:]
 
 
-def _runs(lines: pa.LargeStringArray, size: int, first_name: str) -> Iterator[tuple[int, int, pa.ListArray | None]]:
-    """(start, stop, cells) for runs of plain lines (cells: the run's lines split at commas) and
-    (start, stop, None) for runs of lines the csv module must read (module docstring)."""
+def _runs(lines: pa.LargeStringArray, size: int, first_name: str, quoted: bool) -> Iterator[tuple[int, int, bool]]:
+    """(start, stop, plain) for the runs of plain lines and of lines the csv module must read (module
+    docstring); `quoted`: the block has a double quote somewhere."""
     if not len(lines):
         return
-    parts = pc.split_pattern(lines, pattern=",")
-    special = pc.or_(pc.match_substring(lines, pattern='"'), pc.not_equal(pc.list_value_length(parts), size))
+    special = pc.not_equal(pc.count_substring(lines, pattern=","), size - 1)
+    if quoted:
+        special = pc.or_(special, pc.match_substring(lines, pattern='"'))
     special = pc.or_(special, pc.greater(pc.utf8_length(lines), csv.field_size_limit()))
-    first = pc.list_element(parts, 0)
     # blank, or text in the first cell only: then the last cell has no text (it is the first if size is 1)
-    ends = parts.offsets.to_numpy()[1:] - parts.offsets[0].as_py()  # every line has at least one cell
-    last = parts.flatten().take(pa.array(ends - 1))
-    special = pc.or_(special, pc.match_substring_regex(last, pattern=_NO_TEXT))
+    special = pc.or_(special, pc.match_substring_regex(lines, pattern=_LAST_CELL_NO_TEXT))
+    special = pc.or_(special, pc.starts_with(lines, pattern="\ufeff"))
     mask = special.fill_null(True).to_numpy(zero_copy_only=False).copy()
     # a repeated header among the plain lines (the csv module's test, on each distinct first cell once)
+    first = pc.list_element(pc.split_pattern(lines, pattern=",", max_splits=1), 0)
     distinct = pc.unique(first).to_pylist()
     headers = [cell for cell in distinct if cell is not None and cell.strip().lower() == first_name]
     if headers:
@@ -159,16 +169,27 @@ def _runs(lines: pa.LargeStringArray, size: int, first_name: str) -> Iterator[tu
     edges = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
     bounds = [0, *edges.tolist(), len(lines)]
     for start, stop in zip(bounds[:-1], bounds[1:]):
-        if start == stop:
-            continue
-        yield (start, stop, None) if mask[start] else (start, stop, parts.slice(start, stop - start))
+        if start < stop:
+            yield start, stop, not mask[start]
 
 
-def _plain_table(parts: pa.ListArray, numbers: np.ndarray, size: int) -> pa.Table:
-    columns = {str(n): pc.list_element(parts, n) for n in range(size)}
-    columns["_line"] = pa.array(numbers, type=pa.int64())
-    columns["_fields"] = pa.array(np.full(len(numbers), size, dtype="int64"))
-    return pa.table(columns)
+def _plain_table(text: pa.Buffer, numbers: np.ndarray, size: int) -> pa.Table:
+    """The cells of plain lines (`text`, UTF-8, line ends as in the file), by Arrow's CSV reader."""
+    names = [str(n) for n in range(size)]
+    cells = pa_csv.read_csv(
+        pa.BufferReader(text),
+        # a plain line is at most the csv module's field size limit in characters, so it fits in one block
+        read_options=pa_csv.ReadOptions(column_names=names, block_size=max(1 << 20, 4 * csv.field_size_limit() + 2)),
+        parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.large_string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return cells.append_column("_line", pa.array(numbers, type=pa.int64())).append_column(
+        "_fields", pa.array(np.full(len(numbers), size, dtype="int64"))
+    )
 
 
 def _rows_table(size: int, data: list[list[str]], lines: list[int], fields: list[int]) -> pa.Table:
