@@ -302,3 +302,39 @@ def test_an_import_that_fails_in_the_background_fails_for_the_caller_and_prints_
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "raised on the caller's thread: no Great Expectations here"
     assert out.stderr == ""  # no traceback from the thread
+
+
+def limit_mb(con) -> float:
+    (setting,) = con.execute("select current_setting('memory_limit')").fetchone()
+    number, unit = setting.split()
+    return float(number) * {"MiB": 2**20, "GiB": 2**30}[unit] / 1e6
+
+
+def test_duckdb_memory_limit_holds_inside_the_block_and_the_limit_before_comes_back():
+    from pipeline.warehouse.load import duckdb_memory_limit
+
+    con = duckdb.connect()
+    con.execute("set memory_limit = '700MB'")
+    with duckdb_memory_limit(con, 300):
+        assert limit_mb(con) == pytest.approx(300, rel=1e-3)
+    assert limit_mb(con) == pytest.approx(700, rel=1e-3)
+    con.execute("create table t as select repeat('x', 100) || range as s from range(1000000)")  # ~100 MB
+    with pytest.raises(RuntimeError), duckdb_memory_limit(con, 64):
+        assert con.execute("select count(*) from t").fetchone() == (1_000_000,)  # pages it could not keep
+        raise RuntimeError("the block failed")
+    assert limit_mb(con) == pytest.approx(700, rel=1e-3)
+
+
+def test_great_expectations_validates_while_duckdb_keeps_the_validation_limit(project, monkeypatch):
+    """DuckDB only serves chunks of raw rows while Great Expectations checks them: its limit is then
+    [performance] duckdb_validation_memory_limit_mb (300 by default), and the general one around that."""
+    seen = []
+    real = validation._row_checks
+
+    def spy(con, table, files, config):
+        seen.append(limit_mb(con))
+        return real(con, table, files, config)
+
+    monkeypatch.setattr(validation, "_row_checks", spy)
+    run(project, "build")
+    assert seen and all(mb == pytest.approx(300, rel=1e-3) for mb in seen)

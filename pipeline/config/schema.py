@@ -116,6 +116,7 @@ class Http(_Table):
 class Performance(_Table):
     validation_chunk_rows: Annotated[StrictInt, Field(ge=1000, le=5_000_000)] = 100_000
     duckdb_memory_limit_mb: Annotated[StrictInt, Field(ge=64, le=1_000_000)] = 700
+    duckdb_validation_memory_limit_mb: Annotated[StrictInt, Field(ge=64, le=1_000_000)] = 300
     cache_keep_days: Annotated[StrictInt, Field(ge=0, le=3650)] = 30
 
 

@@ -154,10 +154,12 @@ class Http:
 @dataclass(frozen=True)
 class Performance:
     """Memory against speed ([performance] in fsot.toml): rows validated at a time (Great Expectations
-    holds a few copies of a chunk), and the memory DuckDB may use before it writes pages to its file."""
+    holds a few copies of a chunk), and the memory DuckDB may use before it writes pages to its file, in
+    general and while Great Expectations validates rows (DuckDB only serves them chunks then)."""
 
     validation_chunk_rows: int = 100_000
     duckdb_memory_limit_mb: int = 700
+    duckdb_validation_memory_limit_mb: int = 300
     cache_keep_days: int = 30  # read and validation cache entries unused for longer are removed
 
 

@@ -179,7 +179,9 @@ def _plain_table(text: pa.Buffer, numbers: np.ndarray, size: int) -> pa.Table:
     cells = pa_csv.read_csv(
         pa.BufferReader(text),
         # a plain line is at most the csv module's field size limit in characters, so it fits in one block
-        read_options=pa_csv.ReadOptions(column_names=names, block_size=max(1 << 20, 4 * csv.field_size_limit() + 2)),
+        read_options=pa_csv.ReadOptions(
+            column_names=names, block_size=max(1 << 20, 4 * csv.field_size_limit() + 2), use_threads=False
+        ),
         parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.large_string()),

@@ -4,6 +4,7 @@ configuration into `config.*`, so that SQL models read nothing from Python but t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -30,6 +31,23 @@ def connect_for_writing(path: Path, config: Config) -> duckdb.DuckDBPyConnection
     con.execute(f"set memory_limit = '{int(config.performance.duckdb_memory_limit_mb)}MB'")
     con.execute("set threads = 2")
     return con
+
+
+@contextlib.contextmanager
+def duckdb_memory_limit(con: duckdb.DuckDBPyConnection, megabytes: int) -> Iterator[None]:
+    """DuckDB may use at most `megabytes` of memory inside the block (it evicts pages beyond that to its
+    file), and its limit before again after it. Where DuckDB cannot give memory back to meet the lower
+    limit, the limit stays as it was: the block then only costs more memory, never fails for it."""
+    (before,) = con.execute("select current_setting('memory_limit')").fetchone()
+    try:
+        con.execute(f"set memory_limit = '{int(megabytes)}MB'")
+    except duckdb.Error:
+        before = None
+    try:
+        yield
+    finally:
+        if before is not None:
+            con.execute(f"set memory_limit = '{before}'")
 
 
 def create_schemas(con: duckdb.DuckDBPyConnection) -> None:
