@@ -14,13 +14,13 @@ How (`iter_lines_table`): the header is found row by row (preamble and all) as a
 is read in blocks, and each block is split into lines by Arrow. A line is *plain* when it has no double
 quote, exactly the header's number of fields, a first cell that is not the header's first name, text in
 some cell after the first, no byte-order mark at its start, and is no longer than the csv module's field
-size limit. A run of plain lines is cut into cells by Arrow's CSV reader (on both cores) with quoting off,
-every cell text and none missing: on such lines it cuts where the csv module cuts, at every comma, and
-none of the rules for special rows applies (a byte-order mark at the start of its input Arrow would drop,
-hence that rule). Every other line (quoted fields, ragged, blank, first cell only, a repeated header)
-is parsed by the csv module and goes through `csv_rows.RowSorter` in file order, exactly as when the
-whole file is read row by row. Tests read every file of the corpus both ways and compare
-(tests/test_readers.py).
+size limit. A run of plain lines is cut into cells by Arrow's CSV reader with quoting off, every cell
+text and none missing (on one thread: the loader stores the previous chunk on the other core meanwhile):
+on such lines it cuts where the csv module cuts, at every comma, and none of the rules for special rows
+applies (a byte-order mark at the start of its input Arrow would drop, hence that rule). Every other
+line (quoted fields, ragged, blank, first cell only, a repeated header) is parsed by the csv module and
+goes through `csv_rows.RowSorter` in file order, exactly as when the whole file is read row by row.
+Tests read every file of the corpus, and generated files, both ways and compare (tests/test_csv_lines.py).
 """
 
 from __future__ import annotations
