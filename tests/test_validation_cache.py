@@ -325,16 +325,22 @@ def test_duckdb_memory_limit_holds_inside_the_block_and_the_limit_before_comes_b
     assert limit_mb(con) == pytest.approx(700, rel=1e-3)
 
 
-def test_great_expectations_validates_while_duckdb_keeps_the_validation_limit(project, monkeypatch):
-    """DuckDB only serves chunks of raw rows while Great Expectations checks them: its limit is then
-    [performance] duckdb_validation_memory_limit_mb (300 by default), and the general one around that."""
+def test_a_drop_is_validated_while_duckdb_keeps_the_validation_limit_and_a_build_keeps_the_general_one(
+    project, monkeypatch
+):
+    """DuckDB only serves chunks of a drop's rows while `fsot ingest local` validates them: its limit is
+    then [performance] duckdb_validation_memory_limit_mb (300 by default). A build keeps the general one
+    (duckdb_memory_limit_mb, 700)."""
     seen = []
     real = validation._row_checks
 
     def spy(con, table, files, config):
-        seen.append(limit_mb(con))
+        seen.append((table, limit_mb(con)))
         return real(con, table, files, config)
 
     monkeypatch.setattr(validation, "_row_checks", spy)
+    run(project, "ingest", "local", str(CORPUS / "25_mixed_good_and_bad.csv"), "--indicator", "LOCAL-TA")
+    assert seen == [("local_indicator_value", pytest.approx(300, rel=1e-3))]
+    seen.clear()
     run(project, "build")
-    assert seen and all(mb == pytest.approx(300, rel=1e-3) for mb in seen)
+    assert seen and all(mb == pytest.approx(700, rel=1e-3) for _, mb in seen)

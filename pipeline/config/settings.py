@@ -155,7 +155,7 @@ class Http:
 class Performance:
     """Memory against speed ([performance] in fsot.toml): rows validated at a time (Great Expectations
     holds a few copies of a chunk), and the memory DuckDB may use before it writes pages to its file, in
-    general and while Great Expectations validates rows (DuckDB only serves them chunks then)."""
+    general and while `fsot ingest local` validates a drop (DuckDB only serves it chunks of rows then)."""
 
     validation_chunk_rows: int = 100_000
     duckdb_memory_limit_mb: int = 700

@@ -30,7 +30,6 @@ from pipeline.config import Config
 from pipeline.memory import return_freed_memory
 from pipeline.safe_write import remove_partials, write_atomically
 from pipeline.validate import cross_row, suites
-from pipeline.warehouse.load import duckdb_memory_limit
 
 SAMPLE_ROWS = 5
 CACHE_FOLDER = "validation_cache"  # pruned with the read cache (pipeline.warehouse.load.prune_caches)
@@ -62,16 +61,7 @@ def validate_raw(
 ) -> dict:
     """Validate every raw table (or those named); write quarantine.<table>; return the checks' results
     and per-file accounting. With lookup_known False (a file checked before any lookup is landed) the
-    checks against the ward lookup are left to the build.
-
-    DuckDB's memory limit is [performance] duckdb_validation_memory_limit_mb meanwhile: it mostly serves
-    chunks of raw rows to Great Expectations, and its pages of them need not stay in memory beside the
-    chunks (a 200 MB local drop's validation peaked at 860–930 MB with the general limit, 610 with this)."""
-    with duckdb_memory_limit(con, config.performance.duckdb_validation_memory_limit_mb):
-        return _validate_raw(con, config, lookup_known, tables)
-
-
-def _validate_raw(con: duckdb.DuckDBPyConnection, config: Config, lookup_known: bool, tables: list[str] | None) -> dict:
+    checks against the ward lookup are left to the build."""
     con.execute("create schema if not exists quarantine")
     fingerprint = suite_fingerprint(config)
     cache = config.processed_dir / CACHE_FOLDER
